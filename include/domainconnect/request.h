@@ -1,0 +1,89 @@
+/* Building the URLs a user agent is sent to: the synchronous apply URL
+ * (optionally signed) and the asynchronous (OAuth) consent URL. */
+#ifndef DOMAINCONNECT_REQUEST_H
+#define DOMAINCONNECT_REQUEST_H
+
+#include "domainconnect/common.h"
+#include "domainconnect/settings.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dc_signer dc_signer; /* see sign.h */
+
+/* Query encoding profiles (docs/internals/query-encoding.md).
+ * DC_PROFILE_DEFAULT: RFC 3986 (unreserved A-Za-z0-9-._~ kept, %20 for
+ *   space, upper-case hex), pairs sorted by encoded name (byte order),
+ *   signature appended as "&key=K&sig=S".
+ * DC_PROFILE_PYTHON: byte-identical to the reference Python client: pairs
+ *   sorted by raw name (code-point order), values as urllib.parse.urlencode
+ *   (space -> '+', unreserved kept, rest %XX of UTF-8), signature appended as
+ *   "&sig=S&key=K". */
+typedef enum dc_profile { DC_PROFILE_DEFAULT = 0, DC_PROFILE_PYTHON = 1 } dc_profile;
+
+/* What to apply, for which domain: one builder for both flows. */
+typedef struct dc_request dc_request;
+
+/* Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM. */
+DC_API dc_status dc_request_new(dc_request **out);
+DC_API void dc_request_free(dc_request *r); /* NULL is a no-op */
+
+/* Setters copy their argument. A NULL value clears an optional field.
+ * Each returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM or DC_E_LIMIT; content is
+ * validated when a URL is built, so the builder never half-fails. */
+DC_API dc_status dc_request_set_domain(dc_request *r, const char *zone);
+/* Sync flow: the single host (sub-domain inside the zone; "" = apex). */
+DC_API dc_status dc_request_set_host(dc_request *r, const char *host);
+/* Async consent: adds one host to the list ("" = the apex). */
+DC_API dc_status dc_request_add_host(dc_request *r, const char *host);
+DC_API dc_status dc_request_set_provider_id(dc_request *r, const char *provider_id);
+/* Sync flow: the service id. Async: the first (or only) scope entry. */
+DC_API dc_status dc_request_set_service_id(dc_request *r, const char *service_id);
+/* Async consent: adds another service id to the scope. */
+DC_API dc_status dc_request_add_service_id(dc_request *r, const char *service_id);
+DC_API dc_status dc_request_set_redirect_uri(dc_request *r, const char *uri);
+DC_API dc_status dc_request_set_state(dc_request *r, const char *state);
+DC_API dc_status dc_request_add_group_id(dc_request *r, const char *group_id);
+DC_API dc_status dc_request_set_provider_name(dc_request *r, const char *name);
+DC_API dc_status dc_request_set_service_name(dc_request *r, const char *name);
+DC_API dc_status dc_request_set_instance_id(dc_request *r, const char *instance_id);
+/* Async consent: client_id (default: the provider id). */
+DC_API dc_status dc_request_set_client_id(dc_request *r, const char *client_id);
+/* Adds (or replaces) a template variable. */
+DC_API dc_status dc_request_set_param(dc_request *r, const char *name, const char *value);
+
+/* Builds the synchronous apply URL:
+ *   {urlSyncUX}/v2/domainTemplates/providers/{providerId}/services/{serviceId}/apply?QUERY
+ * QUERY holds domain, host (omitted when empty), the template variables,
+ * redirect_uri, state, groupId (comma list), providerName, serviceName,
+ * instanceId, encoded and ordered per `profile`; with a signer, the signature
+ * over exactly those query bytes is appended (sig and key).
+ * Returns DC_OK; DC_E_INVALID_ARG (no settings/request/out, no domain,
+ * provider or service id, or more than one host); DC_E_NO_SYNC_UX;
+ * DC_E_INVALID_DOMAIN / DC_E_INVALID_HOST; DC_E_INVALID_ID (ids not dc-id);
+ * DC_E_RESERVED_PARAM (a variable named domain, host, redirect_uri, state,
+ * groupId, providerName, serviceName, instanceId, sig, key, client_id,
+ * scope, response_type or force); DC_E_INVALID_PARAM (empty or non-printable
+ * name, value with NUL); DC_E_UNSAFE_URL (redirect_uri not an absolute
+ * http(s) URL); DC_E_LIMIT; DC_E_NOMEM; DC_E_SIGN. *url: dc_free. */
+DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
+                                   const dc_request *r, const dc_signer *signer,
+                                   dc_profile profile, char **url);
+
+/* Builds the asynchronous consent URL:
+ *   {urlAsyncUX}/v2/domainTemplates/providers/{providerId}?QUERY
+ * QUERY holds client_id (default providerId), scope (service ids joined by a
+ * space, so encoded as %20 / '+'), domain, host (comma list, "" entry = apex;
+ * omitted when no host was added), redirect_uri (required), response_type=code,
+ * state, providerName, serviceName, and the variables; RFC 3986 encoding,
+ * sorted by name.
+ * Returns as dc_sync_apply_url, with DC_E_NO_ASYNC_UX instead of
+ * DC_E_NO_SYNC_UX and DC_E_INVALID_ARG also when redirect_uri is missing. */
+DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
+                                const dc_request *r, char **url);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

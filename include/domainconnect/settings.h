@@ -1,0 +1,93 @@
+/* Discovery data: the _domainconnect TXT value and the settings document.
+ * These are parsers only (no network); the network issue builds on them. */
+#ifndef DOMAINCONNECT_SETTINGS_H
+#define DOMAINCONNECT_SETTINGS_H
+
+#include "domainconnect/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One TXT resource record as received: its character-strings in order. */
+typedef struct dc_txt_rr {
+  const char *const *strings; /* not NUL-terminated necessarily: see lens */
+  const size_t *lens;
+  size_t count;
+} dc_txt_rr;
+
+/* Validates one _domainconnect TXT value (the character-strings of one RR
+ * already joined) and returns its canonical form: "host" or "host/path",
+ * host lower-cased, one trailing dot of the host removed, one trailing '/'
+ * removed. Leading/trailing ASCII whitespace is trimmed.
+ * Refused (DC_E_TXT_INVALID): empty value, a scheme ("x://" or "x:"),
+ * userinfo ('@'), a port (':'), a query ('?'), a fragment ('#'), '\\', '%',
+ * any byte outside printable ASCII, an IP literal host (IPv4 dotted quad or
+ * any all-numeric/hex last label, '[' ... ']'), a host that breaks the name
+ * rules (LDH labels of 1..63, name <= 253, no empty label, at least two
+ * labels, not localhost/.local/.internal/... per the security policy), a path
+ * with empty, "." or ".." segments or characters outside [A-Za-z0-9._~/-].
+ * DC_E_LIMIT when longer than DC_MAX_TXT_VALUE bytes.
+ * On success *out is a new string (dc_free). */
+DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
+                                    char **out);
+
+/* Chooses the _domainconnect value from all TXT RRs at the name: each RR's
+ * strings are joined and parsed with dc_txt_value_parse(). If every RR gives
+ * the same canonical value (duplicates, e.g. through a CNAME), that value is
+ * returned. RRs that differ are refused with DC_E_TXT_MULTIPLE: their order is
+ * chosen by whoever controls the zone, so no choice between them is safe.
+ * No RRs: DC_E_INVALID_ARG. More than DC_MAX_TXT_RRS: DC_E_LIMIT.
+ * Any invalid RR: that RR's status (DC_E_TXT_INVALID / DC_E_LIMIT). */
+DC_API dc_status dc_txt_select(dc_client *c, const dc_txt_rr *rrs, size_t n,
+                               char **out);
+
+/* The provider settings (spec "Settings" table). Immutable once parsed. */
+typedef struct dc_settings dc_settings;
+
+/* Parses a settings JSON document (at most DC_MAX_SETTINGS_JSON bytes, depth
+ * DC_MAX_JSON_DEPTH, duplicate keys refused). `zone` is the zone apex the
+ * document was fetched for (normalised; may be NULL when unknown, then
+ * urlControlPanel is kept unfilled); it fills %domain% in urlControlPanel,
+ * percent-encoded.
+ * Required: providerId (a dc-id: 1..63 of A-Za-z0-9-_.), providerName
+ * (non-empty string), urlAPI. Optional: providerDisplayName, urlSyncUX,
+ * urlAsyncUX, urlControlPanel, width, height (positive integers, JSON number
+ * or decimal string; default 750), nameServers (array of host names).
+ * urlAPI/urlSyncUX/urlAsyncUX/urlControlPanel must be https URLs passing the
+ * URL safety rules (see docs/security.md); urlControlPanel may also carry a
+ * query. Unknown fields are ignored.
+ * Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT, DC_E_JSON,
+ * DC_E_SETTINGS_MISSING, DC_E_SETTINGS_TYPE, DC_E_UNSAFE_URL,
+ * DC_E_INVALID_DOMAIN (zone). */
+DC_API dc_status dc_settings_parse(dc_client *c, const char *json, size_t len,
+                                   const char *zone, dc_settings **out);
+
+/* Frees settings. NULL is a no-op. */
+DC_API void dc_settings_free(dc_settings *s);
+
+/* Borrowed strings, valid until dc_settings_free; NULL when absent. */
+DC_API const char *dc_settings_provider_id(const dc_settings *s);
+DC_API const char *dc_settings_provider_name(const dc_settings *s);
+DC_API const char *dc_settings_provider_display_name(const dc_settings *s);
+DC_API const char *dc_settings_url_sync_ux(const dc_settings *s);
+DC_API const char *dc_settings_url_async_ux(const dc_settings *s);
+DC_API const char *dc_settings_url_api(const dc_settings *s);
+/* urlControlPanel with %domain% filled (or as given when zone was NULL). */
+DC_API const char *dc_settings_url_control_panel(const dc_settings *s);
+/* The zone given to dc_settings_parse (NULL if none). */
+DC_API const char *dc_settings_zone(const dc_settings *s);
+DC_API long dc_settings_width(const dc_settings *s);
+DC_API long dc_settings_height(const dc_settings *s);
+DC_API size_t dc_settings_name_server_count(const dc_settings *s);
+DC_API const char *dc_settings_name_server(const dc_settings *s, size_t i);
+
+/* Serialises settings as one JSON object with the spec's field names (only
+ * present fields; width/height always). Returns DC_OK, DC_E_INVALID_ARG,
+ * DC_E_NOMEM. *out: dc_free. */
+DC_API dc_status dc_settings_to_json(const dc_settings *s, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

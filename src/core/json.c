@@ -1,0 +1,72 @@
+#include <string.h>
+
+#include "core/json.h"
+
+static bool within_limits(const json_t *v, int depth, bool *too_deep)
+{
+  if (depth > DC_MAX_JSON_DEPTH) { *too_deep = true; return false; }
+  if (json_is_string(v)) return json_string_length(v) <= DC_MAX_JSON_STRING;
+  if (json_is_object(v)) {
+    const char *k;
+    json_t *x;
+    json_object_foreach((json_t *)v, k, x) {
+      if (strlen(k) > DC_MAX_JSON_STRING) return false;
+      if (!within_limits(x, depth + 1, too_deep)) return false;
+    }
+  } else if (json_is_array(v)) {
+    size_t i;
+    json_t *x;
+    json_array_foreach(v, i, x) {
+      if (!within_limits(x, depth + 1, too_deep)) return false;
+    }
+  }
+  return true;
+}
+
+dc_status dci_json_load(dc_client *c, const char *what, const char *text,
+                        size_t len, size_t max_len, bool want_object,
+                        json_t **out)
+{
+  *out = NULL;
+  if (len > max_len)
+    return dci_fail(c, DC_E_LIMIT, "%s document is %zu bytes, limit %zu", what,
+                    len, max_len);
+  /* jansson's own parser is recursive; reject deep nesting before it runs
+   * so an adversarial document cannot exhaust the stack. */
+  size_t depth = 0, maxdepth = 0;
+  bool in_str = false;
+  for (size_t i = 0; i < len; i++) {
+    char ch = text[i];
+    if (in_str) {
+      if (ch == '\\') i++;
+      else if (ch == '"') in_str = false;
+      continue;
+    }
+    if (ch == '"') in_str = true;
+    else if (ch == '{' || ch == '[') { if (++depth > maxdepth) maxdepth = depth; }
+    else if ((ch == '}' || ch == ']') && depth > 0) depth--;
+  }
+  if (maxdepth > DC_MAX_JSON_DEPTH)
+    return dci_fail(c, DC_E_LIMIT, "%s document nests deeper than %d", what,
+                    DC_MAX_JSON_DEPTH);
+  json_error_t err;
+  json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+  if (root == NULL) {
+    char safe[160];
+    dci_sanitize(safe, sizeof safe, err.text, strlen(err.text), 150);
+    return dci_fail(c, DC_E_JSON, "%s: invalid JSON at line %d column %d: %s",
+                    what, err.line, err.column, safe);
+  }
+  bool too_deep = false;
+  if (!within_limits(root, 1, &too_deep)) {
+    json_decref(root);
+    return dci_fail(c, DC_E_LIMIT, "%s: %s", what,
+                    too_deep ? "nesting too deep" : "a string is too long");
+  }
+  if (want_object && !json_is_object(root)) {
+    json_decref(root);
+    return dci_fail(c, DC_E_JSON, "%s: top level is not a JSON object", what);
+  }
+  *out = root;
+  return DC_OK;
+}

@@ -1,0 +1,19 @@
+/* Bounded JSON loading over jansson (internal). */
+#ifndef DC_CORE_JSON_H
+#define DC_CORE_JSON_H
+
+#include <jansson.h>
+
+#include "core/internal.h"
+
+/* Parses `len` bytes as one JSON value with: a byte cap (`max_len`, else
+ * DC_E_LIMIT), duplicate object keys refused, NUL bytes refused, nesting depth
+ * <= DC_MAX_JSON_DEPTH (else DC_E_LIMIT), every string <= DC_MAX_JSON_STRING
+ * bytes (else DC_E_LIMIT). Syntax errors give DC_E_JSON with line/column in
+ * the handle's detail. `what` names the document in details ("settings").
+ * When `want_object` the top level must be an object (else DC_E_JSON). */
+dc_status dci_json_load(dc_client *c, const char *what, const char *text,
+                        size_t len, size_t max_len, bool want_object,
+                        json_t **out);
+
+#endif

@@ -1,0 +1,61 @@
+/* Every size, count and time limit of the library, in one place.
+ * Each is documented in docs/limits.md; change both together. */
+#ifndef DC_CORE_LIMITS_H
+#define DC_CORE_LIMITS_H
+
+/* RFC 1035: a name is at most 253 characters in text form (255 octets on
+ * the wire), a label at most 63. */
+#define DC_MAX_NAME_LEN 253
+#define DC_MAX_LABEL_LEN 63
+
+/* Input accepted by dc_domain_normalize() before IDNA conversion (U-labels
+ * are longer than their A-labels in bytes). */
+#define DC_MAX_DOMAIN_INPUT 1024
+
+/* _domainconnect TXT value: host plus a short path (security policy 4). */
+#define DC_MAX_TXT_VALUE 253
+/* Distinct TXT RRs considered when selecting the _domainconnect value. */
+#define DC_MAX_TXT_RRS 16
+
+/* A URL field of the settings document (security policy 4: 2048 bytes). */
+#define DC_MAX_URL_LEN 2048
+
+/* Settings / token / 409 JSON documents: bytes and nesting depth
+ * (security policy 6: 16 KiB settings and token; 64 KiB error bodies). */
+#define DC_MAX_SETTINGS_JSON (16 * 1024)
+#define DC_MAX_TOKEN_JSON (16 * 1024)
+#define DC_MAX_CONFLICT_JSON (64 * 1024)
+#define DC_MAX_JSON_DEPTH 32
+/* Any single JSON string we keep (security policy 6: 8 KiB). */
+#define DC_MAX_JSON_STRING (8 * 1024)
+/* nameServers entries kept from a settings document. */
+#define DC_MAX_NAME_SERVERS 32
+/* Records kept from a 409 conflict body. */
+#define DC_MAX_CONFLICT_RECORDS 1024
+
+/* Query building: parameters in one request and bytes in one URL. */
+#define DC_MAX_PARAMS 256
+#define DC_MAX_PARAM_NAME 256
+#define DC_MAX_PARAM_VALUE 4096
+#define DC_MAX_QUERY_LEN (64 * 1024)
+#define DC_MAX_IDS 64 /* group ids, service ids (scope), hosts */
+
+/* A callback query string (what the provider redirects back with). */
+#define DC_MAX_CALLBACK_QUERY (16 * 1024)
+
+/* OAuth: access and refresh tokens (security policy 7.5). */
+#define DC_MAX_TOKEN_LEN 4096
+/* expires_in accepted from a provider: 1 s .. 30 days (security policy 7.5). */
+#define DC_MAX_EXPIRES_IN (86400L * 30)
+/* Default clock skew subtracted from the expiry, seconds. */
+#define DC_DEFAULT_TOKEN_SKEW 60
+
+/* Keys: PEM file size, RSA modulus bits accepted for signing/verifying. */
+#define DC_MAX_PEM_LEN (64 * 1024)
+#define DC_MIN_RSA_BITS 2048
+#define DC_MAX_RSA_BITS 8192
+/* Public-key TXT records: fragments and bytes per DNS character-string. */
+#define DC_MAX_PUBKEY_FRAGMENTS 64
+#define DC_TXT_STRING_MAX 255
+
+#endif
