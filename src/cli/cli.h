@@ -1,0 +1,44 @@
+/* domainconnect CLI: shared helpers (public API only). */
+#ifndef DC_CLI_H
+#define DC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "domainconnect/dc.h"
+
+/* Exit codes (documented in docs/domainconnect.1). */
+enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
+
+/* Prints "domainconnect: CMD: <status text>[: detail]" on stderr; returns 1. */
+int cli_fail(const char *cmd, dc_client *c, dc_status st);
+/* Prints a usage error and the hint to --help; returns 2. */
+int cli_usage(const char *cmd, const char *msg);
+
+/* Reads a whole file ("-" = stdin) into a new NUL-terminated buffer;
+ * max bytes; returns NULL and prints an error on failure. */
+char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len);
+/* Reads the first line of a file (for passphrase/secret files); trailing
+ * CR/LF removed. The caller wipes and frees it. */
+char *cli_read_secret_file(const char *cmd, const char *path);
+void cli_wipe_free(char *s);
+
+/* JSON string output (escapes quotes, backslash, control bytes; passes
+ * UTF-8 through). NULL prints null. */
+void cli_json_str(FILE *f, const char *s);
+
+/* Returns the query part of a URL (after '?', before '#'), or the input
+ * itself when it has no '?'. Borrowed pointer into `s` (modifies '#'). */
+char *cli_query_part(char *s);
+
+int cmd_zone_split(int argc, char **argv);
+int cmd_settings_check(int argc, char **argv);
+int cmd_sync_url(int argc, char **argv);
+int cmd_consent_url(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify_sig(int argc, char **argv);
+int cmd_pubkey_records(int argc, char **argv);
+int cmd_parse_callback(int argc, char **argv);
+
+#endif

@@ -1,0 +1,107 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_fail(const char *cmd, dc_client *c, dc_status st)
+{
+  const char *detail = dc_client_error(c);
+  if (detail[0] != '\0')
+    fprintf(stderr, "domainconnect %s: %s: %s\n", cmd, dc_status_str(st), detail);
+  else
+    fprintf(stderr, "domainconnect %s: %s\n", cmd, dc_status_str(st));
+  return EXIT_REFUSED;
+}
+
+int cli_usage(const char *cmd, const char *msg)
+{
+  fprintf(stderr, "domainconnect %s: %s\nTry 'domainconnect %s --help'.\n", cmd,
+          msg, cmd);
+  return EXIT_USAGE;
+}
+
+char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len)
+{
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (f == NULL) {
+    fprintf(stderr, "domainconnect %s: cannot open %s\n", cmd, path);
+    return NULL;
+  }
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  while (buf != NULL) {
+    if (n + 1 >= cap) {
+      if (cap > max + 1) break;
+      char *nb = realloc(buf, cap * 2);
+      if (nb == NULL) { free(buf); buf = NULL; break; }
+      buf = nb;
+      cap *= 2;
+    }
+    size_t r = fread(buf + n, 1, cap - n - 1, f);
+    if (r == 0) break;
+    n += r;
+  }
+  int err = ferror(f);
+  if (f != stdin) fclose(f);
+  if (buf == NULL || err) {
+    fprintf(stderr, "domainconnect %s: cannot read %s\n", cmd, path);
+    free(buf);
+    return NULL;
+  }
+  if (n > max) {
+    fprintf(stderr, "domainconnect %s: %s is larger than %zu bytes\n", cmd, path, max);
+    free(buf);
+    return NULL;
+  }
+  buf[n] = '\0';
+  if (len) *len = n;
+  return buf;
+}
+
+void cli_wipe_free(char *s)
+{
+  if (s == NULL) return;
+  volatile char *p = s;
+  while (*p) *p++ = 0;
+  free(s);
+}
+
+char *cli_read_secret_file(const char *cmd, const char *path)
+{
+  size_t len = 0;
+  char *s = cli_read_file(cmd, path, 4096, &len);
+  if (s == NULL) return NULL;
+  size_t nl = strcspn(s, "\r\n");
+  for (size_t i = nl; i < len; i++) s[i] = '\0';
+  return s;
+}
+
+void cli_json_str(FILE *f, const char *s)
+{
+  if (s == NULL) {
+    fputs("null", f);
+    return;
+  }
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p == '"' || *p == '\\') {
+      fputc('\\', f);
+      fputc(*p, f);
+    } else if (*p == '\n') {
+      fputs("\\n", f);
+    } else if (*p < 0x20 || *p == 0x7f) {
+      fprintf(f, "\\u%04x", *p);
+    } else {
+      fputc(*p, f);
+    }
+  }
+  fputc('"', f);
+}
+
+char *cli_query_part(char *s)
+{
+  char *hash = strchr(s, '#');
+  if (hash) *hash = '\0';
+  char *q = strchr(s, '?');
+  return q ? q + 1 : s;
+}

@@ -1,0 +1,84 @@
+/* The dc_request builder's struct and the checks shared by every URL/call
+ * built from it (sync apply URL, async consent URL, async apply) (internal).
+ *
+ * The builder only copies and counts; every content rule is applied when a
+ * URL is built, by the dci_request_* checks below. */
+#ifndef DC_FLOW_SYNC_REQUEST_INTERNAL_H
+#define DC_FLOW_SYNC_REQUEST_INTERNAL_H
+
+#include "core/internal.h"
+#include "domainconnect/request.h"
+
+/* One template variable, as given (not encoded). */
+struct dci_var {
+  char *name;  /* 1..DC_MAX_PARAM_NAME bytes at the setter; syntax checked later */
+  char *value; /* 0..DC_MAX_PARAM_VALUE bytes */
+};
+
+/* Every string is an owned copy or NULL (= not set). Lists hold n entries.
+ * Semantics of the setters (request.c):
+ * - set_host replaces the whole host list by one entry; add_host appends;
+ *   either with NULL clears the list. The sync flow takes at most one host.
+ * - set_service_id replaces entry 0 (or appends to an empty list);
+ *   add_service_id appends; NULL clears the list. The sync flow takes
+ *   exactly one service id, the consent URL one or more (scope).
+ * - add_group_id appends; NULL clears the list.
+ * - set_param replaces the value of a variable with the same (byte-equal)
+ *   name, keeping its position; a NULL value removes the variable.
+ * - state is wiped when replaced or freed (security policy 7.2). */
+struct dc_request {
+  char *domain;
+  char *provider_id;
+  char *redirect_uri;
+  char *state;
+  char *provider_name;
+  char *service_name;
+  char *instance_id;
+  char *client_id;
+  char *hosts[DC_MAX_IDS];
+  size_t n_hosts;
+  char *service_ids[DC_MAX_IDS];
+  size_t n_service_ids;
+  char *group_ids[DC_MAX_IDS];
+  size_t n_group_ids;
+  struct dci_var vars[DC_MAX_PARAMS];
+  size_t n_vars;
+};
+
+/* The checks below set a specific detail on `c` with dci_fail on failure
+ * (never quoting state, values or signatures). */
+
+/* r->domain normalised with dc_domain_normalize (A-label, lower case).
+ * DC_E_INVALID_ARG (no domain), DC_E_INVALID_DOMAIN, DC_E_NOMEM.
+ * *zone: free(). */
+dc_status dci_request_zone(dc_client *c, const dc_request *r, char **zone);
+
+/* One host part: lower-cased copy, checked with dci_check_host_part
+ * ("" = apex is valid). DC_E_INVALID_HOST, DC_E_NOMEM. *out: free(). */
+dc_status dci_request_host(dc_client *c, const char *host, char **out);
+
+/* A dc-id (providerId, serviceId, groupId, instanceId); `what` names the
+ * field in the detail. DC_E_INVALID_ID. */
+dc_status dci_request_check_id(dc_client *c, const char *what, const char *id);
+
+/* Every template variable: name syntax (dci_valid_param_name, else
+ * DC_E_INVALID_PARAM), not a protocol name (dci_is_reserved_param, else
+ * DC_E_RESERVED_PARAM), value valid UTF-8 (else DC_E_INVALID_PARAM). The
+ * detail names the variable. */
+dc_status dci_request_check_vars(dc_client *c, const dc_request *r);
+
+/* redirect_uri: "https://" then a non-empty authority, printable ASCII
+ * without spaces, no fragment, at most DC_MAX_URL_LEN bytes.
+ * DC_E_UNSAFE_URL, DC_E_LIMIT. */
+dc_status dci_request_check_redirect_uri(dc_client *c, const char *uri);
+
+/* state: 1 or more VSCHAR (%x20-7E, RFC 6749 appendix A.5).
+ * DC_E_INVALID_PARAM. */
+dc_status dci_request_check_state(dc_client *c, const char *state);
+
+/* A free-text value (providerName, serviceName): valid UTF-8 (strict: no
+ * overlong forms, no surrogates, nothing above U+10FFFF).
+ * DC_E_INVALID_PARAM; `what` names the field in the detail. */
+dc_status dci_request_check_text(dc_client *c, const char *what, const char *value);
+
+#endif

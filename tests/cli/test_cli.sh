@@ -1,0 +1,167 @@
+#!/bin/sh
+# End-to-end tests of the domainconnect CLI (public API only).
+# Usage: test_cli.sh CLI SHARED_DIR DATA_DIR
+set -u
+CLI=$1
+SHARED=$2
+DATA=$3
+VEC=$SHARED/domainconnect-vectors
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# expect_exit CODE DESC -- CMD...: runs CMD, compares the exit code.
+expect_exit() {
+  want=$1; desc=$2; shift 3
+  "$@" >"$T/out" 2>"$T/err"
+  got=$?
+  if [ "$got" -eq "$want" ]; then ok; else
+    bad "$desc: exit $got, expected $want"; cat "$T/out" "$T/err" >&2; fi
+}
+# expect_out DESC EXPECTED: compares the last command's stdout (one line).
+expect_out() {
+  if [ "$(cat "$T/out")" = "$2" ]; then ok; else
+    bad "$1: got '$(cat "$T/out")', expected '$2'"; fi
+}
+expect_err_has() {
+  if grep -q -- "$2" "$T/err"; then ok; else
+    bad "$1: stderr lacks '$2': $(cat "$T/err")"; fi
+}
+json_field() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/out" "$1"; }
+
+# --- usage and help
+expect_exit 2 "no command" -- "$CLI"
+expect_exit 2 "unknown command" -- "$CLI" frobnicate
+expect_exit 0 "global help" -- "$CLI" --help
+for cmd in zone-split settings-check sync-url consent-url sign verify-sig pubkey-records parse-callback; do
+  expect_exit 0 "$cmd --help" -- "$CLI" "$cmd" --help
+  if grep -q "usage: domainconnect $cmd" "$T/out"; then ok; else bad "$cmd --help text"; fi
+  expect_exit 2 "$cmd bad option" -- "$CLI" "$cmd" --no-such-option
+done
+
+# --- zone-split
+expect_exit 0 "zone-split" -- "$CLI" zone-split WWW.Sub.Example.CO.UK.
+expect_out "zone-split json" '{"input":"WWW.Sub.Example.CO.UK.","domain":"www.sub.example.co.uk","zone":"example.co.uk","host":"www.sub"}'
+expect_exit 0 "zone-split idn" -- "$CLI" zone-split shop.münchen.de
+expect_out "zone-split idn json" '{"input":"shop.münchen.de","domain":"shop.xn--mnchen-3ya.de","zone":"xn--mnchen-3ya.de","host":"shop"}'
+expect_exit 1 "zone-split public suffix" -- "$CLI" zone-split co.uk
+expect_err_has "zone-split public suffix message" "public suffix"
+expect_exit 1 "zone-split invalid" -- "$CLI" zone-split "bad..name.com"
+expect_exit 2 "zone-split no arg" -- "$CLI" zone-split
+printf 'example\n' > "$T/psl.dat"
+expect_exit 0 "zone-split custom psl" -- "$CLI" zone-split --psl-file "$T/psl.dat" a.b.example
+expect_out "zone-split custom psl json" '{"input":"a.b.example","domain":"a.b.example","zone":"b.example","host":"a"}'
+
+# --- settings-check
+expect_exit 0 "settings-check ok" -- "$CLI" settings-check --settings "$DATA/settings/ionos.json" --zone example.com
+if [ "$(json_field urlControlPanel)" = "https://my.ionos.de/domains?domain=example.com" ]; then ok; else bad "settings-check %domain% fill"; fi
+if [ "$(json_field width)" = "750" ]; then ok; else bad "settings-check width"; fi
+expect_exit 1 "settings-check missing urlAPI" -- "$CLI" settings-check --settings "$DATA/settings/missing_api.json"
+expect_err_has "settings-check missing urlAPI names field" "urlAPI"
+expect_exit 1 "settings-check userinfo URL" -- "$CLI" settings-check --settings "$DATA/settings/bad_url.json"
+expect_exit 1 "settings-check missing file" -- "$CLI" settings-check --settings "$T/nope.json"
+expect_exit 2 "settings-check no --settings" -- "$CLI" settings-check
+
+# --- sync-url: the reference Python client's vector, byte for byte
+expected=$($PY -c 'import json,sys
+for e in json.load(open(sys.argv[1])):
+    if e["id"] == "py_sync_url_with_signature": print(e["expected_url"])' "$VEC/signature_vectors.json")
+cat > "$T/ionos-vec.json" <<'JSON'
+{"providerId":"ionos.de","providerName":"IONOS","urlSyncUX":"https://domainconnect.ionos.de/sync","urlAPI":"https://api.domainconnect.ionos.com"}
+JSON
+expect_exit 0 "sync-url python signed" -- "$CLI" sync-url --settings "$T/ionos-vec.json" \
+  --domain diabtrack.com --provider-id exampleservice.domainconnect.org --service-id template2 \
+  --param IP=132.148.25.185 --param RANDOMTEXT=shm:1531371203:Hejo \
+  --key-file "$VEC/dck1_exampleservice_priv_pkcs1.pem" --key-id _dck1 --profile python
+expect_out "sync-url python vector" "$expected"
+
+# default profile, sub-domain split by PSL, verify with published records
+expect_exit 0 "pubkey-records" -- "$CLI" pubkey-records --key-file "$VEC/dck1_exampleservice_priv_pkcs1.pem" --key-id _dck1
+cp "$T/out" "$T/records.txt"
+expect_exit 0 "sync-url default signed" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
+  --domain www.example.co.uk --provider-id exampleservice.domainconnect.org --service-id template1 \
+  --param "text=a b+c/d" --state "s1" --group-id a --group-id b --redirect-uri https://app.example/cb \
+  --key-file "$VEC/dck1_exampleservice_priv_pkcs1.pem" --key-id _dck1
+cp "$T/out" "$T/url.txt"
+case "$(cat "$T/url.txt")" in
+  "https://domainconnect.ionos.de/sync/v2/domainTemplates/providers/exampleservice.domainconnect.org/services/template1/apply?domain=example.co.uk&groupId=a%2Cb&host=www&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&state=s1&text=a%20b%2Bc%2Fd&key=_dck1&sig="*) ok ;;
+  *) bad "sync-url default layout: $(cat "$T/url.txt")" ;;
+esac
+expect_exit 0 "verify-sig our URL" -- "$CLI" verify-sig --records "$T/records.txt" --key-id _dck1 "$(cat "$T/url.txt")"
+expect_out "verify-sig prints valid" "valid"
+tampered=$(sed 's/text=a%20b/text=a%20c/' "$T/url.txt")
+expect_exit 1 "verify-sig tampered" -- "$CLI" verify-sig --records "$T/records.txt" "$tampered"
+expect_err_has "verify-sig tampered reason" "does not verify"
+expect_exit 1 "verify-sig wrong key id" -- "$CLI" verify-sig --records "$T/records.txt" --key-id _other "$(cat "$T/url.txt")"
+expect_exit 1 "verify-sig unsigned" -- "$CLI" verify-sig --records "$T/records.txt" "domain=example.com"
+# stdin input and zone-file style records
+sed 's/^\(.*\)$/_dck1 IN TXT "\1"/' "$T/records.txt" > "$T/zone-records.txt"
+expect_exit 0 "verify-sig stdin zone-file records" -- sh -c "\"$CLI\" verify-sig --records \"$T/zone-records.txt\" < \"$T/url.txt\""
+
+# sync-url refusals
+expect_exit 1 "sync-url reserved param" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
+  --domain example.com --provider-id p.example --service-id s --param domain=evil.com
+expect_err_has "reserved param message" "reserved"
+expect_exit 1 "sync-url no urlSyncUX" -- "$CLI" sync-url --settings "$DATA/settings/no_sync.json" \
+  --domain example.com --provider-id p.example --service-id s
+expect_err_has "no urlSyncUX message" "urlSyncUX"
+expect_exit 2 "sync-url bad profile" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
+  --domain example.com --provider-id p --service-id s --profile perl
+expect_exit 2 "sync-url key-file without key-id" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
+  --domain example.com --provider-id p --service-id s --key-file "$VEC/dck1_exampleservice_priv_pkcs1.pem"
+expect_exit 1 "sync-url bad key id" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
+  --domain example.com --provider-id p --service-id s --key-file "$VEC/dck1_exampleservice_priv_pkcs1.pem" --key-id "a.b"
+
+# encrypted key, passphrase from a file (never argv)
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -aes-256-cbc -pass pass:correct-horse -out "$T/enc.pem" 2>/dev/null
+printf 'correct-horse\n' > "$T/pass.txt"
+printf 'wrong\n' > "$T/wrong.txt"
+expect_exit 0 "sign encrypted key" -- "$CLI" sign --key-file "$T/enc.pem" --key-id _k2 --passphrase-file "$T/pass.txt" "domain=example.com&x=1"
+cp "$T/out" "$T/signed.txt"
+expect_exit 0 "pubkey-records encrypted" -- "$CLI" pubkey-records --key-file "$T/enc.pem" --key-id _k2 --passphrase-file "$T/pass.txt"
+cp "$T/out" "$T/rec2.txt"
+expect_exit 0 "verify own signature" -- "$CLI" verify-sig --records "$T/rec2.txt" "$(cat "$T/signed.txt")"
+expect_exit 1 "sign wrong passphrase" -- "$CLI" sign --key-file "$T/enc.pem" --key-id _k2 --passphrase-file "$T/wrong.txt" "x=1"
+expect_err_has "wrong passphrase message" "passphrase"
+if grep -q "wrong" "$T/err"; then bad "passphrase leaked into the message"; else ok; fi
+expect_exit 1 "sign no passphrase" -- "$CLI" sign --key-file "$T/enc.pem" --key-id _k2 "x=1"
+expect_exit 0 "sign json" -- "$CLI" sign --json --key-file "$VEC/dck1_exampleservice_priv_pkcs1.pem" --key-id _dck1 "a=1&b=2&ip=10.10.10.10&domain=example.net"
+want_sig=$($PY -c 'import json,sys
+for e in json.load(open(sys.argv[1])):
+    if e["id"] == "spec_sig_example": print(e["sig_base64"])' "$VEC/signature_vectors.json")
+if [ "$(json_field sig)" = "$want_sig" ]; then ok; else bad "sign reproduces the spec signature"; fi
+
+# --- consent-url
+expect_exit 0 "consent-url" -- "$CLI" consent-url --settings "$DATA/settings/ionos.json" --domain example.com \
+  --provider-id exampleservice.domainconnect.org --service-id t1 --service-id t2 --host "" --host sub1 \
+  --redirect-uri https://app.example/cb --state st
+expect_out "consent-url layout" "https://domainconnect.ionos.de/async/v2/domainTemplates/providers/exampleservice.domainconnect.org?client_id=exampleservice.domainconnect.org&domain=example.com&host=%2Csub1&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&response_type=code&scope=t1%20t2&state=st"
+expect_exit 1 "consent-url no urlAsyncUX" -- "$CLI" consent-url --settings "$T/ionos-vec.json" --domain example.com \
+  --provider-id p.example --service-id t1 --redirect-uri https://app.example/cb
+expect_err_has "no urlAsyncUX message" "urlAsyncUX"
+expect_exit 0 "consent-url without urlSyncUX" -- "$CLI" consent-url --settings "$DATA/settings/no_sync.json" --domain example.com \
+  --provider-id p.example --service-id t1 --redirect-uri https://app.example/cb
+expect_exit 1 "consent-url missing redirect" -- "$CLI" consent-url --settings "$DATA/settings/ionos.json" --domain example.com \
+  --provider-id p.example --service-id t1
+
+# --- parse-callback (query from stdin, never argv)
+printf 'https://app.example/cb?code=abc123&state=st\n' > "$T/cb1"
+expect_exit 0 "callback ok" -- sh -c "\"$CLI\" parse-callback --state st < \"$T/cb1\""
+if [ "$(json_field outcome)" = "ok" ] && [ "$(json_field code)" = "abc123" ]; then ok; else bad "callback ok fields"; fi
+printf 'error=access_denied&error_description=user_cancel%%20pressed&state=st' > "$T/cb2"
+expect_exit 1 "callback user cancel" -- "$CLI" parse-callback --state st --query-file "$T/cb2"
+if [ "$(json_field outcome)" = "user_cancel" ]; then ok; else bad "callback user_cancel outcome"; fi
+expect_exit 1 "callback state mismatch" -- "$CLI" parse-callback --state other --query-file "$T/cb1"
+expect_err_has "state mismatch message" "state"
+if grep -q abc123 "$T/err"; then bad "code leaked into the message"; else ok; fi
+printf 'code=a&code=b&state=st' > "$T/cb3"
+expect_exit 1 "callback duplicate code" -- "$CLI" parse-callback --state st --query-file "$T/cb3"
+expect_exit 2 "callback query in argv refused" -- "$CLI" parse-callback --state st "code=abc&state=st"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
