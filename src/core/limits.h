@@ -30,6 +30,13 @@
 #define DC_MAX_JSON_STRING (8 * 1024)
 /* nameServers entries kept from a settings document. */
 #define DC_MAX_NAME_SERVERS 32
+/* Settings width/height: the spec's default pop-up size, and the largest
+ * value accepted (a sanity bound; the spec sets none). */
+#define DC_DEFAULT_WINDOW_SIZE 750
+#define DC_MAX_WINDOW_SIZE 10000
+/* providerName / providerDisplayName: dc-display-name is 1..255 Unicode
+ * characters (IETF draft, "Terminology"). */
+#define DC_MAX_DISPLAY_NAME 255
 /* Records kept from a 409 conflict body. */
 #define DC_MAX_CONFLICT_RECORDS 1024
 

@@ -1,4 +1,6 @@
-/* The settings struct, shared by discovery and the URL builders (internal). */
+/* The settings struct, shared by discovery and the URL builders (internal).
+ * Filled only by dc_settings_parse (src/discovery/settings.c), which
+ * guarantees every invariant below; readers may rely on them. */
 #ifndef DC_DISCOVERY_SETTINGS_INTERNAL_H
 #define DC_DISCOVERY_SETTINGS_INTERNAL_H
 
@@ -6,17 +8,23 @@
 #include "domainconnect/settings.h"
 
 struct dc_settings {
-  char *provider_id;           /* required */
-  char *provider_name;         /* required */
-  char *provider_display_name; /* optional */
+  char *provider_id;           /* required; a dc-id (dci_valid_dc_id) */
+  char *provider_name;         /* required; 1..255 characters, no controls */
+  char *provider_display_name; /* optional; same rules as provider_name */
+  /* URL fields passed dci_check_https_url (src/guard/url_rules.h) and are
+   * stored in its canonical form: "https://" + lower-case host (no port, no
+   * trailing dot) + path without a trailing '/'. */
   char *url_sync_ux;           /* optional; no trailing '/' */
   char *url_async_ux;          /* optional; no trailing '/' */
   char *url_api;               /* required; no trailing '/' */
-  char *url_control_panel;     /* optional; %domain% filled when zone known */
-  char *zone;                  /* optional */
-  long width, height;          /* default 750 */
-  char **name_servers;         /* NULL-terminated, may be NULL */
-  size_t n_name_servers;
+  /* optional; may carry a query. %domain% filled (percent-encoded zone) when
+   * the zone is known; kept as given (but checked) when it is not. */
+  char *url_control_panel;
+  char *zone;                  /* optional; normalised A-label form */
+  long width, height;          /* 1..10000, default 750 */
+  char **name_servers;         /* lower case, no trailing dot; NULL-terminated,
+                                  NULL when there are none */
+  size_t n_name_servers;       /* <= DC_MAX_NAME_SERVERS */
 };
 
 #endif

@@ -282,10 +282,12 @@ dc_status dci_request_host(dc_client *c, const char *host, char **out)
   if (p == NULL) return DC_E_NOMEM;
   for (size_t i = 0; i < n; i++) p[i] = (char)dci_lower((unsigned char)p[i]);
   if (dci_check_host_part(p) != DC_OK) {
+    const char *why = dci_host_part_problem(p);
     char safe[96];
     dci_sanitize(safe, sizeof safe, p, n, 64);
     free(p);
-    return dci_fail(c, DC_E_INVALID_HOST, "host \"%s\" is not a valid host name", safe);
+    return dci_fail(c, DC_E_INVALID_HOST, "host \"%s\": %s", safe,
+                    why ? why : "not a valid host name");
   }
   *out = p;
   return DC_OK;

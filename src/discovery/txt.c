@@ -1,0 +1,174 @@
+/* The _domainconnect TXT value (protocol notes 1.2; security policy 4,
+ * "Rules for the TXT value"). The value is an authority plus an optional
+ * path: "https://" + value + "/v2" must be a valid URL, with no scheme,
+ * query or fragment (IETF draft, "DNS Provider Discovery"). We are stricter:
+ * the authority is a bare host name (no userinfo, no port, no IP literal). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "domainconnect/settings.h"
+#include "guard/url_rules.h"
+
+static bool is_ascii_space(unsigned char ch)
+{
+  return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' ||
+         ch == '\v';
+}
+
+/* The first byte-level problem of the trimmed value, or NULL. Checked before
+ * the host/path split so that each pitfall of policy 4 gets its own reason. */
+static const char *byte_problem(const char *v, size_t len)
+{
+  for (size_t i = 0; i < len; i++) {
+    unsigned char ch = (unsigned char)v[i];
+    if (ch >= 0x80) return "non-ASCII byte";
+    if (ch < 0x20 || ch == 0x7f) return "control byte";
+    if (ch == ' ') return "space inside the value";
+  }
+  /* "http://api.x" would become "https://http://api.x/v2/...": host "http"
+   * (policy 4, "scheme inside the TXT value"). */
+  for (size_t i = 0; i + 3 <= len; i++)
+    if (v[i] == ':' && v[i + 1] == '/' && v[i + 2] == '/') return "a scheme (\"://\")";
+  for (size_t i = 0; i < len; i++) {
+    switch (v[i]) {
+    case '@': return "userinfo ('@')";
+    case '\\': return "a backslash";
+    case '%': return "percent-encoding ('%')";
+    case '?': return "a query ('?')";
+    case '#': return "a fragment ('#')";
+    case '[': case ']': return "an IP literal ('[...]')";
+    case ':': return "a scheme or port (':')";
+    default: break;
+    }
+  }
+  return NULL;
+}
+
+DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
+                                    char **out)
+{
+  dc_status status = DC_OK;
+  dci_buf b;
+  dci_buf_init(&b, DC_MAX_TXT_VALUE);
+  dci_clear(c);
+  if (out != NULL) *out = NULL;
+  if (out == NULL || (value == NULL && len > 0))
+    return dci_fail(c, DC_E_INVALID_ARG, "TXT value: NULL argument");
+  /* The cap applies to the value as received, before trimming. */
+  if (len > DC_MAX_TXT_VALUE)
+    return dci_fail(c, DC_E_LIMIT, "TXT value is %zu bytes, limit %d", len,
+                    DC_MAX_TXT_VALUE);
+
+  const char *v = value;
+  while (len > 0 && is_ascii_space((unsigned char)v[0])) { v++; len--; }
+  while (len > 0 && is_ascii_space((unsigned char)v[len - 1])) len--;
+
+  const char *why = NULL;
+  if (len == 0) {
+    why = "empty value";
+    goto refuse;
+  }
+  why = byte_problem(v, len);
+  if (why != NULL) goto refuse;
+
+  /* host [ "/" path ] */
+  const char *slash = memchr(v, '/', len);
+  size_t hostlen = slash ? (size_t)(slash - v) : len;
+  why = dci_hostname_problem(v, hostlen, false);
+  if (why != NULL) goto refuse;
+  size_t pathlen = len - hostlen;
+  if (pathlen > 0 && v[hostlen + pathlen - 1] == '/') pathlen--; /* one '/' */
+  why = dci_path_prefix_problem(v + hostlen, pathlen);
+  if (why != NULL) goto refuse;
+
+  size_t outhost = hostlen;
+  if (v[outhost - 1] == '.') outhost--; /* one trailing dot of the host */
+  for (size_t i = 0; i < outhost; i++)
+    DCI_TRY(dci_buf_append_char(&b, (char)dci_lower((unsigned char)v[i])));
+  DCI_TRY(dci_buf_append(&b, v + hostlen, pathlen));
+  *out = dci_buf_take(&b);
+  if (*out == NULL) status = DC_E_NOMEM;
+  goto done;
+
+refuse: {
+    char safe[128];
+    dci_sanitize(safe, sizeof safe, v, len, 100);
+    status = dci_fail(c, DC_E_TXT_INVALID, "_domainconnect TXT value: %s in \"%s\"",
+                      why, safe);
+  }
+done:
+  if (status == DC_E_NOMEM) dci_fail(c, status, "TXT value: out of memory");
+  dci_buf_free(&b);
+  return status;
+}
+
+/* Joins the character-strings of one RR (protocol notes 1.2 [ADVICE]) and
+ * parses the result. */
+static dc_status parse_rr(dc_client *c, const dc_txt_rr *rr, size_t index,
+                          char **out)
+{
+  dc_status status = DC_OK;
+  dci_buf b;
+  dci_buf_init(&b, DC_MAX_TXT_VALUE);
+  *out = NULL;
+  if (rr->count > 0 && (rr->strings == NULL || rr->lens == NULL)) {
+    status = dci_fail(c, DC_E_INVALID_ARG, "TXT RR %zu: NULL strings", index);
+    goto done;
+  }
+  for (size_t i = 0; i < rr->count; i++) {
+    if (rr->strings[i] == NULL && rr->lens[i] > 0) {
+      status = dci_fail(c, DC_E_INVALID_ARG, "TXT RR %zu: NULL string", index);
+      goto done;
+    }
+    status = dci_buf_append(&b, rr->strings[i], rr->lens[i]);
+    if (status == DC_E_LIMIT) {
+      status = dci_fail(c, DC_E_LIMIT, "TXT RR %zu: value longer than %d bytes",
+                        index, DC_MAX_TXT_VALUE);
+      goto done;
+    }
+    if (status != DC_OK) goto done;
+  }
+  /* b.data is NULL when nothing was appended; the parser refuses empty. */
+  status = dc_txt_value_parse(c, b.data ? b.data : "", b.len, out);
+done:
+  if (status == DC_E_NOMEM) dci_fail(c, status, "TXT RR: out of memory");
+  dci_buf_free(&b);
+  return status;
+}
+
+DC_API dc_status dc_txt_select(dc_client *c, const dc_txt_rr *rrs, size_t n,
+                               char **out)
+{
+  dc_status status = DC_OK;
+  char *chosen = NULL, *other = NULL;
+  dci_clear(c);
+  if (out != NULL) *out = NULL;
+  if (out == NULL || rrs == NULL || n == 0)
+    return dci_fail(c, DC_E_INVALID_ARG, "TXT select: no records");
+  if (n > DC_MAX_TXT_RRS)
+    return dci_fail(c, DC_E_LIMIT, "%zu _domainconnect TXT records, limit %d", n,
+                    DC_MAX_TXT_RRS);
+
+  for (size_t i = 0; i < n; i++) {
+    char **slot = (chosen == NULL) ? &chosen : &other;
+    DCI_TRY(parse_rr(c, &rrs[i], i, slot));
+    if (other == NULL) continue;
+    /* Identical RRs (e.g. duplicates through a CNAME) are harmless;
+     * distinct ones are refused: their order is under the zone owner's
+     * control (security policy 4, "Rules for the TXT value"). */
+    if (strcmp(chosen, other) != 0) {
+      status = dci_fail(c, DC_E_TXT_MULTIPLE,
+                        "%zu distinct _domainconnect TXT records (\"%s\" and \"%s\")",
+                        n, chosen, other);
+      goto done;
+    }
+    free(other);
+    other = NULL;
+  }
+  *out = chosen;
+  chosen = NULL;
+done:
+  free(chosen);
+  free(other);
+  return status;
+}

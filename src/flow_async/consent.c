@@ -1,0 +1,133 @@
+/* dc_consent_url: the asynchronous flow's OAuth authorization URL
+ * (protocol notes 3.2; spec "Async: OAuth Flow", "Getting Authorization"). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "discovery/settings_internal.h"
+#include "flow_sync/query.h"
+#include "flow_sync/request_internal.h"
+
+/* client_id, scope, domain, host, redirect_uri, response_type, state,
+ * providerName, serviceName. */
+#define CONSENT_FIXED_PARAMS 9
+
+#define CONSENT_URL_MAX (DC_MAX_URL_LEN + 256 + DC_MAX_QUERY_LEN)
+
+/* OAuth client_id (RFC 6749 appendix A.1: *VSCHAR; we want at least one). */
+static dc_status check_client_id(dc_client *c, const char *id)
+{
+  if (id[0] == '\0') return dci_fail(c, DC_E_INVALID_PARAM, "client_id is empty");
+  for (size_t i = 0; id[i] != '\0'; i++) {
+    unsigned char ch = (unsigned char)id[i];
+    if (ch < 0x20 || ch > 0x7e)
+      return dci_fail(c, DC_E_INVALID_PARAM,
+                      "client_id has a byte outside printable ASCII at offset %zu", i);
+  }
+  return DC_OK;
+}
+
+DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
+                                const dc_request *r, char **url)
+{
+  dc_status status = DC_OK;
+  char *zone = NULL;
+  char *hosts[DC_MAX_IDS] = {NULL};
+  size_t n_hosts = 0;
+  struct dci_pair *pairs = NULL;
+  dci_buf scope, hostlist, q, u;
+  dci_buf_init(&scope, DC_MAX_QUERY_LEN);
+  dci_buf_init(&hostlist, DC_MAX_QUERY_LEN);
+  dci_buf_init(&q, DC_MAX_QUERY_LEN);
+  dci_buf_init(&u, CONSENT_URL_MAX);
+
+  dci_clear(c);
+  if (url == NULL) return dci_fail(c, DC_E_INVALID_ARG, "url is NULL");
+  *url = NULL;
+  if (s == NULL || r == NULL)
+    return dci_fail(c, DC_E_INVALID_ARG, "settings or request is NULL");
+  if (s->url_async_ux == NULL)
+    return dci_fail(c, DC_E_NO_ASYNC_UX, "the provider's settings have no urlAsyncUX");
+  if (r->domain == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no domain set");
+  if (r->provider_id == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no provider id set");
+  if (r->n_service_ids == 0)
+    return dci_fail(c, DC_E_INVALID_ARG, "no service id set (the scope is empty)");
+  if (r->redirect_uri == NULL)
+    return dci_fail(c, DC_E_INVALID_ARG, "the consent URL needs a redirect_uri");
+
+  const char *client_id = r->client_id ? r->client_id : r->provider_id;
+  DCI_TRY(dci_request_check_id(c, "provider id", r->provider_id));
+  for (size_t i = 0; i < r->n_service_ids; i++)
+    DCI_TRY(dci_request_check_id(c, "service id", r->service_ids[i]));
+  DCI_TRY(check_client_id(c, client_id));
+  DCI_TRY(dci_request_zone(c, r, &zone));
+  for (; n_hosts < r->n_hosts; n_hosts++)
+    DCI_TRY(dci_request_host(c, r->hosts[n_hosts], &hosts[n_hosts]));
+  DCI_TRY(dci_request_check_vars(c, r));
+  DCI_TRY(dci_request_check_redirect_uri(c, r->redirect_uri));
+  if (r->state != NULL) DCI_TRY(dci_request_check_state(c, r->state));
+  if (r->provider_name != NULL)
+    DCI_TRY(dci_request_check_text(c, "providerName", r->provider_name));
+  if (r->service_name != NULL)
+    DCI_TRY(dci_request_check_text(c, "serviceName", r->service_name));
+
+  /* scope: the service ids separated by a space (an OAuth scope list). */
+  for (size_t i = 0; i < r->n_service_ids; i++) {
+    if (i > 0) DCI_TRY(dci_buf_append_char(&scope, ' '));
+    DCI_TRY(dci_buf_append_str(&scope, r->service_ids[i]));
+  }
+  /* host: comma-separated; an empty entry stands for the zone apex. */
+  for (size_t i = 0; i < n_hosts; i++) {
+    if (i > 0) DCI_TRY(dci_buf_append_char(&hostlist, ','));
+    DCI_TRY(dci_buf_append_str(&hostlist, hosts[i]));
+  }
+
+  size_t n = 0;
+  pairs = calloc(CONSENT_FIXED_PARAMS + r->n_vars, sizeof *pairs);
+  if (pairs == NULL) {
+    status = DC_E_NOMEM;
+    goto done;
+  }
+  pairs[n++] = (struct dci_pair){"client_id", client_id};
+  pairs[n++] = (struct dci_pair){"scope", scope.data};
+  pairs[n++] = (struct dci_pair){"domain", zone};
+  if (n_hosts > 0) pairs[n++] = (struct dci_pair){"host", hostlist.data ? hostlist.data : ""};
+  pairs[n++] = (struct dci_pair){"redirect_uri", r->redirect_uri};
+  pairs[n++] = (struct dci_pair){"response_type", "code"};
+  if (r->state != NULL) pairs[n++] = (struct dci_pair){"state", r->state};
+  if (r->provider_name != NULL) pairs[n++] = (struct dci_pair){"providerName", r->provider_name};
+  if (r->service_name != NULL) pairs[n++] = (struct dci_pair){"serviceName", r->service_name};
+  for (size_t i = 0; i < r->n_vars; i++)
+    pairs[n++] = (struct dci_pair){r->vars[i].name, r->vars[i].value};
+
+  status = dci_query_encode(pairs, n, DC_PROFILE_DEFAULT, &q);
+  if (status == DC_E_LIMIT) {
+    if (n > DC_MAX_PARAMS)
+      status = dci_fail(c, DC_E_LIMIT, "%zu query parameters, more than %d", n,
+                        DC_MAX_PARAMS);
+    else
+      status = dci_fail(c, DC_E_LIMIT, "query is longer than %d bytes",
+                        DC_MAX_QUERY_LEN);
+    goto done;
+  }
+  if (status != DC_OK) goto done;
+
+  /* {urlAsyncUX}/v2/domainTemplates/providers/{providerId}?QUERY */
+  DCI_TRY(dci_buf_append_str(&u, s->url_async_ux));
+  DCI_TRY(dci_buf_append_str(&u, "/v2/domainTemplates/providers/"));
+  DCI_TRY(dci_buf_append_str(&u, r->provider_id));
+  DCI_TRY(dci_buf_append_char(&u, '?'));
+  DCI_TRY(dci_buf_append(&u, q.data, q.len));
+  *url = dci_buf_take(&u);
+  if (*url == NULL) status = DC_E_NOMEM;
+
+done:
+  if (status == DC_E_NOMEM) dci_fail(c, DC_E_NOMEM, "out of memory");
+  free(pairs);
+  free(zone);
+  for (size_t i = 0; i < n_hosts; i++) free(hosts[i]);
+  dci_buf_free(&scope);
+  dci_buf_free(&hostlist);
+  dci_buf_free(&q);
+  dci_buf_free(&u);
+  return status;
+}

@@ -1,0 +1,479 @@
+/* Token model: endpoint response parsing (protocol notes 3.3, security
+ * policy 7.5), storage form round trip, expiry with skew. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+#include "testutil.h"
+
+#define API "https://api.provider.test/v2"
+#define PID "provider.test"
+#define NOW ((time_t)1700000000)
+
+/* The response shape of protocol notes 3.3 with RFC 6749's example values. */
+#define SPEC_EXAMPLE                                                           \
+  "{\"access_token\": \"2YotnFZFEjr1zCsicMWpAA\", \"token_type\": \"bearer\", " \
+  "\"expires_in\": 3600, \"refresh_token\": \"tGzv3JOkF0XG5Qx2TlKWIA\"}"
+
+struct row {
+  const char *name;
+  const char *json;
+  dc_status want;
+  const char *access;  /* on DC_OK */
+  const char *refresh; /* on DC_OK; NULL = none */
+  long expires_in;     /* on DC_OK */
+};
+
+#define AT "\"access_token\":\"abc\""
+#define TT "\"token_type\":\"bearer\""
+#define EI "\"expires_in\":3600"
+
+static const struct row k_rows[] = {
+  {"spec example", SPEC_EXAMPLE, DC_OK, "2YotnFZFEjr1zCsicMWpAA", "tGzv3JOkF0XG5Qx2TlKWIA", 3600},
+  {"BEARER", "{" AT ",\"token_type\":\"BEARER\"," EI "}", DC_OK, "abc", NULL, 3600},
+  {"Bearer", "{" AT ",\"token_type\":\"Bearer\"," EI "}", DC_OK, "abc", NULL, 3600},
+  {"no refresh_token", "{" AT "," TT "," EI "}", DC_OK, "abc", NULL, 3600},
+  {"refresh_token null", "{" AT "," TT "," EI ",\"refresh_token\":null}", DC_OK, "abc", NULL, 3600},
+  {"unknown keys ignored", "{" AT "," TT "," EI ",\"scope\":\"a b\",\"x\":[1,{}]}", DC_OK,
+   "abc", NULL, 3600},
+  {"b64token alphabet and padding",
+   "{\"access_token\":\"aZ09-._~+/==\"," TT "," EI "}", DC_OK, "aZ09-._~+/==", NULL, 3600},
+  {"refresh_token with VSCHAR punctuation",
+   "{" AT "," TT "," EI ",\"refresh_token\":\"a b\\\"c\\\\d~\"}", DC_OK, "abc",
+   "a b\"c\\d~", 3600},
+  {"expires_in string", "{" AT "," TT ",\"expires_in\":\"3600\"}", DC_OK, "abc", NULL, 3600},
+  {"expires_in 1", "{" AT "," TT ",\"expires_in\":1}", DC_OK, "abc", NULL, 1},
+  {"expires_in max", "{" AT "," TT ",\"expires_in\":2592000}", DC_OK, "abc", NULL, 2592000},
+  {"expires_in string max", "{" AT "," TT ",\"expires_in\":\"2592000\"}", DC_OK, "abc",
+   NULL, 2592000},
+
+  /* required fields */
+  {"missing access_token", "{" TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"missing token_type", "{" AT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"missing expires_in", "{" AT "," TT "}", DC_E_TOKEN, 0, 0, 0},
+  {"empty object", "{}", DC_E_TOKEN, 0, 0, 0},
+
+  /* token_type */
+  {"token_type mac", "{" AT ",\"token_type\":\"mac\"," EI "}", DC_E_TOKEN_TYPE, 0, 0, 0},
+  {"token_type bearer with space", "{" AT ",\"token_type\":\"bearer \"," EI "}",
+   DC_E_TOKEN_TYPE, 0, 0, 0},
+  {"token_type empty", "{" AT ",\"token_type\":\"\"," EI "}", DC_E_TOKEN_TYPE, 0, 0, 0},
+  {"token_type number", "{" AT ",\"token_type\":1," EI "}", DC_E_TOKEN, 0, 0, 0},
+
+  /* expires_in */
+  {"expires_in 0", "{" AT "," TT ",\"expires_in\":0}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in -1", "{" AT "," TT ",\"expires_in\":-1}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in 1e9", "{" AT "," TT ",\"expires_in\":1e9}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in 1000000000", "{" AT "," TT ",\"expires_in\":1000000000}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in max+1", "{" AT "," TT ",\"expires_in\":2592001}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in 3600.5", "{" AT "," TT ",\"expires_in\":3600.5}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in 3600.0", "{" AT "," TT ",\"expires_in\":3600.0}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in abc", "{" AT "," TT ",\"expires_in\":\"abc\"}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in empty string", "{" AT "," TT ",\"expires_in\":\"\"}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in string 0", "{" AT "," TT ",\"expires_in\":\"0\"}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in string -5", "{" AT "," TT ",\"expires_in\":\"-5\"}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in string +5", "{" AT "," TT ",\"expires_in\":\"+5\"}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in string space", "{" AT "," TT ",\"expires_in\":\" 3600\"}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in string fraction", "{" AT "," TT ",\"expires_in\":\"3600.5\"}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in string huge", "{" AT "," TT ",\"expires_in\":\"99999999999999999999999\"}",
+   DC_E_TOKEN, 0, 0, 0},
+  {"expires_in true", "{" AT "," TT ",\"expires_in\":true}", DC_E_TOKEN, 0, 0, 0},
+  {"expires_in null", "{" AT "," TT ",\"expires_in\":null}", DC_E_TOKEN, 0, 0, 0},
+
+  /* access_token */
+  {"access_token with space", "{\"access_token\":\"ab c\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"access_token with CRLF", "{\"access_token\":\"ab\\r\\nX-Evil: 1\"," TT "," EI "}",
+   DC_E_TOKEN, 0, 0, 0},
+  {"access_token with quote", "{\"access_token\":\"ab\\\"c\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"access_token empty", "{\"access_token\":\"\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"access_token only padding", "{\"access_token\":\"==\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"access_token inner padding", "{\"access_token\":\"ab=c\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"access_token non-ASCII", "{\"access_token\":\"ab\\u00e9\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"access_token number", "{\"access_token\":123," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  {"access_token null", "{\"access_token\":null," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+
+  /* refresh_token */
+  {"refresh_token control byte", "{" AT "," TT "," EI ",\"refresh_token\":\"a\\u0001b\"}",
+   DC_E_TOKEN, 0, 0, 0},
+  {"refresh_token DEL", "{" AT "," TT "," EI ",\"refresh_token\":\"a\\u007fb\"}",
+   DC_E_TOKEN, 0, 0, 0},
+  {"refresh_token tab", "{" AT "," TT "," EI ",\"refresh_token\":\"a\\tb\"}", DC_E_TOKEN, 0, 0, 0},
+  {"refresh_token empty", "{" AT "," TT "," EI ",\"refresh_token\":\"\"}", DC_E_TOKEN, 0, 0, 0},
+  {"refresh_token number", "{" AT "," TT "," EI ",\"refresh_token\":5}", DC_E_TOKEN, 0, 0, 0},
+
+  /* document level */
+  {"duplicate access_token", "{" AT "," AT "," TT "," EI "}", DC_E_JSON, 0, 0, 0},
+  {"duplicate expires_in", "{" AT "," TT "," EI "," EI "}", DC_E_JSON, 0, 0, 0},
+  {"array", "[" AT "]", DC_E_JSON, 0, 0, 0},
+  {"string", "\"abc\"", DC_E_JSON, 0, 0, 0},
+  {"empty input", "", DC_E_JSON, 0, 0, 0},
+  {"truncated", "{" AT "," TT, DC_E_JSON, 0, 0, 0},
+  {"trailing garbage", "{" AT "," TT "," EI "} x", DC_E_JSON, 0, 0, 0},
+  {"NUL escape", "{\"access_token\":\"a\\u0000b\"," TT "," EI "}", DC_E_JSON, 0, 0, 0},
+};
+
+static void test_response_table(void **state)
+{
+  (void)state;
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  for (size_t i = 0; i < sizeof k_rows / sizeof k_rows[0]; i++) {
+    const struct row *r = &k_rows[i];
+    print_message("row: %s\n", r->name);
+    dc_token *t = (dc_token *)1;
+    dc_status st = dc_token_parse_response(c, r->json, strlen(r->json), API, PID, NOW, &t);
+    assert_status(st, r->want);
+    if (st != DC_OK) {
+      assert_null(t);
+      assert_true(dc_client_error(c)[0] != '\0');
+      continue;
+    }
+    assert_string_equal(dc_client_error(c), "");
+    assert_string_equal(dc_token_access_token(t), r->access);
+    if (r->refresh == NULL) assert_null(dc_token_refresh_token(t));
+    else assert_string_equal(dc_token_refresh_token(t), r->refresh);
+    assert_int_equal(dc_token_issued_at(t), NOW);
+    assert_int_equal(dc_token_expires_at(t), NOW + r->expires_in);
+    assert_string_equal(dc_token_api_url(t), API);
+    assert_string_equal(dc_token_provider_id(t), PID);
+    dc_token_free(t);
+  }
+  dc_client_free(c);
+}
+
+/* Builds {"access_token":"<n x fill>","token_type":"bearer",...} */
+static char *token_json(const char *key, size_t n, char fill)
+{
+  size_t cap = n + 200;
+  char *j = malloc(cap);
+  assert_non_null(j);
+  char *tok = malloc(n + 1);
+  assert_non_null(tok);
+  memset(tok, fill, n);
+  tok[n] = '\0';
+  if (strcmp(key, "access_token") == 0)
+    snprintf(j, cap, "{\"access_token\":\"%s\"," TT "," EI "}", tok);
+  else
+    snprintf(j, cap, "{" AT "," TT "," EI ",\"%s\":\"%s\"}", key, tok);
+  free(tok);
+  return j;
+}
+
+static void test_token_lengths(void **state)
+{
+  (void)state;
+  static const struct { const char *key; size_t n; dc_status want; } rows[] = {
+    {"access_token", DC_MAX_TOKEN_LEN, DC_OK},
+    {"access_token", DC_MAX_TOKEN_LEN + 1, DC_E_TOKEN},
+    {"refresh_token", DC_MAX_TOKEN_LEN, DC_OK},
+    {"refresh_token", DC_MAX_TOKEN_LEN + 1, DC_E_TOKEN},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    char *j = token_json(rows[i].key, rows[i].n, 'A');
+    dc_token *t = NULL;
+    assert_status(dc_token_parse_response(NULL, j, strlen(j), API, PID, NOW, &t), rows[i].want);
+    if (rows[i].want == DC_OK) {
+      /* and the storage form of the longest tokens reads back */
+      char *s = NULL;
+      assert_status(dc_token_to_json(t, &s), DC_OK);
+      dc_token *t2 = NULL;
+      assert_status(dc_token_from_json(NULL, s, strlen(s), &t2), DC_OK);
+      dc_token_free(t2);
+      free(s);
+    }
+    dc_token_free(t);
+    free(j);
+  }
+}
+
+static void test_document_limits(void **state)
+{
+  (void)state;
+  dc_token *t = (dc_token *)1;
+  /* nesting deeper than DC_MAX_JSON_DEPTH */
+  char deep[256];
+  size_t n = 0;
+  n += (size_t)snprintf(deep, sizeof deep, "{" AT "," TT "," EI ",\"x\":");
+  for (int i = 0; i < DC_MAX_JSON_DEPTH + 2; i++) deep[n++] = '[';
+  for (int i = 0; i < DC_MAX_JSON_DEPTH + 2; i++) deep[n++] = ']';
+  deep[n++] = '}';
+  deep[n] = '\0';
+  assert_status(dc_token_parse_response(NULL, deep, n, API, PID, NOW, &t), DC_E_LIMIT);
+  assert_null(t);
+
+  /* larger than DC_MAX_TOKEN_JSON (padding in an unknown key) */
+  size_t big = DC_MAX_TOKEN_JSON + 1;
+  char *j = malloc(big + 1);
+  assert_non_null(j);
+  int pre = snprintf(j, big + 1, "{" AT "," TT "," EI ",\"pad\":\"");
+  memset(j + pre, 'p', big - (size_t)pre - 2);
+  memcpy(j + big - 2, "\"}", 3);
+  assert_int_equal(strlen(j), big);
+  t = (dc_token *)1;
+  assert_status(dc_token_parse_response(NULL, j, big, API, PID, NOW, &t), DC_E_LIMIT);
+  assert_null(t);
+  free(j);
+}
+
+static void test_args(void **state)
+{
+  (void)state;
+  static const struct { const char *url; const char *pid; } bad[] = {
+    {"http://api.provider.test", PID},
+    {"https://", PID},
+    {"", PID},
+    {"api.provider.test", PID},
+    {"https://api.provider.test/a b", PID},
+    {"https://api.provider.test/\r\n", PID},
+    {"https://api.provider.test/\x01", PID},
+    {"https://api.provider.test/\"x", PID},
+    {"https://api.provider.t\xc3\xa9st", PID},
+    {API, ""},
+    {API, "bad id"},
+    {API, "a/b"},
+    {API, "0123456789012345678901234567890123456789012345678901234567890123"},
+  };
+  const char *j = SPEC_EXAMPLE;
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    dc_token *t = (dc_token *)1;
+    assert_status(dc_token_parse_response(c, j, strlen(j), bad[i].url, bad[i].pid, NOW, &t),
+                  DC_E_INVALID_ARG);
+    assert_null(t);
+    assert_true(dc_client_error(c)[0] != '\0');
+  }
+  dc_token *t = (dc_token *)1;
+  assert_status(dc_token_parse_response(c, NULL, 0, API, PID, NOW, &t), DC_E_INVALID_ARG);
+  assert_null(t);
+  assert_status(dc_token_parse_response(c, j, strlen(j), NULL, PID, NOW, &t), DC_E_INVALID_ARG);
+  assert_status(dc_token_parse_response(c, j, strlen(j), API, NULL, NOW, &t), DC_E_INVALID_ARG);
+  assert_status(dc_token_parse_response(c, j, strlen(j), API, PID, NOW, NULL), DC_E_INVALID_ARG);
+  assert_status(dc_token_parse_response(c, j, strlen(j), API, PID, -1, &t), DC_E_INVALID_ARG);
+  /* upper-case scheme is accepted by the minimal check */
+  assert_status(dc_token_parse_response(c, j, strlen(j), "HTTPS://api.provider.test", PID,
+                                        NOW, &t), DC_OK);
+  dc_token_free(t);
+
+  char *s = (char *)1;
+  assert_status(dc_token_to_json(NULL, &s), DC_E_INVALID_ARG);
+  assert_null(s);
+  assert_status(dc_token_from_json(c, NULL, 0, &t), DC_E_INVALID_ARG);
+  assert_status(dc_token_from_json(c, "{}", 2, NULL), DC_E_INVALID_ARG);
+  dc_token_free(NULL);
+  assert_null(dc_token_access_token(NULL));
+  assert_null(dc_token_refresh_token(NULL));
+  assert_null(dc_token_api_url(NULL));
+  assert_null(dc_token_provider_id(NULL));
+  assert_int_equal(dc_token_issued_at(NULL), 0);
+  assert_int_equal(dc_token_expires_at(NULL), 0);
+  assert_int_equal(dc_token_expired(NULL, NOW, 0), 1);
+  dc_client_free(c);
+}
+
+static void round_trip(const char *response)
+{
+  dc_token *t = NULL, *t2 = NULL, *t3 = NULL;
+  char *s1 = NULL, *s2 = NULL, *s3 = NULL;
+  assert_status(dc_token_parse_response(NULL, response, strlen(response), API, PID, NOW, &t),
+                DC_OK);
+  assert_status(dc_token_to_json(t, &s1), DC_OK);
+  assert_status(dc_token_from_json(NULL, s1, strlen(s1), &t2), DC_OK);
+  assert_string_equal(dc_token_access_token(t2), dc_token_access_token(t));
+  if (dc_token_refresh_token(t) == NULL) assert_null(dc_token_refresh_token(t2));
+  else assert_string_equal(dc_token_refresh_token(t2), dc_token_refresh_token(t));
+  assert_string_equal(dc_token_api_url(t2), dc_token_api_url(t));
+  assert_string_equal(dc_token_provider_id(t2), dc_token_provider_id(t));
+  assert_int_equal(dc_token_issued_at(t2), dc_token_issued_at(t));
+  assert_int_equal(dc_token_expires_at(t2), dc_token_expires_at(t));
+  assert_status(dc_token_to_json(t2, &s2), DC_OK);
+  assert_string_equal(s2, s1);
+  assert_status(dc_token_from_json(NULL, s2, strlen(s2), &t3), DC_OK);
+  assert_status(dc_token_to_json(t3, &s3), DC_OK);
+  assert_string_equal(s3, s2);
+  free(s1);
+  free(s2);
+  free(s3);
+  dc_token_free(t);
+  dc_token_free(t2);
+  dc_token_free(t3);
+}
+
+static void test_round_trip(void **state)
+{
+  (void)state;
+  round_trip(SPEC_EXAMPLE);
+  round_trip("{" AT "," TT "," EI "}");
+  round_trip("{" AT "," TT "," EI ",\"refresh_token\":\"q \\\"u\\\\o~te\"}");
+}
+
+/* The storage form is pinned: key order, no whitespace, integers. */
+static void test_storage_format(void **state)
+{
+  (void)state;
+  dc_token *t = NULL;
+  char *s = NULL;
+  const char *j = SPEC_EXAMPLE;
+  assert_status(dc_token_parse_response(NULL, j, strlen(j), API, PID, NOW, &t), DC_OK);
+  assert_status(dc_token_to_json(t, &s), DC_OK);
+  assert_string_equal(s,
+    "{\"access_token\":\"2YotnFZFEjr1zCsicMWpAA\",\"token_type\":\"bearer\","
+    "\"refresh_token\":\"tGzv3JOkF0XG5Qx2TlKWIA\",\"issued_at\":1700000000,"
+    "\"expires_at\":1700003600,\"api_url\":\"https://api.provider.test/v2\","
+    "\"provider_id\":\"provider.test\"}");
+  free(s);
+  dc_token_free(t);
+
+  /* refresh token escaping */
+  j = "{" AT "," TT "," EI ",\"refresh_token\":\"a\\\"b\\\\c\"}";
+  assert_status(dc_token_parse_response(NULL, j, strlen(j), API, PID, 0, &t), DC_OK);
+  assert_status(dc_token_to_json(t, &s), DC_OK);
+  assert_string_equal(s,
+    "{\"access_token\":\"abc\",\"token_type\":\"bearer\",\"refresh_token\":\"a\\\"b\\\\c\","
+    "\"issued_at\":0,\"expires_at\":3600,\"api_url\":\"https://api.provider.test/v2\","
+    "\"provider_id\":\"provider.test\"}");
+  free(s);
+  dc_token_free(t);
+}
+
+#define DOC_AT "\"access_token\":\"abc\""
+#define DOC_TT "\"token_type\":\"bearer\""
+#define DOC_IA "\"issued_at\":100"
+#define DOC_EA "\"expires_at\":3700"
+#define DOC_URL "\"api_url\":\"https://api.provider.test\""
+#define DOC_PID "\"provider_id\":\"p\""
+
+static void test_from_json_table(void **state)
+{
+  (void)state;
+  static const struct { const char *name; const char *json; dc_status want; } rows[] = {
+    {"complete", "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_OK},
+    {"other order, unknown key",
+     "{" DOC_PID "," DOC_URL "," DOC_EA "," DOC_IA "," DOC_TT "," DOC_AT ",\"v\":2}", DC_OK},
+    {"missing access_token", "{" DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"missing token_type", "{" DOC_AT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"missing issued_at", "{" DOC_AT "," DOC_TT "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"missing expires_at", "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"missing api_url", "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_PID "}", DC_E_TOKEN},
+    {"missing provider_id", "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "}", DC_E_TOKEN},
+    {"token_type mac",
+     "{" DOC_AT ",\"token_type\":\"mac\"," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}",
+     DC_E_TOKEN_TYPE},
+    {"access_token with space",
+     "{\"access_token\":\"a b\"," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}",
+     DC_E_TOKEN},
+    {"refresh_token control",
+     "{" DOC_AT ",\"refresh_token\":\"\\n\"," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL ","
+     DOC_PID "}", DC_E_TOKEN},
+    {"issued_at string",
+     "{" DOC_AT "," DOC_TT ",\"issued_at\":\"100\"," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"issued_at negative",
+     "{" DOC_AT "," DOC_TT ",\"issued_at\":-1," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"issued_at real",
+     "{" DOC_AT "," DOC_TT ",\"issued_at\":100.0," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"expires_at == issued_at",
+     "{" DOC_AT "," DOC_TT "," DOC_IA ",\"expires_at\":100," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"expires_at before issued_at",
+     "{" DOC_AT "," DOC_TT "," DOC_IA ",\"expires_at\":50," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"lifetime over the maximum",
+     "{" DOC_AT "," DOC_TT "," DOC_IA ",\"expires_at\":2592101," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
+    {"lifetime at the maximum",
+     "{" DOC_AT "," DOC_TT "," DOC_IA ",\"expires_at\":2592100," DOC_URL "," DOC_PID "}", DC_OK},
+    {"api_url http",
+     "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA ",\"api_url\":\"http://x\"," DOC_PID "}", DC_E_TOKEN},
+    {"api_url number",
+     "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA ",\"api_url\":1," DOC_PID "}", DC_E_TOKEN},
+    {"provider_id invalid",
+     "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL ",\"provider_id\":\"a b\"}", DC_E_TOKEN},
+    {"duplicate key",
+     "{" DOC_AT "," DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_JSON},
+    {"not an object", "[1]", DC_E_JSON},
+  };
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    print_message("row: %s\n", rows[i].name);
+    dc_token *t = (dc_token *)1;
+    assert_status(dc_token_from_json(c, rows[i].json, strlen(rows[i].json), &t), rows[i].want);
+    if (rows[i].want != DC_OK) {
+      assert_null(t);
+      assert_true(dc_client_error(c)[0] != '\0');
+      continue;
+    }
+    assert_string_equal(dc_token_access_token(t), "abc");
+    assert_int_equal(dc_token_issued_at(t), 100);
+    assert_string_equal(dc_token_api_url(t), "https://api.provider.test");
+    assert_string_equal(dc_token_provider_id(t), "p");
+    dc_token_free(t);
+  }
+  dc_client_free(c);
+}
+
+static void test_expiry(void **state)
+{
+  (void)state;
+  dc_token *t = NULL;
+  const char *j = SPEC_EXAMPLE; /* expires_in 3600 */
+  assert_status(dc_token_parse_response(NULL, j, strlen(j), API, PID, NOW, &t), DC_OK);
+  time_t exp = NOW + 3600;
+  assert_int_equal(dc_token_expires_at(t), exp);
+  /* default skew (-1 -> 60 s): expired from now + expires_in - 60 */
+  assert_int_equal(dc_token_expired(t, NOW, -1), 0);
+  assert_int_equal(dc_token_expired(t, exp - 61, -1), 0);
+  assert_int_equal(dc_token_expired(t, exp - 60, -1), 1);
+  assert_int_equal(dc_token_expired(t, exp, -1), 1);
+  assert_int_equal(dc_token_expired(t, exp + 100000, -1), 1);
+  assert_int_equal(dc_token_expired(t, exp - 60, -1000), 1);
+  /* explicit skews */
+  assert_int_equal(dc_token_expired(t, exp - 1, 0), 0);
+  assert_int_equal(dc_token_expired(t, exp, 0), 1);
+  assert_int_equal(dc_token_expired(t, exp - 300, 300), 1);
+  assert_int_equal(dc_token_expired(t, exp - 301, 300), 0);
+  assert_int_equal(dc_token_expired(t, NOW, 3600), 1);
+  assert_int_equal(dc_token_expired(t, NOW, 3599), 0);
+  /* extreme values do not overflow */
+  assert_int_equal(dc_token_expired(t, NOW, 0x7fffffffL), 1);
+  assert_int_equal(dc_token_expired(t, (time_t)-2000000000, 0), 0);
+  dc_token_free(t);
+}
+
+/* Details never carry token bytes, also for malformed JSON. */
+static void test_no_secret_in_detail(void **state)
+{
+  (void)state;
+  static const char *const docs[] = {
+    "{\"access_token\":\"SECRETTOKEN",
+    "{\"access_token\":\"SECRETTOKEN\" \"token_type\":\"bearer\"}",
+    "{\"access_token\":\"SECRETTOKEN x\"," TT "," EI "}",
+    "{\"access_token\":SECRETTOKEN," TT "," EI "}",
+    "{" AT "," TT "," EI ",\"refresh_token\":\"SECRETTOKEN\\u0001\"}",
+  };
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+    dc_token *t = NULL;
+    assert_true(dc_token_parse_response(c, docs[i], strlen(docs[i]), API, PID, NOW, &t) != DC_OK);
+    assert_true(dc_client_error(c)[0] != '\0');
+    assert_null(strstr(dc_client_error(c), "SECRET"));
+    assert_true(dc_token_from_json(c, docs[i], strlen(docs[i]), &t) != DC_OK);
+    assert_null(strstr(dc_client_error(c), "SECRET"));
+  }
+  dc_client_free(c);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_response_table),
+    cmocka_unit_test(test_token_lengths),
+    cmocka_unit_test(test_document_limits),
+    cmocka_unit_test(test_args),
+    cmocka_unit_test(test_round_trip),
+    cmocka_unit_test(test_storage_format),
+    cmocka_unit_test(test_from_json_table),
+    cmocka_unit_test(test_expiry),
+    cmocka_unit_test(test_no_secret_in_detail),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
