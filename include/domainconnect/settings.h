@@ -27,7 +27,11 @@ typedef struct dc_txt_rr {
  * rules (LDH labels of 1..63, name <= 253, no empty label, at least two
  * labels, not localhost/.local/.internal/... per the security policy), a path
  * with empty, "." or ".." segments or characters outside [A-Za-z0-9._~/-].
- * DC_E_LIMIT when longer than DC_MAX_TXT_VALUE bytes.
+ * The host is an ASCII name: U-labels are refused, A-labels ("xn--") pass.
+ * DC_E_LIMIT when `len` (the bytes as received, before trimming) exceeds
+ * DC_MAX_TXT_VALUE. `value` needs no NUL terminator; an embedded NUL is
+ * refused like any control byte. DC_E_INVALID_ARG: out NULL, or value NULL
+ * with len > 0.
  * On success *out is a new string (dc_free). */
 DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
                                     char **out);
@@ -38,7 +42,9 @@ DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
  * returned. RRs that differ are refused with DC_E_TXT_MULTIPLE: their order is
  * chosen by whoever controls the zone, so no choice between them is safe.
  * No RRs: DC_E_INVALID_ARG. More than DC_MAX_TXT_RRS: DC_E_LIMIT.
- * Any invalid RR: that RR's status (DC_E_TXT_INVALID / DC_E_LIMIT). */
+ * Any invalid RR: that RR's status (DC_E_TXT_INVALID / DC_E_LIMIT; the
+ * joined strings of one RR are capped at DC_MAX_TXT_VALUE bytes). An RR
+ * with no strings is an empty value (DC_E_TXT_INVALID). */
 DC_API dc_status dc_txt_select(dc_client *c, const dc_txt_rr *rrs, size_t n,
                                char **out);
 
@@ -51,12 +57,23 @@ typedef struct dc_settings dc_settings;
  * urlControlPanel is kept unfilled); it fills %domain% in urlControlPanel,
  * percent-encoded.
  * Required: providerId (a dc-id: 1..63 of A-Za-z0-9-_.), providerName
- * (non-empty string), urlAPI. Optional: providerDisplayName, urlSyncUX,
- * urlAsyncUX, urlControlPanel, width, height (positive integers, JSON number
- * or decimal string; default 750), nameServers (array of host names).
+ * (dc-display-name: 1..255 characters, no control characters or Unicode
+ * noncharacters), urlAPI. Optional: providerDisplayName (as providerName),
+ * urlSyncUX, urlAsyncUX, urlControlPanel, width, height (integers 1..10000
+ * given as a JSON number without fraction, e.g. 800 or 800.0, or as a
+ * decimal string such as "800"; default 750), nameServers (array of at most
+ * DC_MAX_NAME_SERVERS host names, stored lower-case without trailing dot).
+ * A member whose value is JSON null counts as absent (so a required one is
+ * DC_E_SETTINGS_MISSING).
  * urlAPI/urlSyncUX/urlAsyncUX/urlControlPanel must be https URLs passing the
- * URL safety rules (see docs/security.md); urlControlPanel may also carry a
- * query. Unknown fields are ignored.
+ * URL safety rules (see docs/security.md) and are stored in canonical form:
+ * scheme and host lower-case, ":443" and a trailing dot of the host dropped,
+ * one trailing '/' of the path dropped. urlControlPanel may also carry a
+ * query (then its path is kept as written); it is checked after %domain% is
+ * filled (without a zone, with a placeholder filled in) and, without a zone,
+ * kept exactly as given. Unknown fields are ignored.
+ * Details name the offending field, e.g. "settings: required field urlAPI
+ * is missing" or "urlAPI: port other than 443 in ...".
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT, DC_E_JSON,
  * DC_E_SETTINGS_MISSING, DC_E_SETTINGS_TYPE, DC_E_UNSAFE_URL,
  * DC_E_INVALID_DOMAIN (zone). */

@@ -21,6 +21,8 @@
  * Decisions beyond the header contract:
  *   - expected_state == NULL means "the request carried no state": a state
  *     in the query is then accepted (and returned by dc_callback_state()).
+ *     An empty expected_state ("") is compared like any other: the query
+ *     must then carry an empty state ("state=" or "state").
  *   - Parameter names are the raw bytes before the first '=' (not decoded),
  *     compared case-sensitively; a pair without '=' has an empty value.
  *   - A code longer than DC_MAX_TOKEN_LEN or with bytes outside VSCHAR is
