@@ -65,14 +65,19 @@ DC_API dc_status dc_request_set_param(dc_request *r, const char *name, const cha
  * DC_E_RESERVED_PARAM (a variable named domain, host, redirect_uri, state,
  * groupId, providerName, serviceName, instanceId, sig, key, client_id,
  * scope, response_type or force); DC_E_INVALID_PARAM (empty or non-printable
- * name, value with NUL); DC_E_UNSAFE_URL (redirect_uri not an absolute
- * http(s) URL); DC_E_LIMIT; DC_E_NOMEM; DC_E_SIGN. *url: dc_free. */
+ * name, value that is not valid UTF-8, empty or non-printable state);
+ * DC_E_UNSAFE_URL (redirect_uri not an absolute https URL with a host, or
+ * with a fragment); DC_E_LIMIT (more than DC_MAX_PARAMS pairs in all, query
+ * longer than DC_MAX_QUERY_LEN, redirect_uri longer than DC_MAX_URL_LEN);
+ * DC_E_NOMEM; DC_E_SIGN. *url: dc_free. */
 DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
                                    const dc_request *r, const dc_signer *signer,
                                    dc_profile profile, char **url);
 
 /* Builds the asynchronous consent URL:
  *   {urlAsyncUX}/v2/domainTemplates/providers/{providerId}?QUERY
+ * Group ids and the instance id are not part of the consent request (they
+ * go with the later apply call) and are ignored here.
  * QUERY holds client_id (default providerId), scope (service ids joined by a
  * space, so encoded as %20 / '+'), domain, host (comma list, "" entry = apex;
  * omitted when no host was added), redirect_uri (required), response_type=code,

@@ -25,7 +25,7 @@ static bool within_limits(const json_t *v, int depth, bool *too_deep)
 
 dc_status dci_json_load(dc_client *c, const char *what, const char *text,
                         size_t len, size_t max_len, bool want_object,
-                        json_t **out)
+                        bool sensitive, json_t **out)
 {
   *out = NULL;
   if (len > max_len)
@@ -51,6 +51,10 @@ dc_status dci_json_load(dc_client *c, const char *what, const char *text,
                     DC_MAX_JSON_DEPTH);
   json_error_t err;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+  if (root == NULL && sensitive) {
+    return dci_fail(c, DC_E_JSON, "%s: invalid JSON at line %d column %d", what,
+                    err.line, err.column);
+  }
   if (root == NULL) {
     char safe[160];
     dci_sanitize(safe, sizeof safe, err.text, strlen(err.text), 150);

@@ -11,9 +11,11 @@
  * <= DC_MAX_JSON_DEPTH (else DC_E_LIMIT), every string <= DC_MAX_JSON_STRING
  * bytes (else DC_E_LIMIT). Syntax errors give DC_E_JSON with line/column in
  * the handle's detail. `what` names the document in details ("settings").
- * When `want_object` the top level must be an object (else DC_E_JSON). */
+ * When `want_object` the top level must be an object (else DC_E_JSON).
+ * When `sensitive` (documents that carry tokens), the detail gives only the
+ * position, never jansson's message, which may quote the input. */
 dc_status dci_json_load(dc_client *c, const char *what, const char *text,
                         size_t len, size_t max_len, bool want_object,
-                        json_t **out);
+                        bool sensitive, json_t **out);
 
 #endif

@@ -57,6 +57,10 @@
 /* Default clock skew subtracted from the expiry, seconds. */
 #define DC_DEFAULT_TOKEN_SKEW 60
 
+/* Bytes kept of a provider's OAuth error / error_description after
+ * sanitising, including a "..." marker when cut (oauth.h promises 256). */
+#define DC_MAX_OAUTH_ERROR_TEXT 256
+
 /* Keys: PEM file size, RSA modulus bits accepted for signing/verifying. */
 #define DC_MAX_PEM_LEN (64 * 1024)
 #define DC_MIN_RSA_BITS 2048

@@ -174,8 +174,9 @@ dc_status dci_pct_decode(const char *s, size_t len, bool plus_space, size_t max,
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)s[i];
     if (ch == '%') {
-      if (len - i < 3) { free(p); return DC_E_INVALID_PARAM; }
-      if (!dci_is_hex((unsigned char)s[i + 1]) || !dci_is_hex((unsigned char)s[i + 2])) {
+      if (len - i < 3 || !dci_is_hex((unsigned char)s[i + 1]) ||
+          !dci_is_hex((unsigned char)s[i + 2])) {
+        dci_wipe(p, o);  /* the value may be a secret (an OAuth code) */
         free(p);
         return DC_E_INVALID_PARAM;
       }
@@ -185,7 +186,7 @@ dc_status dci_pct_decode(const char *s, size_t len, bool plus_space, size_t max,
     } else if (ch == '+' && plus_space) {
       ch = ' ';
     }
-    if (ch == '\0') { free(p); return DC_E_INVALID_PARAM; }
+    if (ch == '\0') { dci_wipe(p, o); free(p); return DC_E_INVALID_PARAM; }
     p[o++] = (char)ch;
   }
   p[o] = '\0';

@@ -248,7 +248,7 @@ DC_API dc_status dc_settings_parse(dc_client *c, const char *json, size_t len,
 
   if (zone != NULL) DCI_TRY(dc_domain_normalize(c, zone, &nzone));
   DCI_TRY(dci_json_load(c, "settings", json ? json : "", len, DC_MAX_SETTINGS_JSON,
-                        true, &root));
+                        true, false, &root));
 
   s = calloc(1, sizeof *s);
   if (s == NULL) { status = DC_E_NOMEM; goto done; }

@@ -37,12 +37,6 @@
 #include "core/internal.h"
 #include "domainconnect/oauth.h"
 
-/* Bytes kept of a provider's error / error_description after sanitising
- * (the public header promises at most 256). TODO(lead): move to limits.h. */
-#ifndef DC_MAX_OAUTH_ERROR_TEXT
-#define DC_MAX_OAUTH_ERROR_TEXT 256
-#endif
-
 struct dc_callback {
   char *code;              /* secret: wiped on free */
   char *state;             /* wiped on free too (security policy 7.8) */

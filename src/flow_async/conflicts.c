@@ -112,7 +112,7 @@ DC_API dc_status dc_conflicts_parse(dc_client *c, const char *json, size_t len,
   if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "conflicts: json is NULL");
 
   DCI_TRY(dci_json_load(c, "conflict body", json, len, DC_MAX_CONFLICT_JSON,
-                        true, &root));
+                        true, false, &root));
   cf = calloc(1, sizeof *cf);
   if (cf == NULL) {
     status = dci_fail(c, DC_E_NOMEM, "out of memory");

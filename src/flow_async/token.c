@@ -225,15 +225,12 @@ static dc_status read_plain_string(dc_client *c, json_t *root, const char *key,
   return *out ? DC_OK : dci_fail(c, DC_E_NOMEM, "out of memory");
 }
 
-/* Loads the JSON; a syntax error gets a detail without jansson's text,
- * which may quote part of a token. */
+/* Loads the JSON as a sensitive document: a syntax error's detail gives the
+ * position only, never jansson's text, which may quote part of a token. */
 static dc_status load(dc_client *c, const char *what, const char *json,
                       size_t len, json_t **root)
 {
-  dc_status st = dci_json_load(c, what, json, len, DC_MAX_TOKEN_JSON, true, root);
-  if (st == DC_E_JSON)
-    dci_fail(c, st, "%s: malformed JSON, duplicate keys or not an object", what);
-  return st;
+  return dci_json_load(c, what, json, len, DC_MAX_TOKEN_JSON, true, true, root);
 }
 
 static void release(json_t *root)
