@@ -31,8 +31,15 @@ sanitize: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) -LE nosanitize
 
 # Every test under valgrind memcheck (leaks and invalid accesses are errors).
+VALGRIND = valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect -q
+
+# Every test under valgrind memcheck, and the CLI tests with every
+# invocation of the tool under valgrind.
 valgrind: build
 	cd $(BUILD) && $(CTEST) -LE novalgrind -T memcheck
+	for t in tests/cli/*.sh; do \
+	  DC_CLI_WRAPPER="$(VALGRIND)" sh $$t $(BUILD)/bin/domainconnect ../shared tests/data || exit 1; \
+	done
 
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

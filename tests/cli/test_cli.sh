@@ -9,6 +9,13 @@ VEC=$SHARED/domainconnect-vectors
 PY=/usr/bin/python3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
+# DC_CLI_WRAPPER (e.g. "valgrind --error-exitcode=99 --leak-check=full -q")
+# runs every CLI invocation under that command; `make valgrind` uses it.
+if [ -n "${DC_CLI_WRAPPER:-}" ]; then
+  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DC_CLI_WRAPPER" "$CLI" > "$T/cli-wrapped"
+  chmod +x "$T/cli-wrapped"
+  CLI=$T/cli-wrapped
+fi
 pass=0
 fail=0
 
