@@ -11,7 +11,8 @@
 /* Exit codes (documented in docs/domainconnect.1). */
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
-/* Prints "domainconnect: CMD: <status text>[: detail]" on stderr; returns 1. */
+/* Prints "NAME: <status text>[: detail] (domainconnect CMD)" on stderr,
+ * NAME being dc_status_name(st); returns 1. */
 int cli_fail(const char *cmd, dc_client *c, dc_status st);
 /* Prints a usage error and the hint to --help; returns 2. */
 int cli_usage(const char *cmd, const char *msg);

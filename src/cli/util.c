@@ -5,11 +5,11 @@
 
 int cli_fail(const char *cmd, dc_client *c, dc_status st)
 {
+  /* One line that starts with the status's stable name, so scripts can
+   * branch on it: "NAME: fixed text[: detail] (domainconnect CMD)". */
   const char *detail = dc_client_error(c);
-  if (detail[0] != '\0')
-    fprintf(stderr, "domainconnect %s: %s: %s\n", cmd, dc_status_str(st), detail);
-  else
-    fprintf(stderr, "domainconnect %s: %s\n", cmd, dc_status_str(st));
+  fprintf(stderr, "%s: %s%s%s (domainconnect %s)\n", dc_status_name(st),
+          dc_status_str(st), detail[0] ? ": " : "", detail, cmd);
   return EXIT_REFUSED;
 }
 

@@ -58,6 +58,7 @@ expect_exit 0 "zone-split idn" -- "$CLI" zone-split shop.münchen.de
 expect_out "zone-split idn json" '{"input":"shop.münchen.de","domain":"shop.xn--mnchen-3ya.de","zone":"xn--mnchen-3ya.de","host":"shop"}'
 expect_exit 1 "zone-split public suffix" -- "$CLI" zone-split co.uk
 expect_err_has "zone-split public suffix message" "public suffix"
+if head -c 14 "$T/err" | grep -q '^public_suffix:'; then ok; else bad "stderr starts with the stable status name: $(cat "$T/err")"; fi
 expect_exit 1 "zone-split invalid" -- "$CLI" zone-split "bad..name.com"
 expect_exit 2 "zone-split no arg" -- "$CLI" zone-split
 printf 'example\n' > "$T/psl.dat"
@@ -113,7 +114,7 @@ expect_exit 0 "verify-sig stdin zone-file records" -- sh -c "\"$CLI\" verify-sig
 # sync-url refusals
 expect_exit 1 "sync-url reserved param" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
   --domain example.com --provider-id p.example --service-id s --param domain=evil.com
-expect_err_has "reserved param message" "reserved"
+expect_err_has "reserved param message" "^reserved_param: "
 expect_exit 1 "sync-url no urlSyncUX" -- "$CLI" sync-url --settings "$DATA/settings/no_sync.json" \
   --domain example.com --provider-id p.example --service-id s
 expect_err_has "no urlSyncUX message" "urlSyncUX"
