@@ -7,4 +7,5 @@
 #include "domainconnect/request.h"
 #include "domainconnect/sign.h"
 #include "domainconnect/oauth.h"
+#include "domainconnect/net.h"
 #endif

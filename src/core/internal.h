@@ -26,10 +26,43 @@
 
 struct psl_ctx_st;
 
+/* One onboarded DNS Provider (dc_client_register_provider). */
+struct dci_registration {
+  char *api_url;         /* canonical (dci_check_https_url) */
+  char *client_id;
+  char *client_secret;   /* wiped on free */
+  char *redirect_uri;    /* may be NULL */
+  char *provider_id;     /* DNS provider id, or the API URL's host */
+};
+
+/* An address the TEST-ONLY allow list accepts (family + 16 bytes). */
+struct dci_allowed_addr {
+  int family;
+  unsigned char b[16];
+};
+
 struct dc_client {
   char err[512];              /* detail of the last failure */
   struct psl_ctx_st *psl;     /* loaded list; NULL = libpsl's built-in one */
+  /* network options (src/core/options.c) */
+  long timeout_dns_ms;        /* DC_DEFAULT_DNS_TIMEOUT_MS */
+  long timeout_connect_ms;    /* DC_DEFAULT_CONNECT_TIMEOUT_MS */
+  long timeout_total_ms;      /* 0 = per-call default (10 s / 15 s) */
+  char *dns_servers;          /* c-ares CSV "ip:port,[ip6]:port"; NULL = system */
+  size_t n_dns_servers;
+  char *ca_file;
+  unsigned char *ca_blob;
+  size_t ca_blob_len;
+  int zone_mode;              /* dc_zone_mode */
+  struct dci_allowed_addr test_allow[DC_MAX_TEST_ALLOW];
+  size_t n_test_allow;
+  long http_status;           /* last HTTP status seen, 0 = none */
+  struct dci_registration *regs;
+  size_t n_regs;
 };
+
+/* Frees what the network options own (called by dc_client_free). */
+void dci_client_options_free(dc_client *c);
 
 /* Records a detail on the handle (if any) and returns `st`. The format must
  * never receive secrets; untrusted text is passed through dci_sanitize. */

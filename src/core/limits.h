@@ -69,4 +69,24 @@
 #define DC_MAX_PUBKEY_FRAGMENTS 64
 #define DC_TXT_STRING_MAX 255
 
+/* ---- network (security policy 6) */
+#define DC_DEFAULT_DNS_TIMEOUT_MS 3000L
+#define DC_DEFAULT_CONNECT_TIMEOUT_MS 5000L
+#define DC_DEFAULT_TOTAL_TIMEOUT_MS 10000L   /* settings, template query */
+#define DC_DEFAULT_OAUTH_TIMEOUT_MS 15000L   /* token, refresh, apply, revert */
+#define DC_MAX_TIMEOUT_MS 600000L
+/* Response caps: bodies and all header bytes together. */
+#define DC_MAX_SETTINGS_BODY (16 * 1024)
+#define DC_MAX_TOKEN_BODY (16 * 1024)
+#define DC_MAX_TEMPLATE_BODY (256 * 1024)
+#define DC_MAX_API_BODY (64 * 1024)
+#define DC_MAX_HEADER_BYTES (32 * 1024)
+/* DNS servers configured on one client; TEST-ONLY allowed addresses. */
+#define DC_MAX_DNS_SERVERS 8
+#define DC_MAX_TEST_ALLOW 16
+/* Registered DNS providers on one client. */
+#define DC_MAX_REGISTRATIONS 256
+/* SOA walk: labels stripped at most when looking for the zone apex. */
+#define DC_MAX_SOA_WALK 10
+
 #endif

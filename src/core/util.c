@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "core/internal.h"
+#include "domainconnect/net.h"
 
 dc_status dci_fail(dc_client *c, dc_status st, const char *fmt, ...)
 {
@@ -207,14 +208,22 @@ DC_API void dc_strv_free(char **strv)
 DC_API dc_status dc_client_new(dc_client **out)
 {
   if (out == NULL) return DC_E_INVALID_ARG;
-  *out = calloc(1, sizeof **out);
-  return *out ? DC_OK : DC_E_NOMEM;
+  *out = NULL;
+  dc_status st = dc_global_init();
+  if (st != DC_OK) return st;
+  dc_client *c = calloc(1, sizeof *c);
+  if (c == NULL) return DC_E_NOMEM;
+  c->timeout_dns_ms = DC_DEFAULT_DNS_TIMEOUT_MS;
+  c->timeout_connect_ms = DC_DEFAULT_CONNECT_TIMEOUT_MS;
+  *out = c;
+  return DC_OK;
 }
 
 DC_API void dc_client_free(dc_client *c)
 {
   if (c == NULL) return;
   if (c->psl != NULL) psl_free(c->psl);
+  dci_client_options_free(c);
   free(c);
 }
 

@@ -1,0 +1,146 @@
+/* Network half of the Service Provider client: options, the SSRF guard,
+ * discovery, template support check, and the OAuth calls.
+ *
+ * Every request whose target comes from DNS or from a settings document goes
+ * through the guard (docs/security.md): https on port 443 only, the host
+ * resolved once through the configured DNS servers (c-ares; no hosts file, no
+ * search domains), every address classified, the checked addresses pinned in
+ * libcurl and checked again when the socket is opened and before the request
+ * is sent; redirects are never followed, TLS verification is always on,
+ * proxies from the environment are ignored, bodies and headers are capped.
+ *
+ * Threading: dc_global_init() (called by dc_client_new) is safe to call from
+ * any thread any number of times. A dc_client and everything passed to one
+ * call must not be used from two threads at once; separate clients may run in
+ * parallel. dc_settings, dc_token and dc_signer are immutable after creation
+ * and may be shared between threads for reading. */
+#ifndef DOMAINCONNECT_NET_H
+#define DOMAINCONNECT_NET_H
+
+#include <time.h>
+
+#include "domainconnect/common.h"
+#include "domainconnect/oauth.h"
+#include "domainconnect/request.h"
+#include "domainconnect/settings.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Initialises libcurl, c-ares and OpenSSL once per process (pthread_once).
+ * Returns DC_OK or DC_E_INTERNAL. */
+DC_API dc_status dc_global_init(void);
+
+/* ---- options */
+typedef enum dc_timeout {
+  DC_TIMEOUT_DNS = 0,     /* one DNS lookup (all tries); default 3000 ms */
+  DC_TIMEOUT_CONNECT = 1, /* TCP + TLS handshake; default 5000 ms */
+  DC_TIMEOUT_TOTAL = 2    /* whole HTTPS transfer; default 10000 ms (15000 ms
+                             for token, refresh, apply and revert) */
+} dc_timeout;
+/* ms in 1..600000. Setting DC_TIMEOUT_TOTAL applies to every call. */
+DC_API dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long ms);
+/* Adds a DNS server "IPv4[:port]" or "[IPv6][:port]" (default port 53).
+ * Without any, the system's resolv.conf servers are used (never its search
+ * list or options). Returns DC_OK, DC_E_INVALID_ARG, DC_E_LIMIT, DC_E_NOMEM. */
+DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *host_port);
+/* Trust anchors for TLS (default: the system store). */
+DC_API dc_status dc_client_set_ca_file(dc_client *c, const char *path);
+DC_API dc_status dc_client_set_ca_blob(dc_client *c, const void *pem, size_t len);
+typedef enum dc_zone_mode {
+  DC_ZONE_PSL = 0, /* zone = registrable domain per the public suffix list */
+  DC_ZONE_SOA = 1  /* zone = closest enclosing name that has an SOA record
+                      (delegated sub-zones), found by walking up */
+} dc_zone_mode;
+DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode);
+/* TEST ONLY. Lets the guard accept this exact address (IPv4 or IPv6 text),
+ * which it would otherwise refuse (e.g. 127.0.0.2 for a loopback test
+ * server). Nothing reads it from the environment; never call it in
+ * production code. Returns DC_OK, DC_E_INVALID_ARG, DC_E_LIMIT. */
+DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *ip);
+/* HTTP status of the last response received on this handle (0 if the last
+ * call got none). */
+DC_API long dc_client_http_status(const dc_client *c);
+
+/* ---- guard, for inspection (the network calls apply it themselves).
+ * DC_OK = allowed; DC_E_BLOCKED = refused, dc_client_error() gives the
+ * reason. */
+/* An IP address literal. DC_E_INVALID_ARG if `ip` is not an address. */
+DC_API dc_status dc_guard_ip(dc_client *c, const char *ip);
+/* A _domainconnect TXT value; with `resolve`, its host is resolved and every
+ * address classified (DNS failures return their own status). */
+DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve);
+/* An https URL (urlAPI rules); with `resolve` as above. */
+DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve);
+
+/* ---- discovery (spec "Discovery"): zone split (PSL or SOA walk) -> TXT
+ * _domainconnect.{zone} -> guard -> GET https://{txt}/v2/{zone}/settings.
+ * The settings carry the zone and host (dc_settings_zone/_host).
+ * Returns DC_OK; DC_E_INVALID_DOMAIN, DC_E_PUBLIC_SUFFIX; DC_E_NO_RECORD
+ * (NXDOMAIN or no TXT); DC_E_DNS, DC_E_DNS_TIMEOUT; DC_E_TXT_INVALID,
+ * DC_E_TXT_MULTIPLE; DC_E_BLOCKED (the guard's reason in the detail);
+ * DC_E_HTTP_STATUS (dc_client_http_status() has the code, e.g. 404);
+ * DC_E_REDIRECT; DC_E_TRANSPORT, DC_E_TIMEOUT, DC_E_TOO_LARGE; the settings
+ * parser's statuses (DC_E_JSON, DC_E_SETTINGS_*, DC_E_UNSAFE_URL). */
+DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out);
+/* Host part found by discovery ("" at the apex; NULL for parsed settings). */
+DC_API const char *dc_settings_host(const dc_settings *s);
+
+/* GET {urlAPI}/v2/domainTemplates/providers/{p}/services/{s}.
+ * DC_OK: supported; *version (may be NULL) = the body's "version" or -1.
+ * DC_E_NOT_SUPPORTED: 404. Other failures as for discovery. */
+DC_API dc_status dc_check_template(dc_client *c, const dc_settings *s,
+                                   const char *provider_id,
+                                   const char *service_id, long *version);
+
+/* ---- OAuth (spec "OAuth Flow"). A registration is what the Service
+ * Provider received when it onboarded with a DNS Provider. Secret-bearing
+ * calls go only to a registered API URL. */
+/* `api_url` is checked with the urlAPI rules and stored canonical;
+ * `dns_provider_id` may be NULL (then the API URL's host is used). The
+ * secret is copied and wiped on free. Re-registering an API URL replaces it.
+ * Returns DC_OK, DC_E_INVALID_ARG, DC_E_UNSAFE_URL, DC_E_LIMIT, DC_E_NOMEM. */
+DC_API dc_status dc_client_register_provider(dc_client *c, const char *api_url,
+                                             const char *client_id,
+                                             const char *client_secret,
+                                             const char *redirect_uri,
+                                             const char *dns_provider_id);
+/* DC_OK when the settings' urlAPI is a registered API URL; DC_E_API_MISMATCH
+ * otherwise (spec: a fake settings document must not receive the secret). */
+DC_API dc_status dc_check_registered_api(dc_client *c, const dc_settings *s);
+
+/* POST {api_url}/v2/oauth/access_token with a JSON body (grant_type
+ * authorization_code, code, redirect_uri, client_id, client_secret); nothing
+ * secret in the URL; fresh connection. `settings` may be NULL; when given its
+ * urlAPI must equal `api_url` (DC_E_API_MISMATCH). Returns DC_OK,
+ * DC_E_NOT_REGISTERED, DC_E_API_MISMATCH, DC_E_HTTP_STATUS (detail: the
+ * provider's sanitised error/error_description), the token parser's statuses,
+ * and the transport's. */
+DC_API dc_status dc_token_exchange(dc_client *c, const char *api_url,
+                                   const dc_settings *settings,
+                                   const char *code, dc_token **out);
+/* Refresh grant at the token's API URL (must be registered). *out is a new
+ * token; a rotated refresh token replaces the old one, an absent one keeps
+ * it. DC_E_TOKEN when the token has no refresh token. */
+DC_API dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **out);
+
+/* POST {token api_url}/v2/domainTemplates/providers/{p}/services/{s}/apply
+ * with domain, host, variables, groupId, force=1 (when `force`),
+ * instanceId, providerName, serviceName as a JSON body and
+ * Authorization: Bearer. `settings` may be NULL; when given, its urlAPI must
+ * be the token's (DC_E_TOKEN_BINDING). Any 2xx is DC_OK. 409: DC_E_CONFLICT
+ * and *conflicts (may be NULL) gets the parsed body. 401: DC_E_UNAUTHORIZED.
+ * Other: DC_E_HTTP_STATUS. Also DC_E_RESERVED_PARAM etc. as for the URLs. */
+DC_API dc_status dc_apply(dc_client *c, const dc_token *t,
+                          const dc_settings *settings, const dc_request *r,
+                          int force, dc_conflicts **conflicts);
+/* POST .../revert with domain, host, instanceId. 501:
+ * DC_E_REVERT_UNSUPPORTED; 410: DC_E_NOT_APPLIED; others as dc_apply. */
+DC_API dc_status dc_revert(dc_client *c, const dc_token *t,
+                           const dc_settings *settings, const dc_request *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

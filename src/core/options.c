@@ -1,0 +1,184 @@
+/* Network options of the handle, library-wide initialisation. */
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ares.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+
+#include "core/internal.h"
+#include "domainconnect/net.h"
+
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static dc_status g_init_status = DC_E_INTERNAL;
+
+static void global_init_once(void)
+{
+  if (OPENSSL_init_crypto(0, NULL) != 1) return;
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return;
+  if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) return;
+  g_init_status = DC_OK;
+}
+
+DC_API dc_status dc_global_init(void)
+{
+  if (pthread_once(&g_once, global_init_once) != 0) return DC_E_INTERNAL;
+  return g_init_status;
+}
+
+void dci_client_options_free(dc_client *c)
+{
+  free(c->dns_servers);
+  free(c->ca_file);
+  if (c->ca_blob) dci_wipe(c->ca_blob, c->ca_blob_len);
+  free(c->ca_blob);
+  for (size_t i = 0; i < c->n_regs; i++) {
+    struct dci_registration *r = &c->regs[i];
+    free(r->api_url);
+    free(r->client_id);
+    dci_free_secret(r->client_secret);
+    free(r->redirect_uri);
+    free(r->provider_id);
+  }
+  free(c->regs);
+}
+
+DC_API dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long ms)
+{
+  if (c == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  if (ms < 1 || ms > DC_MAX_TIMEOUT_MS)
+    return dci_fail(c, DC_E_INVALID_ARG, "timeout %ld ms is outside 1..%ld", ms,
+                    DC_MAX_TIMEOUT_MS);
+  switch (which) {
+  case DC_TIMEOUT_DNS: c->timeout_dns_ms = ms; return DC_OK;
+  case DC_TIMEOUT_CONNECT: c->timeout_connect_ms = ms; return DC_OK;
+  case DC_TIMEOUT_TOTAL: c->timeout_total_ms = ms; return DC_OK;
+  }
+  return dci_fail(c, DC_E_INVALID_ARG, "unknown timeout kind %d", (int)which);
+}
+
+/* "1.2.3.4", "1.2.3.4:5353", "[::1]", "[::1]:5353" -> c-ares CSV entry. */
+DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *hp)
+{
+  if (c == NULL || hp == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  if (c->n_dns_servers >= DC_MAX_DNS_SERVERS)
+    return dci_fail(c, DC_E_LIMIT, "more than %d DNS servers", DC_MAX_DNS_SERVERS);
+  char host[64];
+  unsigned long port = 53;
+  const char *p = hp, *end;
+  size_t hlen;
+  bool v6 = false;
+  if (*p == '[') {
+    end = strchr(p, ']');
+    if (end == NULL) goto bad;
+    p++;
+    hlen = (size_t)(end - p);
+    end++;
+    v6 = true;
+  } else {
+    end = strchr(p, ':');
+    if (end == NULL) end = p + strlen(p);
+    hlen = (size_t)(end - p);
+  }
+  if (hlen == 0 || hlen >= sizeof host) goto bad;
+  memcpy(host, p, hlen);
+  host[hlen] = '\0';
+  unsigned char tmp[16];
+  if (inet_pton(v6 ? AF_INET6 : AF_INET, host, tmp) != 1) goto bad;
+  if (*end == ':') {
+    const char *q = end + 1;
+    if (*q == '\0') goto bad;
+    port = 0;
+    for (; *q; q++) {
+      if (!dci_is_digit((unsigned char)*q)) goto bad;
+      port = port * 10 + (unsigned long)(*q - '0');
+      if (port > 65535) goto bad;
+    }
+    if (port == 0) goto bad;
+  } else if (*end != '\0') {
+    goto bad;
+  }
+  char entry[96];
+  int n = snprintf(entry, sizeof entry, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
+  if (n < 0 || (size_t)n >= sizeof entry) goto bad;
+  size_t old = c->dns_servers ? strlen(c->dns_servers) : 0;
+  char *csv = realloc(c->dns_servers, old + (size_t)n + 2);
+  if (csv == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  if (old > 0) csv[old++] = ',';
+  memcpy(csv + old, entry, (size_t)n + 1);
+  c->dns_servers = csv;
+  c->n_dns_servers++;
+  return DC_OK;
+bad: {
+    char safe[80];
+    dci_sanitize(safe, sizeof safe, hp, strlen(hp), 64);
+    return dci_fail(c, DC_E_INVALID_ARG,
+                    "DNS server '%s' is not IPv4[:port] or [IPv6][:port]", safe);
+  }
+}
+
+DC_API dc_status dc_client_set_ca_file(dc_client *c, const char *path)
+{
+  if (c == NULL || path == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  char *p = dci_strdup(path);
+  if (p == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  free(c->ca_file);
+  c->ca_file = p;
+  return DC_OK;
+}
+
+DC_API dc_status dc_client_set_ca_blob(dc_client *c, const void *pem, size_t len)
+{
+  if (c == NULL || pem == NULL || len == 0) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  if (len > DC_MAX_PEM_LEN * 16)
+    return dci_fail(c, DC_E_LIMIT, "CA bundle larger than %d bytes", DC_MAX_PEM_LEN * 16);
+  unsigned char *b = malloc(len);
+  if (b == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  memcpy(b, pem, len);
+  free(c->ca_blob);
+  c->ca_blob = b;
+  c->ca_blob_len = len;
+  return DC_OK;
+}
+
+DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode)
+{
+  if (c == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  if (mode != DC_ZONE_PSL && mode != DC_ZONE_SOA)
+    return dci_fail(c, DC_E_INVALID_ARG, "unknown zone mode %d", (int)mode);
+  c->zone_mode = (int)mode;
+  return DC_OK;
+}
+
+DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *ip)
+{
+  if (c == NULL || ip == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  if (c->n_test_allow >= DC_MAX_TEST_ALLOW)
+    return dci_fail(c, DC_E_LIMIT, "more than %d test-only addresses", DC_MAX_TEST_ALLOW);
+  struct dci_allowed_addr a = {0};
+  if (inet_pton(AF_INET, ip, a.b) == 1) {
+    a.family = AF_INET;
+  } else if (inet_pton(AF_INET6, ip, a.b) == 1) {
+    a.family = AF_INET6;
+  } else {
+    char safe[80];
+    dci_sanitize(safe, sizeof safe, ip, strlen(ip), 64);
+    return dci_fail(c, DC_E_INVALID_ARG, "'%s' is not an IP address", safe);
+  }
+  c->test_allow[c->n_test_allow++] = a;
+  return DC_OK;
+}
+
+DC_API long dc_client_http_status(const dc_client *c)
+{
+  return c ? c->http_status : 0;
+}

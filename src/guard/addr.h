@@ -1,0 +1,37 @@
+/* IP address classification for the SSRF guard (internal).
+ * Security policy sections 3.1-3.7: classify 4- or 16-byte addresses, never
+ * text. */
+#ifndef DC_GUARD_ADDR_H
+#define DC_GUARD_ADDR_H
+
+#include <sys/socket.h>
+
+#include "core/internal.h"
+
+typedef struct dci_addr {
+  int family;            /* AF_INET or AF_INET6 */
+  unsigned char b[16];   /* network order; IPv4 uses b[0..3] */
+} dci_addr;
+
+/* Strict literal parse: IPv4 only as a canonical dotted quad
+ * (inet_pton(AF_INET)), IPv6 as inet_pton(AF_INET6) accepts it, optionally
+ * in brackets; a zone id ("%eth0") is refused. Returns true on success. */
+bool dci_addr_parse(const char *text, dci_addr *out);
+/* Text form (inet_ntop) into buf (at least 46 bytes). */
+void dci_addr_format(const dci_addr *a, char *buf, size_t n);
+bool dci_addr_equal(const dci_addr *a, const dci_addr *b);
+/* From a sockaddr (AF_INET / AF_INET6); *port in host order. A sockaddr_in6
+ * with a non-zero scope id is reported through *scoped. */
+bool dci_addr_from_sockaddr(const struct sockaddr *sa, dci_addr *out,
+                            unsigned *port, bool *scoped);
+
+/* The policy alone: NULL when the address may be connected to, else a fixed
+ * reason naming the block ("loopback 127.0.0.0/8", "IPv4-mapped IPv6
+ * ::ffff:0:0/96", "outside global unicast 2000::/3", ...). */
+const char *dci_addr_problem(const dci_addr *a);
+
+/* The guard's decision for this client: addresses on the client's TEST-ONLY
+ * allow list pass; everything else goes through dci_addr_problem(). */
+const char *dci_guard_addr(const dc_client *c, const dci_addr *a);
+
+#endif
