@@ -41,5 +41,29 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify_sig(int argc, char **argv);
 int cmd_pubkey_records(int argc, char **argv);
 int cmd_parse_callback(int argc, char **argv);
+int cmd_guard(int argc, char **argv);          /* cmd_guard.c */
+int cmd_discover(int argc, char **argv);       /* cmd_discover.c */
+int cmd_check_template(int argc, char **argv); /* cmd_discover.c */
+int cmd_token(int argc, char **argv);          /* cmd_oauth.c */
+int cmd_refresh(int argc, char **argv);        /* cmd_oauth.c */
+int cmd_apply(int argc, char **argv);          /* cmd_oauth.c */
+int cmd_revert(int argc, char **argv);         /* cmd_oauth.c */
+
+/* Exit code of `apply` when the provider reports conflicting records (the
+ * records are printed as JSON on stdout). */
+enum { EXIT_CONFLICT = 3 };
+
+/* Network options shared by every network command (netopts.c):
+ *   --dns-server HOST:PORT (repeatable), --ca-file FILE, --timeout-ms MS,
+ *   --test-allow-address IP (TEST ONLY, repeatable).
+ * cli_netopt_long lists them for getopt_long (terminated by a zero entry;
+ * their values start at CLI_NETOPT_BASE). cli_netopt_apply handles one
+ * (returns 0 when handled, 2 on a usage error, 1 on failure with a
+ * message, -1 when `ch` is not a network option). */
+#include <getopt.h>
+enum { CLI_NETOPT_BASE = 1000 };
+extern const struct option cli_netopt_long[];
+extern const char cli_netopt_help[];
+int cli_netopt_apply(const char *cmd, dc_client *c, int ch, const char *arg);
 
 #endif

@@ -20,6 +20,13 @@ static const struct command k_commands[] = {
   {"verify-sig", cmd_verify_sig, "verify a signed query against public-key TXT records"},
   {"pubkey-records", cmd_pubkey_records, "print the TXT records that publish a key"},
   {"parse-callback", cmd_parse_callback, "parse the query a provider redirected back with"},
+  {"guard", cmd_guard, "judge an IP, TXT value or URL with the SSRF guard"},
+  {"discover", cmd_discover, "discover a domain's DNS provider settings"},
+  {"check-template", cmd_check_template, "ask a provider whether it supports a template"},
+  {"token", cmd_token, "exchange an authorization code for a token"},
+  {"refresh", cmd_refresh, "refresh a token"},
+  {"apply", cmd_apply, "apply a template with a token (asynchronous flow)"},
+  {"revert", cmd_revert, "revert a template with a token"},
 };
 
 static void usage(FILE *f)
@@ -31,7 +38,8 @@ static void usage(FILE *f)
   for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
     fprintf(f, "  %-16s %s\n", k_commands[i].name, k_commands[i].summary);
   fprintf(f, "\n'domainconnect COMMAND --help' describes one command.\n"
-             "Exit status: 0 success, 1 refused or failed, 2 usage error.\n");
+             "Exit status: 0 success, 1 refused or failed, 2 usage error,\n"
+             "3 apply refused because of conflicting records.\n");
 }
 
 int main(int argc, char **argv)

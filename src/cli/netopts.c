@@ -1,0 +1,47 @@
+/* Options shared by the network commands. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { N_DNS = CLI_NETOPT_BASE, N_CA, N_TIMEOUT, N_ALLOW };
+
+const struct option cli_netopt_long[] = {
+  {"dns-server", required_argument, NULL, N_DNS},
+  {"ca-file", required_argument, NULL, N_CA},
+  {"timeout-ms", required_argument, NULL, N_TIMEOUT},
+  {"test-allow-address", required_argument, NULL, N_ALLOW},
+  {NULL, 0, NULL, 0},
+};
+
+const char cli_netopt_help[] =
+  "Network options:\n"
+  "  --dns-server HOST:PORT   DNS server to ask (repeatable; default: the\n"
+  "                           system's resolv.conf servers)\n"
+  "  --ca-file FILE           trust anchors for TLS (default: system store)\n"
+  "  --timeout-ms MS          total time for each HTTPS transfer\n"
+  "  --test-allow-address IP  TEST ONLY: let the guard accept this exact\n"
+  "                           address (e.g. a loopback test server)\n";
+
+int cli_netopt_apply(const char *cmd, dc_client *c, int ch, const char *arg)
+{
+  dc_status st;
+  switch (ch) {
+  case N_DNS: st = dc_client_add_dns_server(c, arg); break;
+  case N_CA: st = dc_client_set_ca_file(c, arg); break;
+  case N_ALLOW: st = dc_client_test_only_allow_address(c, arg); break;
+  case N_TIMEOUT: {
+    char *end = NULL;
+    long ms = strtol(arg, &end, 10);
+    if (end == arg || *end != '\0') return cli_usage(cmd, "--timeout-ms takes a number");
+    st = dc_client_set_timeout_ms(c, DC_TIMEOUT_TOTAL, ms);
+    break;
+  }
+  default: return -1;
+  }
+  if (st == DC_E_INVALID_ARG) {
+    fprintf(stderr, "domainconnect %s: %s\n", cmd, dc_client_error(c));
+    return EXIT_USAGE;
+  }
+  return st == DC_OK ? 0 : cli_fail(cmd, c, st);
+}
