@@ -68,7 +68,7 @@ typedef enum dc_status {
   DC_E_TOKEN_EXPIRED = 57,  /* access token expired (and cannot be used) */
   DC_E_CONFLICT_BODY = 58,  /* 409 body malformed */
   /* network (Service Provider client) */
-  DC_E_NO_RECORD = 60,      /* no _domainconnect TXT record (NXDOMAIN/NODATA) */
+  DC_E_NO_RECORD = 60,      /* name or record absent (NXDOMAIN/NODATA), e.g. no _domainconnect TXT */
   DC_E_DNS = 61,            /* DNS failure (SERVFAIL, REFUSED, malformed answer) */
   DC_E_DNS_TIMEOUT = 62,    /* DNS did not answer within the timeout */
   DC_E_BLOCKED = 63,        /* the SSRF guard refused the target */

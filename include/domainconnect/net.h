@@ -64,14 +64,25 @@ DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *ip)
 DC_API long dc_client_http_status(const dc_client *c);
 
 /* ---- guard, for inspection (the network calls apply it themselves).
- * DC_OK = allowed; DC_E_BLOCKED = refused, dc_client_error() gives the
- * reason. */
-/* An IP address literal. DC_E_INVALID_ARG if `ip` is not an address. */
+ * DC_OK = allowed; DC_E_BLOCKED = refused, for every kind of refusal (an
+ * address the policy forbids, and also a TXT value or URL that breaks the
+ * syntax rules, which dc_txt_value_parse would report as DC_E_TXT_INVALID /
+ * DC_E_LIMIT and the settings parser as DC_E_UNSAFE_URL); dc_client_error()
+ * then gives the reason, e.g. "127.0.0.1: loopback 127.0.0.0/8" or
+ * "api.example.test resolves to 127.0.0.1: loopback 127.0.0.0/8".
+ * Addresses on the TEST-ONLY allow list pass. `c` must not be NULL
+ * (DC_E_INVALID_ARG), nor the input. */
+/* An IP address literal: IPv4 only as a strict dotted quad, IPv6 with or
+ * without brackets. DC_E_INVALID_ARG if `ip` is not an address (e.g.
+ * "127.1"); an IPv6 address with a zone id ("fe80::1%eth0") is
+ * DC_E_BLOCKED. */
 DC_API dc_status dc_guard_ip(dc_client *c, const char *ip);
-/* A _domainconnect TXT value; with `resolve`, its host is resolved and every
- * address classified (DNS failures return their own status). */
+/* A _domainconnect TXT value ("host[/path]"); with `resolve`, its host is
+ * resolved (A and AAAA) and every address classified: one forbidden address
+ * refuses the name. DNS failures return the resolver's status unchanged
+ * (DC_E_NO_RECORD, DC_E_DNS, DC_E_DNS_TIMEOUT, DC_E_NOMEM). */
 DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve);
-/* An https URL (urlAPI rules); with `resolve` as above. */
+/* An https URL (urlAPI rules: no query); with `resolve` as above. */
 DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve);
 
 /* ---- discovery (spec "Discovery"): zone split (PSL or SOA walk) -> TXT

@@ -1,6 +1,511 @@
-/* Placeholder until the network commands land. */
+/* token, refresh, apply, revert: the OAuth calls of the asynchronous flow.
+ *
+ * Secrets never come from the command line (other local users can read it
+ * through ps or /proc): the client secret comes from --client-secret-file or
+ * DC_CLIENT_SECRET, the authorization code from --code-file or
+ * DC_OAUTH_CODE, tokens from token files. `--code C` (as first sketched) is
+ * deliberately refused with a usage error that says where the code goes.
+ * Token files are written with mode 0600, atomically: a temporary file in
+ * the same directory, fsync, rename, then fsync of the directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
-int cmd_token(int argc, char **argv) { (void)argc; (void)argv; fputs("not implemented yet\n", stderr); return EXIT_REFUSED; }
-int cmd_refresh(int argc, char **argv) { (void)argc; (void)argv; fputs("not implemented yet\n", stderr); return EXIT_REFUSED; }
-int cmd_apply(int argc, char **argv) { (void)argc; (void)argv; fputs("not implemented yet\n", stderr); return EXIT_REFUSED; }
-int cmd_revert(int argc, char **argv) { (void)argc; (void)argv; fputs("not implemented yet\n", stderr); return EXIT_REFUSED; }
+
+#define MAX_OPTS 40
+#define TOKEN_FILE_MAX (64 * 1024)
+
+static const char k_token_help[] =
+  "usage: domainconnect token --api-url URL --client-id ID\n"
+  "         [--client-secret-file FILE] [--code-file FILE]\n"
+  "         [--redirect-uri URI] [--dns-provider-id ID] --out TOKEN.json\n"
+  "         [NETWORK OPTIONS]\n\n"
+  "Exchanges an authorization code for a token: POST {URL}/v2/oauth/access_token\n"
+  "with a JSON body (nothing secret in the URL), and writes the token to\n"
+  "TOKEN.json (mode 0600, replaced atomically).\n\n"
+  "  --api-url URL            the provider API URL registered at onboarding\n"
+  "                           (never the one a settings document names)\n"
+  "  --client-id ID           OAuth client_id\n"
+  "  --client-secret-file F   client_secret (first line of F); default: the\n"
+  "                           environment variable DC_CLIENT_SECRET; neither:\n"
+  "                           no secret is sent (secret-less deployments)\n"
+  "  --code-file F            the authorization code (first line of F);\n"
+  "                           default: the environment variable DC_OAUTH_CODE.\n"
+  "                           There is no --code option: a code is a secret and\n"
+  "                           the command line is visible to other users.\n"
+  "  --redirect-uri URI       the redirect_uri of the consent request\n"
+  "  --dns-provider-id ID     provider id recorded in the token (default: the\n"
+  "                           API URL's host)\n"
+  "  --out FILE               where the token is written\n";
+
+static const char k_refresh_help[] =
+  "usage: domainconnect refresh --token TOKEN.json --out TOKEN.json\n"
+  "         --client-id ID [--client-secret-file FILE] [--api-url URL]\n"
+  "         [--redirect-uri URI] [--dns-provider-id ID] [NETWORK OPTIONS]\n\n"
+  "Refreshes a token at the API it was issued by and writes the new token\n"
+  "(mode 0600, atomically; --out may name the --token file). A rotated refresh\n"
+  "token replaces the old one; when the provider sends none the old one is\n"
+  "kept. An invalid_grant answer means the user must consent again.\n\n"
+  "  --token FILE             the token to refresh\n"
+  "  --out FILE               where the new token is written\n"
+  "  --api-url URL            the registered API URL (default: the token's);\n"
+  "                           the token must have been issued by it\n"
+  "  --client-id ID           OAuth client_id\n"
+  "  --client-secret-file F   client_secret (default: $DC_CLIENT_SECRET)\n"
+  "  --redirect-uri URI       registered redirect_uri\n"
+  "  --dns-provider-id ID     registered DNS provider id\n";
+
+static const char k_apply_help[] =
+  "usage: domainconnect apply --token TOKEN.json --provider-id P --service-id S\n"
+  "         --domain D [--host H] [--param NAME=VALUE]... [--group-id G]...\n"
+  "         [--force] [--instance-id I] [--provider-name N] [--service-name N]\n"
+  "         [NETWORK OPTIONS]\n\n"
+  "Applies a template with a token: POST {api}/v2/domainTemplates/providers/P/\n"
+  "services/S/apply with the parameters as a JSON body and the access token as\n"
+  "a bearer token, to the API the token was issued by. Prints\n"
+  "{\"result\":\"applied\",\"http_status\":N} on success. Conflicting records\n"
+  "(HTTP 409, without --force) exit 3 and print on stdout\n"
+  "{\"code\",\"message\",\"records\":[{\"type\",\"host\",\"data\"}]}.\n\n"
+  "  --domain D               the domain; split into zone and host with the\n"
+  "                           public suffix list unless --host is given (then\n"
+  "                           D is the zone)\n"
+  "  --host H                 host inside the zone (\"\" = apex)\n"
+  "  --param NAME=VALUE       template variable (repeatable)\n"
+  "  --group-id G             apply only this group (repeatable)\n"
+  "  --force                  apply despite conflicts (force=1)\n"
+  "  --instance-id I          instanceId (multi-instance templates)\n"
+  "  --provider-name N, --service-name N  shared-template display names\n"
+  "  --psl-file FILE          public suffix list for the zone split\n";
+
+static const char k_revert_help[] =
+  "usage: domainconnect revert --token TOKEN.json --provider-id P --service-id S\n"
+  "         --domain D [--host H] [--instance-id I] [NETWORK OPTIONS]\n\n"
+  "Reverts a template: POST {api}/v2/domainTemplates/providers/P/services/S/\n"
+  "revert with domain, host and instanceId. Prints\n"
+  "{\"result\":\"reverted\",\"http_status\":N}.\n"
+  "A provider without revert (501) fails with revert_unsupported, a template\n"
+  "that is not applied (410) with not_applied.\n\n"
+  "  --domain D, --host H, --instance-id I, --psl-file FILE  as for apply\n";
+
+enum {
+  O_API = 256, O_CLIENT, O_SECRET_FILE, O_CODE_FILE, O_CODE, O_REDIRECT, O_DNSPID,
+  O_OUT, O_TOKEN, O_PROVIDER, O_SERVICE, O_DOMAIN, O_HOST, O_PARAM, O_GROUP,
+  O_FORCE, O_INSTANCE, O_PNAME, O_SNAME, O_PSL, O_HELP
+};
+
+static void merge_opts(struct option *dst, const struct option *mine, size_t n)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < n && k + 1 < MAX_OPTS; i++) dst[k++] = mine[i];
+  for (size_t i = 0; cli_netopt_long[i].name != NULL && k + 1 < MAX_OPTS; i++)
+    dst[k++] = cli_netopt_long[i];
+  memset(&dst[k], 0, sizeof dst[k]);
+}
+
+/* Options of every command here; each command accepts a subset. */
+struct opts {
+  const char *api_url, *client_id, *secret_file, *code_file, *redirect_uri,
+      *dns_provider_id, *out, *token, *domain, *psl;
+  bool host_given, force, provider_given, service_given;
+};
+
+/* ---- files */
+
+/* Writes `data` to `path` with mode 0600, atomically. Returns 0 or prints
+ * an error and returns 1. */
+static int write_secret_file(const char *cmd, const char *path, const char *data)
+{
+  size_t plen = strlen(path);
+  static const char suffix[] = ".tmpXXXXXX";
+  char *tmp = malloc(plen + sizeof suffix);
+  if (tmp == NULL) {
+    fprintf(stderr, "domainconnect %s: out of memory\n", cmd);
+    return 1;
+  }
+  memcpy(tmp, path, plen);
+  memcpy(tmp + plen, suffix, sizeof suffix);
+  int fd = mkstemp(tmp); /* O_EXCL, mode 0600 */
+  if (fd < 0) {
+    fprintf(stderr, "domainconnect %s: cannot create a file next to %s: %s\n", cmd,
+            path, strerror(errno));
+    free(tmp);
+    return 1;
+  }
+  int rc = 1;
+  size_t len = strlen(data), off = 0;
+  if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) goto fail;
+  while (off < len) {
+    ssize_t w = write(fd, data + off, len - off);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      goto fail;
+    }
+    off += (size_t)w;
+  }
+  if (write(fd, "\n", 1) != 1) goto fail;
+  if (fsync(fd) != 0) goto fail;
+  if (close(fd) != 0) {
+    fd = -1;
+    goto fail;
+  }
+  fd = -1;
+  if (rename(tmp, path) != 0) goto fail;
+  /* Make the rename itself durable. */
+  {
+    char *slash = strrchr(tmp, '/');
+    const char *dir = ".";
+    if (slash != NULL) {
+      *slash = '\0';
+      dir = slash == tmp ? "/" : tmp;
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (dfd >= 0) {
+      (void)fsync(dfd);
+      close(dfd);
+    }
+  }
+  free(tmp);
+  return 0;
+fail:
+  fprintf(stderr, "domainconnect %s: cannot write %s: %s\n", cmd, path, strerror(errno));
+  if (fd >= 0) close(fd);
+  unlink(tmp);
+  free(tmp);
+  return rc;
+}
+
+/* Reads a token file; returns NULL after printing an error. */
+static dc_token *read_token(const char *cmd, dc_client *c, const char *path, int *rc)
+{
+  size_t len = 0;
+  dc_token *t = NULL;
+  char *json = cli_read_file(cmd, path, TOKEN_FILE_MAX, &len);
+  if (json == NULL) {
+    *rc = EXIT_REFUSED;
+    return NULL;
+  }
+  dc_status st = dc_token_from_json(c, json, len, &t);
+  cli_wipe_free(json);
+  if (st != DC_OK) *rc = cli_fail(cmd, c, st);
+  return t;
+}
+
+static int save_token(const char *cmd, dc_client *c, const dc_token *t, const char *path)
+{
+  char *json = NULL;
+  dc_status st = dc_token_to_json(t, &json);
+  if (st != DC_OK) return cli_fail(cmd, c, st);
+  int rc = write_secret_file(cmd, path, json) == 0 ? EXIT_OK : EXIT_REFUSED;
+  cli_wipe_free(json);
+  return rc;
+}
+
+/* A secret from a file (first line) or, without one, an environment
+ * variable. *missing tells them apart from a read error (NULL). */
+static char *read_secret(const char *cmd, const char *file, const char *env,
+                         bool *missing)
+{
+  *missing = false;
+  if (file != NULL) return cli_read_secret_file(cmd, file);
+  const char *v = getenv(env);
+  if (v == NULL || v[0] == '\0') {
+    *missing = true;
+    return NULL;
+  }
+  char *copy = strdup(v);
+  if (copy == NULL) fprintf(stderr, "domainconnect %s: out of memory\n", cmd);
+  return copy;
+}
+
+/* ---- option parsing shared by the four commands */
+
+enum kind { K_TOKEN, K_REFRESH, K_APPLY, K_REVERT };
+
+static bool allowed(enum kind k, int ch)
+{
+  switch (ch) {
+  case O_API: case O_CLIENT: case O_SECRET_FILE: case O_REDIRECT: case O_DNSPID:
+  case O_OUT:
+    return k == K_TOKEN || k == K_REFRESH;
+  case O_CODE_FILE: case O_CODE:
+    return k == K_TOKEN;
+  case O_TOKEN:
+    return k != K_TOKEN;
+  case O_PROVIDER: case O_SERVICE: case O_DOMAIN: case O_HOST: case O_INSTANCE:
+  case O_PSL:
+    return k == K_APPLY || k == K_REVERT;
+  case O_PARAM: case O_GROUP: case O_FORCE: case O_PNAME: case O_SNAME:
+    return k == K_APPLY;
+  default:
+    return false;
+  }
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse(enum kind k, const char *cmd, const char *help, dc_client *c,
+                 dc_request *r, struct opts *o, int argc, char **argv)
+{
+  static const struct option mine[] = {
+    {"api-url", required_argument, NULL, O_API},
+    {"client-id", required_argument, NULL, O_CLIENT},
+    {"client-secret-file", required_argument, NULL, O_SECRET_FILE},
+    {"code-file", required_argument, NULL, O_CODE_FILE},
+    {"code", required_argument, NULL, O_CODE},
+    {"redirect-uri", required_argument, NULL, O_REDIRECT},
+    {"dns-provider-id", required_argument, NULL, O_DNSPID},
+    {"out", required_argument, NULL, O_OUT},
+    {"token", required_argument, NULL, O_TOKEN},
+    {"provider-id", required_argument, NULL, O_PROVIDER},
+    {"service-id", required_argument, NULL, O_SERVICE},
+    {"domain", required_argument, NULL, O_DOMAIN},
+    {"host", required_argument, NULL, O_HOST},
+    {"param", required_argument, NULL, O_PARAM},
+    {"group-id", required_argument, NULL, O_GROUP},
+    {"force", no_argument, NULL, O_FORCE},
+    {"instance-id", required_argument, NULL, O_INSTANCE},
+    {"provider-name", required_argument, NULL, O_PNAME},
+    {"service-name", required_argument, NULL, O_SNAME},
+    {"psl-file", required_argument, NULL, O_PSL},
+    {"help", no_argument, NULL, O_HELP},
+  };
+  struct option opts[MAX_OPTS];
+  merge_opts(opts, mine, sizeof mine / sizeof mine[0]);
+  int ch;
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    if (ch == 'h' || ch == O_HELP) {
+      fputs(help, stdout);
+      fputs("\n", stdout);
+      fputs(cli_netopt_help, stdout);
+      return EXIT_OK;
+    }
+    if (ch >= CLI_NETOPT_BASE) {
+      int rc = cli_netopt_apply(cmd, c, ch, optarg);
+      if (rc < 0) return cli_usage(cmd, "unknown option or missing value");
+      if (rc > 0) return rc;
+      continue;
+    }
+    if (!allowed(k, ch)) return cli_usage(cmd, "unknown option or missing value");
+    dc_status st = DC_OK;
+    switch (ch) {
+    case O_API: o->api_url = optarg; break;
+    case O_CLIENT: o->client_id = optarg; break;
+    case O_SECRET_FILE: o->secret_file = optarg; break;
+    case O_CODE_FILE: o->code_file = optarg; break;
+    case O_CODE:
+      return cli_usage(cmd, "--code is not accepted: an authorization code is a "
+                            "secret and the command line is visible to other "
+                            "users; use --code-file FILE or DC_OAUTH_CODE");
+    case O_REDIRECT: o->redirect_uri = optarg; break;
+    case O_DNSPID: o->dns_provider_id = optarg; break;
+    case O_OUT: o->out = optarg; break;
+    case O_TOKEN: o->token = optarg; break;
+    case O_PSL: o->psl = optarg; break;
+    case O_DOMAIN: o->domain = optarg; break;
+    case O_FORCE: o->force = true; break;
+    case O_PROVIDER:
+      o->provider_given = true;
+      st = dc_request_set_provider_id(r, optarg);
+      break;
+    case O_SERVICE:
+      o->service_given = true;
+      st = dc_request_set_service_id(r, optarg);
+      break;
+    case O_HOST:
+      o->host_given = true;
+      st = dc_request_set_host(r, optarg);
+      break;
+    case O_PARAM: {
+      char *eq = strchr(optarg, '=');
+      if (eq == NULL) return cli_usage(cmd, "--param takes NAME=VALUE");
+      *eq = '\0';
+      st = dc_request_set_param(r, optarg, eq + 1);
+      *eq = '=';
+      break;
+    }
+    case O_GROUP: st = dc_request_add_group_id(r, optarg); break;
+    case O_INSTANCE: st = dc_request_set_instance_id(r, optarg); break;
+    case O_PNAME: st = dc_request_set_provider_name(r, optarg); break;
+    case O_SNAME: st = dc_request_set_service_name(r, optarg); break;
+    default: return cli_usage(cmd, "unknown option or missing value");
+    }
+    if (st == DC_E_INVALID_ARG) return cli_usage(cmd, "invalid option value");
+    if (st != DC_OK) return cli_fail(cmd, c, st);
+  }
+  if (optind != argc) return cli_usage(cmd, "unexpected argument");
+  return -1;
+}
+
+/* dc_client_register_provider from the options; api_url given. */
+static int register_from(const char *cmd, dc_client *c, const struct opts *o,
+                         const char *api_url)
+{
+  bool missing = false;
+  char *secret = read_secret(cmd, o->secret_file, "DC_CLIENT_SECRET", &missing);
+  if (secret == NULL && !missing) return EXIT_REFUSED;
+  dc_status st = dc_client_register_provider(c, api_url, o->client_id, secret,
+                                             o->redirect_uri, o->dns_provider_id);
+  cli_wipe_free(secret);
+  if (st == DC_OK) return -1;
+  return cli_fail(cmd, c, st);
+}
+
+static int with_client(enum kind k, const char *cmd, const char *help, int argc,
+                       char **argv);
+
+int cmd_token(int argc, char **argv)
+{
+  return with_client(K_TOKEN, "token", k_token_help, argc, argv);
+}
+
+int cmd_refresh(int argc, char **argv)
+{
+  return with_client(K_REFRESH, "refresh", k_refresh_help, argc, argv);
+}
+
+int cmd_apply(int argc, char **argv)
+{
+  return with_client(K_APPLY, "apply", k_apply_help, argc, argv);
+}
+
+int cmd_revert(int argc, char **argv)
+{
+  return with_client(K_REVERT, "revert", k_revert_help, argc, argv);
+}
+
+static int run_token(const char *cmd, dc_client *c, const struct opts *o)
+{
+  if (o->api_url == NULL || o->client_id == NULL || o->out == NULL)
+    return cli_usage(cmd, "--api-url, --client-id and --out are required");
+  bool missing = false;
+  char *code = read_secret(cmd, o->code_file, "DC_OAUTH_CODE", &missing);
+  if (code == NULL) {
+    if (missing)
+      return cli_usage(cmd, "the authorization code comes from --code-file FILE "
+                            "or DC_OAUTH_CODE");
+    return EXIT_REFUSED;
+  }
+  dc_token *t = NULL;
+  int rc = register_from(cmd, c, o, o->api_url);
+  if (rc < 0) {
+    dc_status st = dc_token_exchange(c, o->api_url, NULL, code, &t);
+    rc = st == DC_OK ? save_token(cmd, c, t, o->out) : cli_fail(cmd, c, st);
+  }
+  cli_wipe_free(code);
+  dc_token_free(t);
+  return rc;
+}
+
+static int run_refresh(const char *cmd, dc_client *c, const struct opts *o)
+{
+  if (o->token == NULL || o->out == NULL || o->client_id == NULL)
+    return cli_usage(cmd, "--token, --out and --client-id are required");
+  int rc = EXIT_REFUSED;
+  dc_token *old = read_token(cmd, c, o->token, &rc), *fresh = NULL;
+  if (old == NULL) return rc;
+  rc = register_from(cmd, c, o, o->api_url ? o->api_url : dc_token_api_url(old));
+  if (rc < 0) {
+    dc_status st = dc_token_refresh(c, old, &fresh);
+    rc = st == DC_OK ? save_token(cmd, c, fresh, o->out) : cli_fail(cmd, c, st);
+  }
+  dc_token_free(old);
+  dc_token_free(fresh);
+  return rc;
+}
+
+static void print_conflicts(const dc_conflicts *cf)
+{
+  fputs("{\"code\":", stdout);
+  cli_json_str(stdout, dc_conflicts_code(cf));
+  fputs(",\"message\":", stdout);
+  cli_json_str(stdout, dc_conflicts_message(cf));
+  fputs(",\"records\":[", stdout);
+  size_t n = dc_conflicts_count(cf);
+  for (size_t i = 0; i < n; i++) {
+    fputs(i ? ",{\"type\":" : "{\"type\":", stdout);
+    cli_json_str(stdout, dc_conflicts_type(cf, i));
+    fputs(",\"host\":", stdout);
+    cli_json_str(stdout, dc_conflicts_host(cf, i));
+    fputs(",\"data\":", stdout);
+    cli_json_str(stdout, dc_conflicts_data(cf, i));
+    fputs("}", stdout);
+  }
+  fputs("]}\n", stdout);
+}
+
+static int run_bearer(enum kind k, const char *cmd, dc_client *c,
+                      const struct opts *o, dc_request *r)
+{
+  if (o->token == NULL || o->domain == NULL || !o->provider_given || !o->service_given)
+    return cli_usage(cmd, "--token, --provider-id, --service-id and --domain are "
+                          "required");
+  int rc = EXIT_REFUSED;
+  dc_status st = DC_OK;
+  char *zone = NULL, *host = NULL;
+  dc_token *t = NULL;
+  dc_conflicts *cf = NULL;
+  if (o->psl != NULL) st = dc_client_set_psl_file(c, o->psl);
+  if (st == DC_OK) {
+    if (o->host_given) {
+      st = dc_request_set_domain(r, o->domain);
+    } else {
+      st = dc_zone_split(c, o->domain, &zone, &host);
+      if (st == DC_OK) st = dc_request_set_domain(r, zone);
+      if (st == DC_OK && host[0] != '\0') st = dc_request_set_host(r, host);
+    }
+  }
+  if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }
+  t = read_token(cmd, c, o->token, &rc);
+  if (t == NULL) goto done;
+  if (k == K_APPLY) st = dc_apply(c, t, NULL, r, o->force ? 1 : 0, &cf);
+  else st = dc_revert(c, t, NULL, r);
+  if (st == DC_OK) {
+    printf("{\"result\":\"%s\",\"http_status\":%ld}\n",
+           k == K_APPLY ? "applied" : "reverted", dc_client_http_status(c));
+    rc = EXIT_OK;
+  } else if (st == DC_E_CONFLICT && k == K_APPLY) {
+    if (cf != NULL) print_conflicts(cf);
+    else fputs("{\"code\":null,\"message\":null,\"records\":[]}\n", stdout);
+    cli_fail(cmd, c, st);
+    rc = EXIT_CONFLICT;
+  } else {
+    rc = cli_fail(cmd, c, st);
+  }
+done:
+  dc_conflicts_free(cf);
+  dc_token_free(t);
+  dc_free(zone);
+  dc_free(host);
+  return rc;
+}
+
+static int with_client(enum kind k, const char *cmd, const char *help, int argc,
+                       char **argv)
+{
+  dc_client *c = NULL;
+  dc_request *r = NULL;
+  struct opts o = {0};
+  int rc = EXIT_REFUSED;
+  if (dc_client_new(&c) != DC_OK || dc_request_new(&r) != DC_OK) {
+    fprintf(stderr, "domainconnect %s: out of memory\n", cmd);
+    goto done;
+  }
+  rc = parse(k, cmd, help, c, r, &o, argc, argv);
+  if (rc >= 0) goto done;
+  switch (k) {
+  case K_TOKEN: rc = run_token(cmd, c, &o); break;
+  case K_REFRESH: rc = run_refresh(cmd, c, &o); break;
+  case K_APPLY:
+  case K_REVERT: rc = run_bearer(k, cmd, c, &o, r); break;
+  }
+done:
+  dc_request_free(r);
+  dc_client_free(c);
+  return rc;
+}

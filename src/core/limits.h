@@ -88,5 +88,14 @@
 #define DC_MAX_REGISTRATIONS 256
 /* SOA walk: labels stripped at most when looking for the zone apex. */
 #define DC_MAX_SOA_WALK 10
+/* DNS answers (src/dns): TXT RRs kept from one answer and the bytes of
+ * their character-strings together; more is refused with DC_E_LIMIT (a DNS
+ * message holds at most 64 KiB anyway). */
+#define DC_MAX_DNS_TXT_RRS 64
+#define DC_MAX_DNS_TXT_BYTES (64 * 1024)
+/* CNAMEs followed for one lookup, within one answer and across the
+ * follow-up queries made when a server stops at a CNAME into a zone it does
+ * not serve; a longer chain (or a loop) is a malformed answer (DC_E_DNS). */
+#define DC_MAX_CNAME_CHAIN 8
 
 #endif

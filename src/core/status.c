@@ -45,7 +45,7 @@ static const struct status_text k_status[] = {
   {DC_E_TOKEN_TYPE, "token_type", "token type is not bearer"},
   {DC_E_TOKEN_EXPIRED, "token_expired", "access token expired"},
   {DC_E_CONFLICT_BODY, "conflict_body", "malformed conflict (409) body"},
-  {DC_E_NO_RECORD, "no_record", "no _domainconnect TXT record"},
+  {DC_E_NO_RECORD, "no_record", "DNS name or record does not exist (NXDOMAIN or NODATA)"},
   {DC_E_DNS, "dns", "DNS lookup failed"},
   {DC_E_DNS_TIMEOUT, "dns_timeout", "DNS lookup timed out"},
   {DC_E_BLOCKED, "blocked", "target refused by the SSRF guard"},

@@ -8,6 +8,7 @@
 #include "core/validate.h"
 #include "discovery/settings_internal.h"
 #include "domainconnect/names.h"
+#include "domainconnect/net.h" /* dc_settings_host */
 #include "guard/url_rules.h"
 
 /* The one substitution token of urlControlPanel (IETF draft: "%domain%" is
@@ -303,6 +304,7 @@ DC_API void dc_settings_free(dc_settings *s)
   free(s->url_api);
   free(s->url_control_panel);
   free(s->zone);
+  free(s->host);
   if (s->name_servers != NULL) {
     for (size_t i = 0; i < s->n_name_servers; i++) free(s->name_servers[i]);
     free(s->name_servers);
@@ -348,6 +350,12 @@ DC_API const char *dc_settings_url_control_panel(const dc_settings *s)
 DC_API const char *dc_settings_zone(const dc_settings *s)
 {
   return s ? s->zone : NULL;
+}
+
+/* net.h: filled by dc_discover (src/discovery/discover.c). */
+DC_API const char *dc_settings_host(const dc_settings *s)
+{
+  return s ? s->host : NULL;
 }
 
 DC_API long dc_settings_width(const dc_settings *s)

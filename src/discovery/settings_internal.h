@@ -21,6 +21,9 @@ struct dc_settings {
    * the zone is known; kept as given (but checked) when it is not. */
   char *url_control_panel;
   char *zone;                  /* optional; normalised A-label form */
+  char *host;                  /* set by dc_discover only: the host part left
+                                  of the zone ("" at the apex); NULL when the
+                                  settings were parsed from a document */
   long width, height;          /* 1..10000, default 750 */
   char **name_servers;         /* lower case, no trailing dot; NULL-terminated,
                                   NULL when there are none */

@@ -16,8 +16,15 @@ typedef enum dci_dns_result {
   DCI_DNS_REFUSED,   /*                           -> DC_E_DNS */
   DCI_DNS_TIMEOUT,   /*                           -> DC_E_DNS_TIMEOUT */
   DCI_DNS_BADRESP,   /* malformed answer etc.     -> DC_E_DNS */
-  DCI_DNS_NOMEM      /*                           -> DC_E_NOMEM */
+  DCI_DNS_NOMEM,     /*                           -> DC_E_NOMEM */
+  DCI_DNS_LIMIT      /* answer over a limit       -> DC_E_LIMIT
+                        (DC_MAX_DNS_TXT_RRS/_BYTES, DCI_MAX_ADDRS) */
 } dci_dns_result;
+
+/* The status a result maps to (table above), and a short outcome text for
+ * details ("NXDOMAIN", "SERVFAIL", "timed out", ...). */
+dc_status dci_dns_result_status(dci_dns_result r);
+const char *dci_dns_result_name(dci_dns_result r);
 
 /* TXT answer: one dc_txt_rr per RR, strings in order (what dc_txt_select
  * takes). All storage owned by the answer. */
@@ -46,5 +53,156 @@ dc_status dci_dns_addrs(dc_client *c, const char *name, dci_addr_list *out,
  * DC_OK with *has = false; failures give their status.) */
 dc_status dci_dns_has_soa(dc_client *c, const char *name, bool *has,
                           dci_dns_result *result);
+
+/* Semantics shared by all lookups:
+ * - Servers: the client's (dc_client_add_dns_server) or else the system's
+ *   resolv.conf servers (at most DC_MAX_DNS_SERVERS of them), tried in
+ *   order; never its search list, ndots or other options; no hosts file.
+ * - Time: c->timeout_dns_ms bounds one lookup from start to result
+ *   (retries, both A and AAAA, and CNAME follow-ups included); c-ares gets
+ *   per-try timeouts that fit in it (2 rounds over the servers).
+ * - Names: LDH labels plus '_' (1..63 each, <= 253 in all, one optional
+ *   trailing dot); anything else is DC_E_INVALID_ARG before any query.
+ * - Answers: the rcode is read from the response; the CNAME chain from the
+ *   question name is followed inside the answer, and when a server stops at
+ *   a CNAME whose target it does not serve (an authoritative server), the
+ *   target is asked for next; at most DC_MAX_CNAME_CHAIN CNAMEs in all.
+ *   Only records owned by the end of the chain count.
+ * - A/AAAA: either may be empty; any address makes the lookup DC_OK even if
+ *   the other type failed; both empty gives the failure of either (A's
+ *   first), else NXDOMAIN when both say so, else NODATA. More than
+ *   DCI_MAX_ADDRS addresses in all: DC_E_LIMIT (never truncated, so the
+ *   guard sees every address).
+ * - SOA: only an SOA owned by the name itself counts (a CNAME at the name is
+ *   not followed). */
+
+/* ---- pure parsers of one raw DNS response (bytes in, struct out; no
+ * sockets, no c-ares), also the fuzz targets. */
+
+typedef struct dci_dns_header {
+  unsigned id, opcode, rcode;
+  unsigned qdcount, ancount, nscount, arcount;
+  bool qr, aa, tc, rd, ra;
+} dci_dns_header;
+/* The 12-byte header. DC_E_DNS if len < 12 (or buf/h NULL: DC_E_INVALID_ARG). */
+dc_status dci_dns_parse_header(const unsigned char *buf, size_t len,
+                               dci_dns_header *h);
+
+/* Extra facts from a parse (all optional for callers). */
+typedef struct dci_dns_info {
+  unsigned rcode;     /* low 4 bits of byte 3 (0 if no header) */
+  unsigned cname_hops; /* CNAMEs followed inside this response */
+  /* Non-empty when the response ended the chain at a CNAME whose target has
+   * no record of the asked type in it (rcode NOERROR, result NODATA): the
+   * target, as text without trailing dot, to be asked next. */
+  char cname_target[DC_MAX_NAME_LEN + 1];
+  const char *why;    /* static text on BADRESP / LIMIT, else NULL */
+} dci_dns_info;
+
+/* A response to a TXT question. DC_OK with one dc_txt_rr per RR owned by the
+ * end of the CNAME chain (strings kept separate, in order; a zero-length
+ * string is kept; each string is also NUL-terminated), else the status of
+ * *result with out->n == 0. *out needs dci_txt_answer_free either way.
+ * result and info may be NULL. */
+dc_status dci_dns_parse_txt(const unsigned char *buf, size_t len,
+                            dci_txt_answer *out, dci_dns_result *result,
+                            dci_dns_info *info);
+/* A response to an A (qtype 1) or AAAA (qtype 28) question: the addresses
+ * are appended to *out (DCI_DNS_LIMIT if they do not fit). */
+dc_status dci_dns_parse_addrs(const unsigned char *buf, size_t len,
+                              unsigned qtype, dci_addr_list *out,
+                              dci_dns_result *result, dci_dns_info *info);
+/* A response to an SOA question: DC_OK with *has = true when the question
+ * name owns an SOA in the answer; NXDOMAIN and NODATA give DC_OK with
+ * *has = false (and *result saying which); failures give their status. */
+dc_status dci_dns_parse_soa(const unsigned char *buf, size_t len, bool *has,
+                            dci_dns_result *result, dci_dns_info *info);
+
+/* Is `name` acceptable to query (rules above)? */
+bool dci_dns_name_ok(const char *name);
+/* Is the response's question exactly `name` (case-insensitive, one trailing
+ * dot ignored), `qtype`, class IN? A response without a question section
+ * passes only with a non-zero rcode (a bare error answer). c-ares is told
+ * not to check responses (so that SERVFAIL and REFUSED reach us with their
+ * rcode), hence this check. */
+bool dci_dns_question_matches(const unsigned char *buf, size_t len,
+                              const char *name, unsigned qtype);
+
+/* ---- asynchronous core: many lookups in flight on one c-ares channel,
+ * driven by the caller's event loop (or dci_resolver_run). Not thread-safe:
+ * one resolver belongs to one thread. */
+
+typedef struct dci_resolver dci_resolver;
+
+typedef enum dci_dns_kind {
+  DCI_DNS_KIND_TXT = 0,
+  DCI_DNS_KIND_ADDRS = 1,   /* A and AAAA, asked concurrently */
+  DCI_DNS_KIND_SOA = 2
+} dci_dns_kind;
+
+/* What a lookup's callback receives; valid only during the callback. */
+typedef struct dci_dns_outcome {
+  dci_dns_kind kind;
+  const char *name;          /* as asked (without trailing dot) */
+  dc_status status;          /* DC_OK or dci_dns_result_status(result);
+                                SOA: NXDOMAIN/NODATA are DC_OK, has_soa false */
+  dci_dns_result result;
+  const char *detail;        /* "" on DC_OK, else e.g. "DNS TXT lookup of
+                                _domainconnect.nodc.test: NXDOMAIN" */
+  dci_txt_answer *txt;       /* TXT: the answer (n == 0 unless DC_OK). To
+                                keep it, move it out:
+                                mine = *o->txt; *o->txt = (dci_txt_answer){0};
+                                else it is freed after the callback. */
+  const dci_addr_list *addrs; /* ADDRS: A then AAAA addresses */
+  bool has_soa;              /* SOA */
+} dci_dns_outcome;
+
+typedef void (*dci_dns_cb)(void *arg, dci_dns_outcome *o);
+
+/* A resolver with c's DNS servers and DNS timeout (copied: later changes to
+ * c do not affect it; c is not kept). Returns DC_OK, DC_E_INVALID_ARG,
+ * DC_E_NOMEM, DC_E_DNS (c-ares could not be set up); details on c. */
+dc_status dci_resolver_new(dc_client *c, dci_resolver **out);
+/* Frees the resolver. Lookups still pending are dropped WITHOUT their
+ * callbacks being called. Must not be called from inside a callback.
+ * NULL is a no-op. */
+void dci_resolver_free(dci_resolver *r);
+
+/* Start a lookup. DC_OK: `cb` will be called exactly once, always from
+ * dci_resolver_process, _process_fd or _run (never from inside the start
+ * call), unless the resolver is freed first. Otherwise (DC_E_INVALID_ARG for
+ * an unacceptable name, DC_E_NOMEM) `cb` is never called and
+ * dci_resolver_error() has the detail. Callbacks may start new lookups. */
+dc_status dci_resolver_txt(dci_resolver *r, const char *name, dci_dns_cb cb,
+                           void *arg);
+dc_status dci_resolver_addrs(dci_resolver *r, const char *name, dci_dns_cb cb,
+                             void *arg);
+dc_status dci_resolver_soa(dci_resolver *r, const char *name, dci_dns_cb cb,
+                           void *arg);
+/* Detail of the last failed start ("" if none). */
+const char *dci_resolver_error(const dci_resolver *r);
+/* Lookups started whose callback has not run yet. */
+size_t dci_resolver_pending(const dci_resolver *r);
+
+/* Event loop. Sockets to watch: fills up to `max` entries (fd, events =
+ * POLLIN and/or POLLOUT, revents = 0) and returns how many there are (at
+ * most DCI_RESOLVER_MAX_FDS). */
+#define DCI_RESOLVER_MAX_FDS 16
+struct pollfd;
+size_t dci_resolver_fds(dci_resolver *r, struct pollfd *fds, size_t max);
+/* Milliseconds until dci_resolver_process must be called even if no socket
+ * is ready: 0 = now (e.g. results are waiting for their callbacks), -1 =
+ * nothing pending. */
+long dci_resolver_timeout_ms(dci_resolver *r);
+/* Handles the sockets whose revents are set (n may be 0: timeouts only),
+ * expired lookups (DCI_DNS_TIMEOUT at their deadline) and then runs the
+ * callbacks of every finished lookup. */
+void dci_resolver_process(dci_resolver *r, const struct pollfd *fds, size_t n);
+/* The same for one socket from another event loop: read_fd / write_fd are
+ * the ready socket or -1 (both -1: timeouts only). */
+void dci_resolver_process_fd(dci_resolver *r, int read_fd, int write_fd);
+/* Runs poll() until no lookup is pending. DC_OK (the outcomes go to the
+ * callbacks). */
+dc_status dci_resolver_run(dci_resolver *r);
 
 #endif

@@ -34,4 +34,15 @@ const char *dci_addr_problem(const dci_addr *a);
  * allow list pass; everything else goes through dci_addr_problem(). */
 const char *dci_guard_addr(const dc_client *c, const dci_addr *a);
 
+/* Refuses an address assigned to one of this host's interfaces (policy 3.1
+ * step 3: a public address of our own reaches our own listeners). NULL when
+ * not local. Fails closed when the interfaces cannot be listed. */
+const char *dci_local_interface_problem(const dci_addr *a);
+/* For the IPv6 forms that embed an IPv4 address (mapped, compatible,
+ * translated, NAT64, 6to4, Teredo): true and the IPv4 in *v4. Messages only;
+ * the policy never unwraps. */
+bool dci_addr_embedded_ipv4(const dci_addr *a, dci_addr *v4);
+/* `why` plus, for embedding forms, " (embeds A.B.C.D)" into buf. */
+void dci_addr_reason(const dci_addr *a, const char *why, char *buf, size_t n);
+
 #endif

@@ -1,0 +1,287 @@
+/* IP address classification for the SSRF guard (security policy 3.1-3.7).
+ *
+ * The policy is data: one table of prefixes (bytes + length + fixed reason),
+ * walked in order by one matcher; the first matching row decides. A row
+ * either refuses the addresses inside its prefix or, for the IPv6
+ * allow-list (2000::/3), the addresses outside it. Reasons are string
+ * literals and never contain input bytes. */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "guard/addr.h"
+
+/* Where an IPv6 form carries an IPv4 address (for the error message only:
+ * the policy refuses these forms whatever they embed, 3.4). */
+enum embed {
+  EMBED_NONE = 0,
+  EMBED_LOW32,   /* bytes 12..15: mapped, compatible, translated, NAT64 /96 */
+  EMBED_NAT64_48,/* RFC 6052 /48: bytes 6,7 then 9,10 (byte 8 is "u") */
+  EMBED_6TO4,    /* bytes 2..5 (RFC 3056) */
+  EMBED_TEREDO   /* client address: bytes 12..15 inverted (RFC 4380) */
+};
+
+struct rule {
+  int family;            /* AF_INET or AF_INET6 */
+  unsigned char p[16];   /* prefix, network order */
+  unsigned char bits;    /* prefix length */
+  bool outside;          /* refuse when NOT inside the prefix (allow-list) */
+  unsigned char embed;   /* enum embed */
+  const char *why;
+};
+
+#define V4(a, b, c, d) {a, b, c, d}
+#define R4(a, b, c, d, len, why) {AF_INET, V4(a, b, c, d), len, false, EMBED_NONE, why}
+
+static const struct rule k_rules[] = {
+  /* ---- IPv4, policy 3.2 (every row, the optional ones included) */
+  R4(0, 0, 0, 0, 8, "\"this network\" 0.0.0.0/8"),
+  R4(10, 0, 0, 0, 8, "private-use 10.0.0.0/8"),
+  R4(100, 64, 0, 0, 10, "shared address space (CGNAT) 100.64.0.0/10"),
+  R4(127, 0, 0, 0, 8, "loopback 127.0.0.0/8"),
+  R4(169, 254, 0, 0, 16, "link-local 169.254.0.0/16"),
+  R4(172, 16, 0, 0, 12, "private-use 172.16.0.0/12"),
+  R4(192, 0, 0, 0, 24, "IETF protocol assignments 192.0.0.0/24"),
+  R4(192, 0, 2, 0, 24, "documentation (TEST-NET-1) 192.0.2.0/24"),
+  R4(192, 88, 99, 0, 24, "deprecated 6to4 relay anycast 192.88.99.0/24"),
+  R4(192, 168, 0, 0, 16, "private-use 192.168.0.0/16"),
+  R4(198, 18, 0, 0, 15, "benchmarking 198.18.0.0/15"),
+  R4(198, 51, 100, 0, 24, "documentation (TEST-NET-2) 198.51.100.0/24"),
+  R4(203, 0, 113, 0, 24, "documentation (TEST-NET-3) 203.0.113.0/24"),
+  R4(224, 0, 0, 0, 4, "multicast 224.0.0.0/4"),
+  R4(240, 0, 0, 0, 4, "reserved 240.0.0.0/4 (includes broadcast 255.255.255.255)"),
+  R4(192, 31, 196, 0, 24, "AS112 anycast 192.31.196.0/24"),
+  R4(192, 175, 48, 0, 24, "AS112 direct delegation 192.175.48.0/24"),
+  R4(192, 52, 193, 0, 24, "AMT relay anycast 192.52.193.0/24"),
+  /* ---- IPv4, explicit cloud deny-list (3.7) */
+  R4(168, 63, 129, 16, 32, "cloud platform endpoint 168.63.129.16/32"),
+
+  /* ---- IPv6, policy 3.1 step 2b: IPv4-embedding forms (the two single
+   * addresses first, so that :: and ::1 get their own names) */
+  {AF_INET6, {0}, 128, false, EMBED_NONE, "unspecified address ::/128"},
+  {AF_INET6, {[15] = 1}, 128, false, EMBED_NONE, "loopback ::1/128"},
+  {AF_INET6, {0}, 96, false, EMBED_LOW32, "IPv4-compatible IPv6 ::/96"},
+  {AF_INET6, {[10] = 0xff, [11] = 0xff}, 96, false, EMBED_LOW32,
+   "IPv4-mapped IPv6 ::ffff:0:0/96"},
+  {AF_INET6, {[8] = 0xff, [9] = 0xff}, 96, false, EMBED_LOW32,
+   "IPv4-translated IPv6 ::ffff:0:0:0/96"},
+  {AF_INET6, {0x00, 0x64, 0xff, 0x9b}, 96, false, EMBED_LOW32,
+   "NAT64 well-known prefix 64:ff9b::/96"},
+  {AF_INET6, {0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, false, EMBED_NAT64_48,
+   "local-use NAT64 64:ff9b:1::/48"},
+  /* ---- step 2c: allow-list 2000::/3. The rows before it only name some
+   * well-known blocks outside it more precisely. */
+  {AF_INET6, {0xfc}, 7, false, EMBED_NONE,
+   "unique local fc00::/7 (outside global unicast 2000::/3)"},
+  {AF_INET6, {0xfe, 0x80}, 10, false, EMBED_NONE,
+   "link-local fe80::/10 (outside global unicast 2000::/3)"},
+  {AF_INET6, {0xfe, 0xc0}, 10, false, EMBED_NONE,
+   "site-local fec0::/10 (outside global unicast 2000::/3)"},
+  {AF_INET6, {0xff}, 8, false, EMBED_NONE,
+   "multicast ff00::/8 (outside global unicast 2000::/3)"},
+  {AF_INET6, {0x20}, 3, true, EMBED_NONE, "outside global unicast 2000::/3"},
+  /* ---- step 2d: refused inside 2000::/3 (Teredo first, for its name) */
+  {AF_INET6, {0x20, 0x01, 0x00, 0x00}, 32, false, EMBED_TEREDO,
+   "Teredo 2001::/32"},
+  {AF_INET6, {0x20, 0x01, 0x00, 0x00}, 23, false, EMBED_NONE,
+   "IETF protocol assignments 2001::/23"},
+  {AF_INET6, {0x20, 0x01, 0x0d, 0xb8}, 32, false, EMBED_NONE,
+   "documentation 2001:db8::/32"},
+  {AF_INET6, {0x20, 0x02}, 16, false, EMBED_6TO4, "6to4 2002::/16"},
+  {AF_INET6, {0x3f, 0xff, 0x00}, 20, false, EMBED_NONE,
+   "documentation 3fff::/20"},
+  {AF_INET6, {0x26, 0x20, 0x00, 0x4f, 0x80, 0x00}, 48, false, EMBED_NONE,
+   "AS112 2620:4f:8000::/48"},
+};
+
+/* Is the first `bits` bits of b equal to those of p? */
+static bool prefix_match(const unsigned char *b, const unsigned char *p,
+                         unsigned bits)
+{
+  unsigned full = bits / 8, rest = bits % 8;
+  if (memcmp(b, p, full) != 0) return false;
+  if (rest == 0) return true;
+  unsigned mask = (0xffu << (8 - rest)) & 0xffu;
+  return (b[full] & mask) == (p[full] & mask);
+}
+
+/* The first row that refuses `a`, or NULL. */
+static const struct rule *refusing_rule(const dci_addr *a)
+{
+  for (size_t i = 0; i < sizeof k_rules / sizeof k_rules[0]; i++) {
+    const struct rule *r = &k_rules[i];
+    if (r->family != a->family) continue;
+    if (prefix_match(a->b, r->p, r->bits) != r->outside) return r;
+  }
+  return NULL;
+}
+
+bool dci_addr_parse(const char *text, dci_addr *out)
+{
+  if (text == NULL || out == NULL) return false;
+  memset(out, 0, sizeof *out);
+  /* INET6_ADDRSTRLEN (46, with NUL) plus brackets; longer is no address. */
+  char buf[INET6_ADDRSTRLEN + 2];
+  size_t len = strnlen(text, sizeof buf);
+  if (len == 0 || len >= sizeof buf) return false;
+  /* A zone id ("%eth0", "%25eth0") is refused whatever follows (3.1 2a). */
+  if (memchr(text, '%', len) != NULL) return false;
+  if (text[0] == '[') {
+    if (len < 3 || text[len - 1] != ']') return false;
+    memcpy(buf, text + 1, len - 2);
+    buf[len - 2] = '\0';
+    if (inet_pton(AF_INET6, buf, out->b) != 1) return false;
+    out->family = AF_INET6;
+    return true;
+  }
+  memcpy(buf, text, len + 1);
+  /* glibc's inet_pton(AF_INET) takes exactly four decimal parts without
+   * leading zeros: "127.1", "0x7f.0.0.1", "010.0.0.1" and "2130706433"
+   * are not addresses (3.6). */
+  if (inet_pton(AF_INET, buf, out->b) == 1) {
+    out->family = AF_INET;
+    return true;
+  }
+  if (inet_pton(AF_INET6, buf, out->b) == 1) {
+    out->family = AF_INET6;
+    return true;
+  }
+  memset(out, 0, sizeof *out);
+  return false;
+}
+
+void dci_addr_format(const dci_addr *a, char *buf, size_t n)
+{
+  if (buf == NULL || n == 0) return;
+  buf[0] = '\0';
+  if (a == NULL || (a->family != AF_INET && a->family != AF_INET6)) {
+    snprintf(buf, n, "(no address)");
+    return;
+  }
+  char tmp[INET6_ADDRSTRLEN];
+  if (inet_ntop(a->family, a->b, tmp, sizeof tmp) == NULL) {
+    snprintf(buf, n, "(unprintable address)");
+    return;
+  }
+  snprintf(buf, n, "%s", tmp);
+}
+
+bool dci_addr_equal(const dci_addr *a, const dci_addr *b)
+{
+  if (a == NULL || b == NULL || a->family != b->family) return false;
+  size_t len = a->family == AF_INET ? 4 : 16;
+  return memcmp(a->b, b->b, len) == 0;
+}
+
+bool dci_addr_from_sockaddr(const struct sockaddr *sa, dci_addr *out,
+                            unsigned *port, bool *scoped)
+{
+  if (out != NULL) memset(out, 0, sizeof *out);
+  if (port != NULL) *port = 0;
+  if (scoped != NULL) *scoped = false;
+  if (sa == NULL || out == NULL) return false;
+  if (sa->sa_family == AF_INET) {
+    struct sockaddr_in sin;
+    memcpy(&sin, sa, sizeof sin);
+    out->family = AF_INET;
+    memcpy(out->b, &sin.sin_addr, 4);
+    if (port != NULL) *port = ntohs(sin.sin_port);
+    return true;
+  }
+  if (sa->sa_family == AF_INET6) {
+    struct sockaddr_in6 sin6;
+    memcpy(&sin6, sa, sizeof sin6);
+    out->family = AF_INET6;
+    memcpy(out->b, &sin6.sin6_addr, 16);
+    if (port != NULL) *port = ntohs(sin6.sin6_port);
+    if (scoped != NULL) *scoped = sin6.sin6_scope_id != 0;
+    return true;
+  }
+  return false;
+}
+
+const char *dci_addr_problem(const dci_addr *a)
+{
+  if (a == NULL || (a->family != AF_INET && a->family != AF_INET6))
+    return "not an IPv4 or IPv6 address";
+  const struct rule *r = refusing_rule(a);
+  return r ? r->why : NULL;
+}
+
+/* Policy 3.1 step 3 (should-have): an address the policy allows may still
+ * be one of this host's own (a public address on an interface reaches the
+ * local listeners). The interface list is read on every call. If it cannot
+ * be read the address is refused: the check fails closed. */
+const char *dci_local_interface_problem(const dci_addr *a)
+{
+  if (a == NULL || (a->family != AF_INET && a->family != AF_INET6))
+    return "not an IPv4 or IPv6 address";
+  struct ifaddrs *list = NULL;
+  if (getifaddrs(&list) != 0) return "local interfaces could not be listed";
+  const char *why = NULL;
+  for (const struct ifaddrs *i = list; i != NULL && why == NULL; i = i->ifa_next) {
+    dci_addr own;
+    if (i->ifa_addr == NULL) continue;
+    if (!dci_addr_from_sockaddr(i->ifa_addr, &own, NULL, NULL)) continue;
+    if (dci_addr_equal(&own, a)) why = "address of a local network interface";
+  }
+  freeifaddrs(list);
+  return why;
+}
+
+const char *dci_guard_addr(const dc_client *c, const dci_addr *a)
+{
+  if (a == NULL) return "not an IPv4 or IPv6 address";
+  if (c != NULL) {
+    for (size_t i = 0; i < c->n_test_allow && i < DC_MAX_TEST_ALLOW; i++) {
+      const struct dci_allowed_addr *t = &c->test_allow[i];
+      dci_addr allowed;
+      allowed.family = t->family;
+      memcpy(allowed.b, t->b, sizeof allowed.b);
+      if (dci_addr_equal(&allowed, a)) return NULL;
+    }
+  }
+  const char *why = dci_addr_problem(a);
+  if (why != NULL) return why;
+  return dci_local_interface_problem(a);
+}
+
+bool dci_addr_embedded_ipv4(const dci_addr *a, dci_addr *v4)
+{
+  if (v4 != NULL) memset(v4, 0, sizeof *v4);
+  if (a == NULL || v4 == NULL || a->family != AF_INET6) return false;
+  const struct rule *r = refusing_rule(a);
+  if (r == NULL) return false;
+  const unsigned char *b = a->b;
+  unsigned char *o = v4->b;
+  switch ((enum embed)r->embed) {
+  case EMBED_NONE: return false;
+  case EMBED_LOW32: memcpy(o, b + 12, 4); break;
+  case EMBED_NAT64_48: o[0] = b[6]; o[1] = b[7]; o[2] = b[9]; o[3] = b[10]; break;
+  case EMBED_6TO4: memcpy(o, b + 2, 4); break;
+  case EMBED_TEREDO:
+    for (int k = 0; k < 4; k++) o[k] = (unsigned char)(b[12 + k] ^ 0xffu);
+    break;
+  }
+  v4->family = AF_INET;
+  return true;
+}
+
+void dci_addr_reason(const dci_addr *a, const char *why, char *buf, size_t n)
+{
+  if (buf == NULL || n == 0) return;
+  if (why == NULL) why = "allowed";
+  dci_addr v4;
+  const struct rule *r = (a != NULL && a->family == AF_INET6) ? refusing_rule(a) : NULL;
+  /* Only when `why` is that row's own reason (not, say, the interface
+   * check's) does the embedded address explain it. */
+  if (r != NULL && r->why == why && dci_addr_embedded_ipv4(a, &v4)) {
+    char text[INET6_ADDRSTRLEN];
+    dci_addr_format(&v4, text, sizeof text);
+    snprintf(buf, n, "%s (embeds %s)", why, text);
+    return;
+  }
+  snprintf(buf, n, "%s", why);
+}

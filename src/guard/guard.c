@@ -1,0 +1,145 @@
+/* The SSRF guard for inspection (net.h): judge an IP literal, a
+ * _domainconnect TXT value or an https URL, optionally resolving the host
+ * and classifying every address (security policy 0.3, 3.1, 5.3 step 3).
+ * Every refusal is DC_E_BLOCKED with the reason as the detail. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "dns/resolver.h"
+#include "domainconnect/net.h"
+#include "domainconnect/settings.h"
+#include "guard/addr.h"
+#include "guard/guard.h"
+#include "guard/url_rules.h"
+
+dc_status dci_guard_resolve(dc_client *c, const char *host, dci_addr_list *out)
+{
+  dc_status status = DC_OK;
+  dci_addr_list list;
+  memset(&list, 0, sizeof list);
+  if (out != NULL) memset(out, 0, sizeof *out);
+  if (c == NULL || host == NULL) return DC_E_INVALID_ARG;
+
+  char safe_host[DC_MAX_NAME_LEN + 8];
+  dci_sanitize(safe_host, sizeof safe_host, host, strlen(host), DC_MAX_NAME_LEN);
+  DCI_TRY(dci_dns_addrs(c, host, &list, NULL));
+  if (list.n == 0) {
+    /* The resolver reports an empty answer itself; never allow on none. */
+    status = dci_fail(c, DC_E_NO_RECORD, "%s has no A or AAAA record", safe_host);
+    goto done;
+  }
+  for (size_t i = 0; i < list.n && i < DCI_MAX_ADDRS; i++) {
+    const char *why = dci_guard_addr(c, &list.a[i]);
+    if (why == NULL) continue;
+    char text[INET6_ADDRSTRLEN], reason[160];
+    dci_addr_format(&list.a[i], text, sizeof text);
+    dci_addr_reason(&list.a[i], why, reason, sizeof reason);
+    status = dci_fail(c, DC_E_BLOCKED, "%s resolves to %s: %s", safe_host, text,
+                      reason);
+    goto done;
+  }
+  if (out != NULL) *out = list;
+done:
+  return status;
+}
+
+/* The host part of a canonical TXT value ("host[/path]") or URL
+ * ("https://host[/path][?query]"), copied into buf. */
+static bool host_of(const char *s, size_t skip, char *buf, size_t n)
+{
+  const char *h = s + skip;
+  size_t len = strcspn(h, "/?");
+  if (len == 0 || len >= n) return false;
+  memcpy(buf, h, len);
+  buf[len] = '\0';
+  return true;
+}
+
+DC_API dc_status dc_guard_ip(dc_client *c, const char *ip)
+{
+  if (c == NULL || ip == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  dci_addr a;
+  if (!dci_addr_parse(ip, &a)) {
+    /* A scoped IPv6 address is an address the policy refuses (3.1 2a). */
+    const char *pct = strchr(ip, '%');
+    if (pct != NULL && (size_t)(pct - ip) < INET6_ADDRSTRLEN) {
+      char head[INET6_ADDRSTRLEN];
+      size_t hl = (size_t)(pct - ip);
+      memcpy(head, ip, hl);
+      head[hl] = '\0';
+      unsigned char b[16];
+      const char *h = head[0] == '[' ? head + 1 : head;
+      if (inet_pton(AF_INET6, h, b) == 1) {
+        dci_addr s = {.family = AF_INET6};
+        memcpy(s.b, b, sizeof b);
+        char text[INET6_ADDRSTRLEN];
+        dci_addr_format(&s, text, sizeof text);
+        return dci_fail(c, DC_E_BLOCKED, "%s with a zone id: scoped IPv6 address",
+                        text);
+      }
+    }
+    char safe[80];
+    dci_sanitize(safe, sizeof safe, ip, strlen(ip), 64);
+    return dci_fail(c, DC_E_INVALID_ARG,
+                    "'%s' is not an IP address (IPv4 as a dotted quad, or IPv6)",
+                    safe);
+  }
+  const char *why = dci_guard_addr(c, &a);
+  if (why == NULL) return DC_OK;
+  char text[INET6_ADDRSTRLEN], reason[160];
+  dci_addr_format(&a, text, sizeof text);
+  dci_addr_reason(&a, why, reason, sizeof reason);
+  return dci_fail(c, DC_E_BLOCKED, "%s: %s", text, reason);
+}
+
+DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve)
+{
+  dc_status status = DC_OK;
+  char *canon = NULL;
+  if (c == NULL || value == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  /* The value as received: dc_txt_value_parse enforces the length cap. */
+  status = dc_txt_value_parse(c, value, strlen(value), &canon);
+  if (status == DC_E_TXT_INVALID || status == DC_E_LIMIT) {
+    status = DC_E_BLOCKED; /* the parser's detail names the rule */
+    goto done;
+  }
+  if (status != DC_OK) goto done;
+  if (resolve) {
+    char host[DC_MAX_NAME_LEN + 1];
+    if (!host_of(canon, 0, host, sizeof host)) {
+      status = dci_fail(c, DC_E_INTERNAL, "TXT value: no host after parsing");
+      goto done;
+    }
+    DCI_TRY(dci_guard_resolve(c, host, NULL));
+  }
+done:
+  dc_free(canon);
+  return status;
+}
+
+DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve)
+{
+  dc_status status = DC_OK;
+  char *canon = NULL;
+  if (c == NULL || url == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  status = dci_check_https_url(c, "URL", url, false, &canon);
+  if (status == DC_E_UNSAFE_URL) {
+    status = DC_E_BLOCKED; /* the rule's detail is kept */
+    goto done;
+  }
+  if (status != DC_OK) goto done;
+  if (resolve) {
+    char host[DC_MAX_NAME_LEN + 1];
+    if (!host_of(canon, sizeof "https://" - 1, host, sizeof host)) {
+      status = dci_fail(c, DC_E_INTERNAL, "URL: no host after checking");
+      goto done;
+    }
+    DCI_TRY(dci_guard_resolve(c, host, NULL));
+  }
+done:
+  dc_free(canon);
+  return status;
+}

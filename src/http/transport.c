@@ -1,0 +1,724 @@
+/* HTTPS transport over libcurl with the SSRF guard.
+ *
+ * Security policy 5.3 ("a belt and two braces") and 5.4 (the option table),
+ * limits from section 6. In order:
+ *   1. the URL passes dci_check_https_url (https, port 443, a host name that
+ *      is not an IP literal or special-use name) and is then parsed once by
+ *      curl_url(); the same CURLU is the transfer's URL (CURLOPT_CURLU);
+ *   2. the host is resolved once through the client's DNS (dci_dns_addrs);
+ *      if any address is forbidden (dci_guard_addr) the name is refused;
+ *   3. the checked set is pinned with CURLOPT_RESOLVE, and a resolver-start
+ *      callback makes any attempt by libcurl to resolve again a failure;
+ *   4. brace 1, the open-socket callback: IP connection, AF_INET/AF_INET6,
+ *      port 443, address in the checked set and allowed by the guard, else
+ *      no socket (the reason is kept in the transfer context because libcurl
+ *      reports CURLE_COULDNT_CONNECT for refusals and real failures alike);
+ *   5. brace 2, the pre-request callback: the same checks on the connected
+ *      address after TLS and before any request byte (covers reused
+ *      connections too).
+ * No redirects, https only, no proxy, TLS verification untouched (only the
+ * trust anchors may be replaced), TLS 1.2+, no content decoding, capped body
+ * and headers, timeouts, no signals. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+
+#include "dns/resolver.h"
+#include "guard/addr.h"
+#include "guard/url_rules.h"
+#include "http/transport.h"
+
+#ifndef DC_VERSION_STRING
+#define DC_VERSION_STRING "0"
+#endif
+
+/* The only port the guard connects to (policy 0 item 5). */
+#define DCI_HTTPS_PORT 443u
+/* Bytes of untrusted text (Location, libcurl's error) kept in a detail. */
+#define DCI_DETAIL_TEXT 200
+
+struct dci_http_xfer {
+  dc_client *c;
+  const dci_http_req *req;
+  dci_http_resp *resp;
+  CURL *easy;
+  CURLU *url;
+  struct curl_slist *resolve;
+  struct curl_slist *headers;   /* may hold the bearer: wiped on free */
+  char host[DC_MAX_NAME_LEN + 1];
+  dci_addr_list checked;        /* what the guard approved */
+  bool skip_socket_check;       /* TEST ONLY (dci_http_set_test_hooks) */
+  size_t header_bytes;
+  bool body_over;               /* write callback hit the cap */
+  bool headers_over;            /* header callback hit the cap */
+  bool nomem;
+  bool blocked;                 /* a brace refused; why[] says how */
+  bool resolve_attempted;       /* libcurl tried to resolve despite the pin */
+  char why[320];
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+/* ---- TEST ONLY hooks (see transport.h). Zero in every production run. */
+static struct dci_http_test_hooks g_test_hooks;
+
+void dci_http_set_test_hooks(const struct dci_http_test_hooks *h)
+{
+  if (h != NULL)
+    g_test_hooks = *h;
+  else
+    memset(&g_test_hooks, 0, sizeof g_test_hooks);
+}
+
+/* ---- typed curl_easy_setopt wrappers (libcurl's varargs check nothing). */
+static CURLcode set_long(CURL *e, CURLoption o, long v) { return curl_easy_setopt(e, o, v); }
+static CURLcode set_off(CURL *e, CURLoption o, curl_off_t v) { return curl_easy_setopt(e, o, v); }
+static CURLcode set_str(CURL *e, CURLoption o, const char *v) { return curl_easy_setopt(e, o, v); }
+static CURLcode set_ptr(CURL *e, CURLoption o, void *v) { return curl_easy_setopt(e, o, v); }
+static CURLcode set_slist(CURL *e, CURLoption o, struct curl_slist *v) { return curl_easy_setopt(e, o, v); }
+static CURLcode set_blob(CURL *e, CURLoption o, struct curl_blob *v) { return curl_easy_setopt(e, o, v); }
+static CURLcode set_curlu(CURL *e, CURLoption o, CURLU *v) { return curl_easy_setopt(e, o, v); }
+static CURLcode set_write_fn(CURL *e, CURLoption o, curl_write_callback f) { return curl_easy_setopt(e, o, f); }
+static CURLcode set_opensocket_fn(CURL *e, CURLoption o, curl_opensocket_callback f) { return curl_easy_setopt(e, o, f); }
+static CURLcode set_prereq_fn(CURL *e, CURLoption o, curl_prereq_callback f) { return curl_easy_setopt(e, o, f); }
+static CURLcode set_resolver_start_fn(CURL *e, CURLoption o, curl_resolver_start_callback f) { return curl_easy_setopt(e, o, f); }
+
+static dc_status opt_status(dc_client *c, CURLcode rc, const char *name)
+{
+  if (rc == CURLE_OK) return DC_OK;
+  if (rc == CURLE_OUT_OF_MEMORY)
+    return dci_fail(c, DC_E_NOMEM, "out of memory setting %s", name);
+  return dci_fail(c, DC_E_INTERNAL, "libcurl refused %s: %s", name, curl_easy_strerror(rc));
+}
+
+/* Sets one option on `e` with the typed wrapper `fn`; jumps to done: on
+ * failure (needs `c`, `e` and `status` in scope). */
+#define DCI_SETOPT(fn, opt, val) DCI_TRY(opt_status(c, fn(e, opt, val), #opt))
+
+/* ---- responses */
+
+void dci_http_resp_init(dci_http_resp *r)
+{
+  if (r == NULL) return;
+  r->status = 0;
+  dci_buf_init(&r->body, 0);
+  r->body.secret = true;
+  r->content_type[0] = '\0';
+}
+
+void dci_http_resp_free(dci_http_resp *r)
+{
+  if (r == NULL) return;
+  dci_buf_free(&r->body);
+  r->status = 0;
+  r->content_type[0] = '\0';
+}
+
+/* ---- transfer context */
+
+static void slist_free_wiped(struct curl_slist *l)
+{
+  for (struct curl_slist *p = l; p != NULL; p = p->next)
+    if (p->data != NULL) dci_wipe(p->data, strlen(p->data));
+  curl_slist_free_all(l);
+}
+
+void dci_http_xfer_free(dci_http_xfer *x)
+{
+  if (x == NULL) return;
+  if (x->easy != NULL) curl_easy_cleanup(x->easy);
+  if (x->url != NULL) curl_url_cleanup(x->url);
+  curl_slist_free_all(x->resolve);
+  slist_free_wiped(x->headers);
+  dci_wipe(x, sizeof *x);
+  free(x);
+}
+
+CURL *dci_http_xfer_easy(dci_http_xfer *x)
+{
+  return x ? x->easy : NULL;
+}
+
+/* ---- the guard's two braces */
+
+static bool in_checked_set(const dci_http_xfer *x, const dci_addr *a)
+{
+  for (size_t i = 0; i < x->checked.n && i < DCI_MAX_ADDRS; i++)
+    if (dci_addr_equal(&x->checked.a[i], a)) return true;
+  return false;
+}
+
+/* Records the first refusal (later ones would only repeat it). */
+DCI_PRINTF(2, 3)
+static void refuse(dci_http_xfer *x, const char *fmt, ...)
+{
+  if (!x->blocked) {
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(x->why, sizeof x->why, fmt, ap);
+    va_end(ap);
+    if (n < 0) x->why[0] = '\0';
+  }
+  x->blocked = true;
+}
+
+/* Everything an address must satisfy when libcurl is about to use it. */
+static bool addr_acceptable(dci_http_xfer *x, const dci_addr *a, unsigned port,
+                            bool scoped, const char *when)
+{
+  char text[64];
+  dci_addr_format(a, text, sizeof text);
+  const char *why = NULL;
+  if (scoped)
+    why = "an IPv6 address with a zone (scope) id";
+  else if (port != DCI_HTTPS_PORT)
+    why = "not port 443";
+  else if ((why = dci_guard_addr(x->c, a)) != NULL)
+    ; /* the guard's own reason */
+  else if (!in_checked_set(x, a))
+    why = "not one of the addresses checked for the host (DNS rebinding?)";
+  if (why == NULL) return true;
+  refuse(x, "guard refused connecting to %s port %u for %s (%s): %s", text, port,
+         x->host, when, why);
+  return false;
+}
+
+/* Brace 1 (policy 5.3 step 5): runs before the TCP SYN. */
+static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
+                                    struct curl_sockaddr *sa)
+{
+  dci_http_xfer *x = clientp;
+  if (purpose != CURLSOCKTYPE_IPCXN) {
+    refuse(x, "guard refused a socket for %s that is not an IP connection", x->host);
+    return CURL_SOCKET_BAD;
+  }
+  if (sa == NULL || (sa->family != AF_INET && sa->family != AF_INET6) ||
+      sa->addr.sa_family != sa->family) {
+    refuse(x, "guard refused a socket for %s of an address family other than "
+              "IPv4 or IPv6", x->host);
+    return CURL_SOCKET_BAD;
+  }
+  size_t need = sa->family == AF_INET ? sizeof(struct sockaddr_in)
+                                      : sizeof(struct sockaddr_in6);
+  dci_addr a;
+  unsigned port = 0;
+  bool scoped = false;
+  if (sa->addrlen < need || !dci_addr_from_sockaddr(&sa->addr, &a, &port, &scoped)) {
+    refuse(x, "guard refused a socket for %s: malformed socket address", x->host);
+    return CURL_SOCKET_BAD;
+  }
+  if (!x->skip_socket_check &&
+      !addr_acceptable(x, &a, port, scoped, "opening the socket"))
+    return CURL_SOCKET_BAD;
+  return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
+}
+
+/* Brace 2 (policy 5.3 step 6): after TLS, before the first request byte. */
+static int on_prereq(void *clientp, char *primary_ip, char *local_ip,
+                     int primary_port, int local_port)
+{
+  dci_http_xfer *x = clientp;
+  dci_addr a;
+  memset(&a, 0, sizeof a);
+  if (primary_ip != NULL && inet_pton(AF_INET, primary_ip, a.b) == 1) {
+    a.family = AF_INET;
+  } else if (primary_ip != NULL && inet_pton(AF_INET6, primary_ip, a.b) == 1) {
+    a.family = AF_INET6;
+  } else {
+    refuse(x, "guard refused the connection for %s before the request: libcurl "
+              "reports no parsable peer address", x->host);
+    return CURL_PREREQFUNC_ABORT;
+  }
+  unsigned port = (primary_port > 0 && primary_port <= 65535) ? (unsigned)primary_port : 0u;
+  if (!addr_acceptable(x, &a, port, false, "before sending the request"))
+    return CURL_PREREQFUNC_ABORT;
+  return CURL_PREREQFUNC_OK;
+}
+
+/* The pin covers host:443, so libcurl has no reason to resolve anything. */
+static int on_resolver_start(void *resolver_state, void *reserved, void *clientp)
+{
+  dci_http_xfer *x = clientp;
+  x->resolve_attempted = true;
+  return 1; /* abort the resolve */
+}
+
+/* ---- caps */
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *clientp)
+{
+  dci_http_xfer *x = clientp;
+  if (size != 0 && nmemb > SIZE_MAX / size) {
+    x->body_over = true;
+    return 0;
+  }
+  size_t n = size * nmemb;
+  dc_status st = dci_buf_append(&x->resp->body, ptr, n);
+  if (st == DC_OK) return n;
+  if (st == DC_E_LIMIT)
+    x->body_over = true;
+  else
+    x->nomem = true;
+  return n == 0 ? 1 : 0; /* anything but n aborts the transfer */
+}
+
+static size_t on_header(char *ptr, size_t size, size_t nitems, void *clientp)
+{
+  dci_http_xfer *x = clientp;
+  if (size != 0 && nitems > SIZE_MAX / size) {
+    x->headers_over = true;
+    return 0;
+  }
+  size_t n = size * nitems;
+  if (n > DC_MAX_HEADER_BYTES || x->header_bytes > DC_MAX_HEADER_BYTES - n) {
+    x->headers_over = true;
+    return n == 0 ? 1 : 0;
+  }
+  x->header_bytes += n;
+  return n;
+}
+
+/* ---- request checks */
+
+/* A header value we put on the wire: printable ASCII (space allowed only
+ * where `space_ok`); no CR, LF or other control byte. */
+static bool header_value_ok(const char *s, bool space_ok)
+{
+  if (s == NULL || *s == '\0') return false;
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    if (*p < 0x20 || *p >= 0x7f) return false;
+    if (*p == ' ' && !space_ok) return false;
+  }
+  return true;
+}
+
+static dc_status add_header(dc_client *c, struct curl_slist **l, const char *name,
+                            const char *value)
+{
+  dc_status status = DC_OK;
+  dci_buf b;
+  dci_buf_init(&b, 16 * 1024);
+  b.secret = true;
+  DCI_TRY(dci_buf_append_str(&b, name));
+  DCI_TRY(dci_buf_append_str(&b, value));
+  struct curl_slist *n = curl_slist_append(*l, b.data);
+  if (n == NULL) {
+    status = DC_E_NOMEM;
+    goto done;
+  }
+  *l = n;
+done:
+  dci_buf_free(&b);
+  if (status == DC_E_LIMIT)
+    return dci_fail(c, DC_E_INVALID_ARG, "%s header value is too long", name);
+  if (status != DC_OK) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  return DC_OK;
+}
+
+static dc_status check_req(dc_client *c, const dci_http_req *req, bool *post)
+{
+  if (req->method != NULL && strcmp(req->method, "GET") == 0) {
+    *post = false;
+  } else if (req->method != NULL && strcmp(req->method, "POST") == 0) {
+    *post = true;
+  } else {
+    return dci_fail(c, DC_E_INVALID_ARG, "HTTP method must be GET or POST");
+  }
+  if (req->url == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no request URL");
+  if (req->body == NULL && req->body_len > 0)
+    return dci_fail(c, DC_E_INVALID_ARG, "request body length without a body");
+  if (!*post && req->body != NULL)
+    return dci_fail(c, DC_E_INVALID_ARG, "a GET request carries no body");
+  /* The caller checked the token's syntax (RFC 6750 b64token); this only
+   * keeps a bad one from splitting the header. */
+  if (req->bearer != NULL && !header_value_ok(req->bearer, false))
+    return dci_fail(c, DC_E_INVALID_ARG,
+                    "bearer token is empty or holds a space, control or non-ASCII byte");
+  if (req->content_type != NULL && !header_value_ok(req->content_type, true))
+    return dci_fail(c, DC_E_INVALID_ARG,
+                    "content type is empty or holds a control or non-ASCII byte");
+  if (req->total_timeout_ms < 0 || req->total_timeout_ms > DC_MAX_TIMEOUT_MS)
+    return dci_fail(c, DC_E_INVALID_ARG, "total timeout %ld ms is outside 0..%ld",
+                    req->total_timeout_ms, DC_MAX_TIMEOUT_MS);
+  return DC_OK;
+}
+
+/* "host:443:a1,[a2]" for CURLOPT_RESOLVE (no '+': permanent, no fallback). */
+static dc_status pin_string(dc_client *c, const dci_http_xfer *x, dci_buf *b)
+{
+  dc_status status = DC_OK;
+  DCI_TRY(dci_buf_append_str(b, x->host));
+  DCI_TRY(dci_buf_append_str(b, ":443:"));
+  for (size_t i = 0; i < x->checked.n; i++) {
+    char text[64];
+    dci_addr_format(&x->checked.a[i], text, sizeof text);
+    if (i > 0) DCI_TRY(dci_buf_append_char(b, ','));
+    bool v6 = x->checked.a[i].family == AF_INET6;
+    if (v6) DCI_TRY(dci_buf_append_char(b, '['));
+    DCI_TRY(dci_buf_append_str(b, text));
+    if (v6) DCI_TRY(dci_buf_append_char(b, ']'));
+  }
+done:
+  if (status != DC_OK) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  return DC_OK;
+}
+
+/* Parses the checked URL with libcurl (the transfer's one parse) and keeps
+ * its host. */
+static dc_status parse_url(dc_client *c, dci_http_xfer *x, const char *canon)
+{
+  dc_status status = DC_OK;
+  char *host = NULL;
+  x->url = curl_url();
+  if (x->url == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  CURLUcode uc = curl_url_set(x->url, CURLUPART_URL, canon, CURLU_DISALLOW_USER);
+  if (uc == CURLUE_OK) uc = curl_url_get(x->url, CURLUPART_HOST, &host, 0);
+  if (uc == CURLUE_OUT_OF_MEMORY) {
+    status = dci_fail(c, DC_E_NOMEM, "out of memory");
+    goto done;
+  }
+  if (uc != CURLUE_OK || host == NULL) {
+    status = dci_fail(c, DC_E_UNSAFE_URL, "libcurl cannot parse the request URL: %s",
+                      curl_url_strerror(uc));
+    goto done;
+  }
+  size_t n = strlen(host);
+  if (n == 0 || n > DC_MAX_NAME_LEN || dci_check_hostname(host, n, false) != DC_OK) {
+    status = dci_fail(c, DC_E_UNSAFE_URL, "libcurl sees an unacceptable host in the "
+                      "request URL");
+    goto done;
+  }
+  memcpy(x->host, host, n + 1);
+done:
+  curl_free(host);
+  return status;
+}
+
+/* Resolves once and refuses the whole name if any address is forbidden
+ * (policy 5.3 step 3). */
+static dc_status resolve_and_guard(dc_client *c, dci_http_xfer *x)
+{
+  dc_status status = DC_OK;
+  DCI_TRY(dci_dns_addrs(c, x->host, &x->checked, NULL));
+  if (x->checked.n == 0 || x->checked.n > DCI_MAX_ADDRS)
+    return dci_fail(c, DC_E_NO_RECORD, "%s has no A or AAAA record", x->host);
+  for (size_t i = 0; i < x->checked.n; i++) {
+    const dci_addr *a = &x->checked.a[i];
+    const char *why;
+    if (a->family != AF_INET && a->family != AF_INET6)
+      why = "not an IPv4 or IPv6 address";
+    else
+      why = dci_guard_addr(c, a);
+    if (why != NULL) {
+      char text[64];
+      dci_addr_format(a, text, sizeof text);
+      return dci_fail(c, DC_E_BLOCKED,
+                      "guard refused %s: it resolves to %s (%s); no connection made",
+                      x->host, text, why);
+    }
+  }
+done:
+  return status;
+}
+
+static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
+{
+  dc_status status = DC_OK;
+  const dci_http_req *req = x->req;
+  CURL *e = x->easy;
+  size_t max_body = req->max_body ? req->max_body : (size_t)DC_MAX_API_BODY;
+  long total = req->total_timeout_ms ? req->total_timeout_ms
+             : c->timeout_total_ms ? c->timeout_total_ms
+             : DC_DEFAULT_TOTAL_TIMEOUT_MS;
+  long connect = c->timeout_connect_ms ? c->timeout_connect_ms
+                                       : DC_DEFAULT_CONNECT_TIMEOUT_MS;
+
+  /* no output anywhere but our callbacks (VERBOSE would print the bearer) */
+  DCI_SETOPT(set_long, CURLOPT_VERBOSE, 0L);
+  DCI_SETOPT(set_long, CURLOPT_NOSIGNAL, 1L);
+  DCI_SETOPT(set_ptr, CURLOPT_ERRORBUFFER, x->errbuf);
+  /* one parser: the checked parse is the transfer's URL */
+  DCI_SETOPT(set_curlu, CURLOPT_CURLU, x->url);
+  DCI_SETOPT(set_str, CURLOPT_PROTOCOLS_STR, "https");
+  DCI_SETOPT(set_str, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  DCI_SETOPT(set_long, CURLOPT_FOLLOWLOCATION, 0L);
+  DCI_SETOPT(set_long, CURLOPT_MAXREDIRS, 0L);
+  /* no proxy from the environment (the braces would see the proxy) */
+  DCI_SETOPT(set_str, CURLOPT_PROXY, "");
+  /* pin, and the two braces */
+  DCI_SETOPT(set_slist, CURLOPT_RESOLVE, x->resolve);
+  DCI_SETOPT(set_resolver_start_fn, CURLOPT_RESOLVER_START_FUNCTION, on_resolver_start);
+  DCI_SETOPT(set_ptr, CURLOPT_RESOLVER_START_DATA, x);
+  DCI_SETOPT(set_opensocket_fn, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  DCI_SETOPT(set_ptr, CURLOPT_OPENSOCKETDATA, x);
+  DCI_SETOPT(set_prereq_fn, CURLOPT_PREREQFUNCTION, on_prereq);
+  DCI_SETOPT(set_ptr, CURLOPT_PREREQDATA, x);
+  /* TLS: verification stays at libcurl's defaults (peer and host on);
+   * only the trust anchors may be replaced, and then replace the system
+   * store instead of adding to it. */
+  DCI_SETOPT(set_long, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+  if (c->ca_blob != NULL) {
+    struct curl_blob blob = {c->ca_blob, c->ca_blob_len, CURL_BLOB_COPY};
+    DCI_SETOPT(set_blob, CURLOPT_CAINFO_BLOB, &blob);
+    DCI_SETOPT(set_str, CURLOPT_CAINFO, c->ca_file); /* NULL: blob only */
+    DCI_SETOPT(set_str, CURLOPT_CAPATH, NULL);
+  } else if (c->ca_file != NULL) {
+    DCI_SETOPT(set_str, CURLOPT_CAINFO, c->ca_file);
+    DCI_SETOPT(set_str, CURLOPT_CAPATH, NULL);
+  }
+  /* timeouts */
+  DCI_SETOPT(set_long, CURLOPT_CONNECTTIMEOUT_MS, connect);
+  DCI_SETOPT(set_long, CURLOPT_TIMEOUT_MS, total);
+  /* caps; no CURLOPT_ACCEPT_ENCODING (no decompression) */
+  DCI_SETOPT(set_write_fn, CURLOPT_WRITEFUNCTION, on_body);
+  DCI_SETOPT(set_ptr, CURLOPT_WRITEDATA, x);
+  DCI_SETOPT(set_write_fn, CURLOPT_HEADERFUNCTION, on_header);
+  DCI_SETOPT(set_ptr, CURLOPT_HEADERDATA, x);
+  DCI_SETOPT(set_off, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
+  if (req->fresh_connection) {
+    DCI_SETOPT(set_long, CURLOPT_FRESH_CONNECT, 1L);
+    DCI_SETOPT(set_long, CURLOPT_FORBID_REUSE, 1L);
+  }
+  DCI_SETOPT(set_str, CURLOPT_USERAGENT, "libdomainconnect/" DC_VERSION_STRING);
+  /* method and body (not copied: req outlives the transfer) */
+  if (post) {
+    DCI_SETOPT(set_long, CURLOPT_POST, 1L);
+    DCI_SETOPT(set_off, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    DCI_SETOPT(set_ptr, CURLOPT_POSTFIELDS, (void *)(req->body ? req->body : ""));
+    if (req->content_type != NULL)
+      DCI_TRY(add_header(c, &x->headers, "Content-Type: ", req->content_type));
+    /* no "Expect: 100-continue" round trip */
+    DCI_TRY(add_header(c, &x->headers, "Expect:", ""));
+  } else {
+    DCI_SETOPT(set_long, CURLOPT_HTTPGET, 1L);
+  }
+  if (req->bearer != NULL)
+    DCI_TRY(add_header(c, &x->headers, "Authorization: Bearer ", req->bearer));
+  if (x->headers != NULL) DCI_SETOPT(set_slist, CURLOPT_HTTPHEADER, x->headers);
+done:
+  return status;
+}
+
+dc_status dci_http_prepare(dc_client *c, const dci_http_req *req,
+                           dci_http_resp *resp, dci_http_xfer **out)
+{
+  dc_status status = DC_OK;
+  char *canon = NULL;
+  dci_http_xfer *x = NULL;
+  bool post = false;
+  dci_buf pin;
+  dci_buf_init(&pin, DC_MAX_NAME_LEN + 8 + DCI_MAX_ADDRS * 64);
+
+  if (out != NULL) *out = NULL;
+  if (c == NULL) return DC_E_INVALID_ARG;
+  if (req == NULL || resp == NULL || out == NULL)
+    return dci_fail(c, DC_E_INVALID_ARG, "missing request or response");
+  c->http_status = 0;
+  dci_buf_free(&resp->body);
+  dci_buf_init(&resp->body, req->max_body ? req->max_body : (size_t)DC_MAX_API_BODY);
+  resp->body.secret = true;
+  resp->status = 0;
+  resp->content_type[0] = '\0';
+
+  DCI_TRY(check_req(c, req, &post));
+  DCI_TRY(dci_check_https_url(c, "request URL", req->url, true, &canon));
+  x = calloc(1, sizeof *x);
+  if (x == NULL) {
+    status = dci_fail(c, DC_E_NOMEM, "out of memory");
+    goto done;
+  }
+  x->c = c;
+  x->req = req;
+  x->resp = resp;
+  DCI_TRY(parse_url(c, x, canon));
+  DCI_TRY(resolve_and_guard(c, x));
+
+  /* TEST ONLY: see dci_http_set_test_hooks. */
+  x->skip_socket_check = g_test_hooks.skip_socket_check;
+  if (g_test_hooks.override_resolve != NULL) {
+    if (dci_buf_append_str(&pin, g_test_hooks.override_resolve) != DC_OK) {
+      status = dci_fail(c, DC_E_INVALID_ARG, "test resolve override too long");
+      goto done;
+    }
+  } else {
+    DCI_TRY(pin_string(c, x, &pin));
+  }
+  x->resolve = curl_slist_append(NULL, pin.data);
+  x->easy = curl_easy_init();
+  if (x->resolve == NULL || x->easy == NULL) {
+    status = dci_fail(c, DC_E_NOMEM, "out of memory");
+    goto done;
+  }
+  DCI_TRY(configure(c, x, post));
+  *out = x;
+  x = NULL;
+done:
+  free(canon);
+  dci_buf_free(&pin);
+  dci_http_xfer_free(x);
+  return status;
+}
+
+/* ---- finishing */
+
+/* True when `text` holds the bearer or a piece of the request body: such
+ * text never goes into a detail. libcurl's messages do not quote request
+ * data; this makes sure of it. */
+static bool leaks_request(const dci_http_req *req, const char *text, size_t len)
+{
+  if (req->bearer != NULL) {
+    size_t bl = strlen(req->bearer);
+    if (bl > 0 && bl <= len && memmem(text, len, req->bearer, bl) != NULL) return true;
+  }
+  if (req->body != NULL && req->body_len > 0) {
+    size_t w = req->body_len < 8 ? req->body_len : 8;
+    for (size_t i = 0; i + w <= len; i++)
+      if (memmem(req->body, req->body_len, text + i, w) != NULL) return true;
+  }
+  return false;
+}
+
+static void curl_error_text(const dci_http_xfer *x, CURLcode rc, char *out, size_t n)
+{
+  const char *src = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(rc);
+  size_t len = strnlen(src, sizeof x->errbuf);
+  /* the error buffer may end in a newline */
+  while (len > 0 && (src[len - 1] == '\n' || src[len - 1] == '\r')) len--;
+  if (leaks_request(x->req, src, len)) {
+    src = curl_easy_strerror(rc);
+    len = strlen(src);
+  }
+  dci_sanitize(out, n, src, len, DCI_DETAIL_TEXT);
+}
+
+static void location_text(dci_http_xfer *x, char *out, size_t n)
+{
+  struct curl_header *h = NULL;
+  if (curl_easy_header(x->easy, "Location", 0, CURLH_HEADER, -1, &h) != CURLHE_OK ||
+      h == NULL || h->value == NULL) {
+    dci_sanitize(out, n, "(none)", 6, DCI_DETAIL_TEXT);
+    return;
+  }
+  /* never print a query or fragment: it may carry a code or token */
+  size_t len = strcspn(h->value, "?#");
+  dci_sanitize(out, n, h->value, len, DCI_DETAIL_TEXT);
+}
+
+dc_status dci_http_finish(dci_http_xfer *x, CURLcode rc)
+{
+  if (x == NULL) return DC_E_INVALID_ARG;
+  dc_client *c = x->c;
+  dci_http_resp *resp = x->resp;
+  dc_status status = DC_OK;
+  long code = 0;
+  char *ct = NULL;
+
+  if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK) code = 0;
+  resp->status = code;
+  c->http_status = code;
+  if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
+    dci_sanitize(resp->content_type, sizeof resp->content_type, ct, strlen(ct),
+                 sizeof resp->content_type - 4);
+  if (resp->body.data == NULL && dci_buf_append(&resp->body, "", 0) != DC_OK)
+    x->nomem = true;
+
+  /* A refusal by either brace fails the call even when libcurl then got
+   * through on another pinned address: it means the addresses changed
+   * under us, and the caller must not trust the answer. */
+  if (x->blocked) {
+    status = dci_fail(c, DC_E_BLOCKED, "%s", x->why);
+  } else if (x->resolve_attempted) {
+    status = dci_fail(c, DC_E_INTERNAL,
+                      "libcurl tried to resolve %s although its addresses were pinned",
+                      x->host);
+  } else if (x->nomem || rc == CURLE_OUT_OF_MEMORY) {
+    status = dci_fail(c, DC_E_NOMEM, "out of memory");
+  } else if (x->body_over || rc == CURLE_FILESIZE_EXCEEDED) {
+    status = dci_fail(c, DC_E_TOO_LARGE, "response body from %s exceeds %zu bytes",
+                      x->host, resp->body.max);
+  } else if (x->headers_over) {
+    status = dci_fail(c, DC_E_TOO_LARGE, "response headers from %s exceed %d bytes",
+                      x->host, DC_MAX_HEADER_BYTES);
+  } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+    char text[DCI_DETAIL_TEXT + 8];
+    curl_error_text(x, rc, text, sizeof text);
+    status = dci_fail(c, DC_E_TIMEOUT, "HTTPS request to %s timed out: %s", x->host, text);
+  } else if (rc != CURLE_OK) {
+    char text[DCI_DETAIL_TEXT + 8];
+    curl_error_text(x, rc, text, sizeof text);
+    status = dci_fail(c, DC_E_TRANSPORT, "HTTPS request to %s failed: %s", x->host, text);
+  } else if (code >= 300 && code <= 399) {
+    char loc[DCI_DETAIL_TEXT + 8];
+    location_text(x, loc, sizeof loc);
+    status = dci_fail(c, DC_E_REDIRECT,
+                      "%s answered HTTP %ld with Location %s; redirects are never followed",
+                      x->host, code, loc);
+  } else if (code < 100 || code > 999) {
+    status = dci_fail(c, DC_E_TRANSPORT, "%s sent no usable HTTP status", x->host);
+  }
+  dci_http_xfer_free(x);
+  return status;
+}
+
+/* ---- one request on a private multi handle */
+
+dc_status dci_http_perform(dc_client *c, const dci_http_req *req,
+                           dci_http_resp *resp)
+{
+  dc_status status = DC_OK;
+  dci_http_xfer *x = NULL;
+  CURLM *m = NULL;
+  bool added = false;
+  CURLMcode mc = CURLM_OK;
+
+  if (c == NULL) return DC_E_INVALID_ARG;
+  DCI_TRY(dci_http_prepare(c, req, resp, &x));
+  m = curl_multi_init();
+  if (m == NULL) {
+    status = dci_fail(c, DC_E_NOMEM, "out of memory");
+    goto done;
+  }
+  mc = curl_multi_add_handle(m, x->easy);
+  if (mc != CURLM_OK) goto multi_failed;
+  added = true;
+  /* libcurl enforces the connect and total timeouts inside perform. */
+  for (;;) {
+    int running = 0;
+    mc = curl_multi_perform(m, &running);
+    if (mc != CURLM_OK || running == 0) break;
+    mc = curl_multi_poll(m, NULL, 0, 1000, NULL);
+    if (mc != CURLM_OK) break;
+  }
+  if (mc != CURLM_OK) goto multi_failed;
+  CURLcode rc = CURLE_OK;
+  bool done_msg = false;
+  CURLMsg *msg;
+  int left = 0;
+  while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+    if (msg->msg == CURLMSG_DONE && msg->easy_handle == x->easy) {
+      rc = msg->data.result;
+      done_msg = true;
+    }
+  }
+  if (!done_msg) {
+    status = dci_fail(c, DC_E_INTERNAL, "libcurl ended the transfer without a result");
+    goto done;
+  }
+  curl_multi_remove_handle(m, x->easy);
+  added = false;
+  status = dci_http_finish(x, rc);
+  x = NULL;
+  goto done;
+multi_failed:
+  status = dci_fail(c, mc == CURLM_OUT_OF_MEMORY ? DC_E_NOMEM : DC_E_INTERNAL,
+                    "libcurl multi interface failed: %s", curl_multi_strerror(mc));
+done:
+  if (added) curl_multi_remove_handle(m, x->easy);
+  dci_http_xfer_free(x);
+  if (m != NULL) curl_multi_cleanup(m);
+  return status;
+}

@@ -1,0 +1,247 @@
+#!/bin/sh
+# The CLI's network commands (discover, check-template, token, refresh,
+# apply, revert) against the integration servers: run by harness.py with
+# Knot DNS and the HTTPS test provider (provider_routes.py) on 127.0.0.2 and
+# 127.0.0.3 (see cli_net.harness).
+# Usage: cli_net.sh CLI SHARED_DIR DATA_DIR
+set -u
+CLI=$1
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+# DC_CLI_WRAPPER (e.g. valgrind) runs every CLI invocation under that command.
+if [ -n "${DC_CLI_WRAPPER:-}" ]; then
+  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DC_CLI_WRAPPER" "$CLI" > "$T/cli-wrapped"
+  chmod +x "$T/cli-wrapped"
+  CLI=$T/cli-wrapped
+fi
+: "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}" "${DC_TEST_HTTPS_LOG:?}"
+NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
+TWIN="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA"
+API=https://api.provider.test
+SP=exampleservice.domainconnect.org
+SECRET=s3cr3t-Client-Secret-7f2a9c
+CODE=code-cli-0f1e2d
+CODE2=code-cli-twin-3c4b5a
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+# expect_exit CODE DESC -- CMD...: runs CMD, compares the exit code; every
+# output is kept for the secret check at the end.
+expect_exit() {
+  want=$1; desc=$2; shift 3
+  "$@" >"$T/out" 2>"$T/err"
+  got=$?
+  cat "$T/out" "$T/err" >> "$T/all-output"
+  if [ "$got" -eq "$want" ]; then ok; else
+    bad "$desc: exit $got, expected $want"; cat "$T/out" "$T/err" >&2; fi
+}
+expect_out() {
+  if [ "$(cat "$T/out")" = "$2" ]; then ok; else
+    bad "$1: got '$(cat "$T/out")', expected '$2'"; fi
+}
+# stderr's first line starts with the status's stable name
+expect_err_starts() {
+  if head -n 1 "$T/err" | grep -q "^$2:"; then ok; else
+    bad "$1: stderr does not start with '$2:': $(cat "$T/err")"; fi
+}
+expect_err_has() {
+  if grep -q -- "$2" "$T/err"; then ok; else
+    bad "$1: stderr lacks '$2': $(cat "$T/err")"; fi
+}
+# json_field FILE EXPR: evaluates a Python expression on the JSON document d
+json_field() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+expect_json() {
+  got=$(json_field "$T/out" "$2" 2>/dev/null)
+  if [ "$got" = "$3" ]; then ok; else bad "$1: $2 = '$got', expected '$3'"; fi
+}
+mode_of() { stat -c %a "$1"; }
+
+# --- help and usage
+for cmd in discover check-template token refresh apply revert; do
+  expect_exit 0 "$cmd --help" -- "$CLI" "$cmd" --help
+  if grep -q "usage: domainconnect $cmd" "$T/out" && grep -q -- "--dns-server" "$T/out"; then ok
+  else bad "$cmd --help text"; fi
+  expect_exit 2 "$cmd bad option" -- "$CLI" "$cmd" --no-such-option
+done
+expect_exit 2 "discover without a domain" -- "$CLI" discover $NET
+expect_exit 2 "check-template missing ids" -- "$CLI" check-template $NET example.test $SP
+
+# --- discover
+expect_exit 0 "discover apex" -- "$CLI" discover $NET example.test
+expect_json "discover apex domain" 'd["domain"]' example.test
+expect_json "discover apex host" 'd["host"]' ""
+expect_json "discover providerId" 'd["providerId"]' provider.test
+expect_json "discover urlAPI" 'd["urlAPI"]' "$API"
+expect_json "discover width" 'd["width"]' 800
+if [ "$(wc -l < "$T/out")" -eq 1 ]; then ok; else bad "discover prints one line"; fi
+expect_exit 0 "discover sub-domain" -- "$CLI" discover $NET www.example.test
+expect_json "discover sub-domain zone" 'd["domain"]' example.test
+expect_json "discover sub-domain host" 'd["host"]' www
+expect_exit 0 "discover options after the domain" -- "$CLI" discover www.example.co.uk $NET
+expect_json "discover co.uk zone" 'd["domain"]' example.co.uk
+expect_exit 0 "discover --soa" -- "$CLI" discover --soa $NET www.sub.example.test
+expect_json "discover --soa zone" 'd["domain"]' sub.example.test
+expect_json "discover --soa host" 'd["host"]' www
+expect_json "discover --soa urlAPI" 'd["urlAPI"]' https://api2.provider.test
+expect_exit 0 "discover without --soa" -- "$CLI" discover $NET www.sub.example.test
+expect_json "discover psl zone" 'd["domain"]' example.test
+expect_exit 1 "discover no record" -- "$CLI" discover $NET nodc.test
+expect_err_starts "discover no record" no_record
+expect_exit 1 "discover settings 404" -- "$CLI" discover $NET missing.test
+expect_err_starts "discover settings 404" http_status
+expect_err_has "discover settings 404 code" 404
+expect_exit 1 "discover several TXT" -- "$CLI" discover $NET multi-rr.test
+expect_err_starts "discover several TXT" txt_multiple
+expect_exit 1 "discover public suffix" -- "$CLI" discover $NET co.uk
+expect_err_starts "discover public suffix" public_suffix
+# the twin: without the TEST-ONLY allow list the loopback server is refused
+expect_exit 1 "discover twin" -- "$CLI" discover $TWIN example.test
+expect_err_starts "discover twin" blocked
+
+# --- check-template
+expect_exit 0 "check-template supported" -- "$CLI" check-template $NET example.test $SP template1
+expect_out "check-template version" '{"supported":true,"version":2}'
+expect_exit 0 "check-template no version" -- "$CLI" check-template $NET example.test $SP noversion
+expect_out "check-template null version" '{"supported":true,"version":null}'
+expect_exit 1 "check-template unsupported" -- "$CLI" check-template $NET example.test $SP nosuch
+expect_err_starts "check-template unsupported" not_supported
+expect_exit 1 "check-template twin" -- "$CLI" check-template $TWIN example.test $SP template1
+expect_err_starts "check-template twin" blocked
+
+# --- token (secrets from files or the environment, never argv)
+printf '%s\n' "$SECRET" > "$T/secret"
+printf '%s\n' "$CODE" > "$T/code"
+chmod 600 "$T/secret" "$T/code"
+expect_exit 2 "token --code refused" -- "$CLI" token $NET --api-url $API --client-id sp-client \
+  --client-secret-file "$T/secret" --code "$CODE" --out "$T/token.json"
+expect_err_has "token --code says why" "code-file"
+expect_exit 2 "token without a code" -- env -u DC_OAUTH_CODE "$CLI" token $NET --api-url $API \
+  --client-id sp-client --client-secret-file "$T/secret" --out "$T/token.json"
+expect_exit 2 "token without --out" -- "$CLI" token $NET --api-url $API --client-id sp-client \
+  --client-secret-file "$T/secret" --code-file "$T/code"
+if [ -e "$T/token.json" ]; then bad "no token file after usage errors"; else ok; fi
+# twin first (the code stays unused: the guard refuses before any request)
+expect_exit 1 "token twin" -- "$CLI" token $TWIN --api-url $API --client-id sp-client \
+  --client-secret-file "$T/secret" --code-file "$T/code" --redirect-uri https://app.example/cb \
+  --out "$T/token.json"
+expect_err_starts "token twin" blocked
+expect_exit 0 "token" -- "$CLI" token $NET --api-url $API --client-id sp-client \
+  --client-secret-file "$T/secret" --code-file "$T/code" --redirect-uri https://app.example/cb \
+  --out "$T/token.json"
+if [ "$(mode_of "$T/token.json")" = 600 ]; then ok; else bad "token file mode $(mode_of "$T/token.json")"; fi
+cp "$T/token.json" "$T/out"
+expect_json "token api_url" 'd["api_url"]' "$API"
+expect_json "token provider_id" 'd["provider_id"]' api.provider.test
+expect_json "token type" 'd["token_type"]' bearer
+expect_json "token has a refresh token" '"refresh_token" in d' True
+if ls "$T" | grep -q tmp; then bad "temporary token file left behind"; else ok; fi
+# the code is single-use
+expect_exit 1 "token code replay" -- "$CLI" token $NET --api-url $API --client-id sp-client \
+  --client-secret-file "$T/secret" --code-file "$T/code" --redirect-uri https://app.example/cb \
+  --out "$T/token-replay.json"
+expect_err_starts "token code replay" http_status
+expect_err_has "token code replay reason" invalid_grant
+# code and secret from the environment
+expect_exit 0 "token from the environment" -- env DC_OAUTH_CODE=$CODE2 DC_CLIENT_SECRET=$SECRET \
+  "$CLI" token $NET --api-url $API --client-id sp-client --redirect-uri https://app.example/cb \
+  --out "$T/token2.json"
+if [ "$(mode_of "$T/token2.json")" = 600 ]; then ok; else bad "token2 file mode"; fi
+
+# --- apply
+TGT="--provider-id $SP --domain www.example.test"
+expect_exit 0 "apply" -- "$CLI" apply $NET --token "$T/token.json" $TGT --service-id template1 \
+  --param IP=192.0.2.1 --group-id g1 --instance-id i1
+expect_out "apply output" '{"result":"applied","http_status":204}'
+expect_exit 0 "apply 202" -- "$CLI" apply $NET --token "$T/token.json" $TGT --service-id accepted
+expect_out "apply 202 output" '{"result":"applied","http_status":202}'
+expect_exit 3 "apply conflict" -- "$CLI" apply $NET --token "$T/token.json" $TGT --service-id conflict
+expect_json "conflict code" 'd["code"]' 409
+expect_json "conflict message" 'd["message"]' "Conflicting records"
+expect_json "conflict records" 'len(d["records"])' 2
+expect_json "conflict record 0" '(d["records"][0]["type"], d["records"][0]["host"], d["records"][0]["data"])' "('CNAME', 'www', '@')"
+expect_err_starts "apply conflict" conflict
+expect_exit 0 "apply --force" -- "$CLI" apply $NET --token "$T/token.json" $TGT --service-id conflict --force
+expect_exit 1 "apply reserved variable" -- "$CLI" apply $NET --token "$T/token.json" $TGT \
+  --service-id template1 --param domain=evil.test
+expect_err_starts "apply reserved variable" reserved_param
+expect_exit 2 "apply without --service-id" -- "$CLI" apply $NET --token "$T/token.json" $TGT
+expect_exit 2 "apply --param without =" -- "$CLI" apply $NET --token "$T/token.json" $TGT \
+  --service-id template1 --param IP
+expect_exit 1 "apply missing token file" -- "$CLI" apply $NET --token "$T/nope.json" $TGT --service-id template1
+expect_exit 1 "apply twin" -- "$CLI" apply $TWIN --token "$T/token.json" $TGT --service-id template1
+expect_err_starts "apply twin" blocked
+
+# --- refresh (rotation: the file is rewritten, the old refresh token dies)
+cp "$T/token.json" "$T/token-old.json"
+expect_exit 2 "refresh without --client-id" -- "$CLI" refresh $NET --token "$T/token.json" --out "$T/token.json"
+expect_exit 1 "refresh twin" -- "$CLI" refresh $TWIN --token "$T/token.json" --out "$T/token.json" \
+  --client-id sp-client --client-secret-file "$T/secret" --redirect-uri https://app.example/cb
+expect_err_starts "refresh twin" blocked
+chmod 644 "$T/token.json"
+expect_exit 0 "refresh" -- "$CLI" refresh $NET --token "$T/token.json" --out "$T/token.json" \
+  --client-id sp-client --client-secret-file "$T/secret" --redirect-uri https://app.example/cb
+if [ "$(mode_of "$T/token.json")" = 600 ]; then ok; else bad "refreshed token mode $(mode_of "$T/token.json")"; fi
+old_rt=$(json_field "$T/token-old.json" 'd["refresh_token"]')
+new_rt=$(json_field "$T/token.json" 'd["refresh_token"]')
+old_at=$(json_field "$T/token-old.json" 'd["access_token"]')
+new_at=$(json_field "$T/token.json" 'd["access_token"]')
+if [ -n "$new_rt" ] && [ "$old_rt" != "$new_rt" ] && [ "$old_at" != "$new_at" ]; then ok
+else bad "refresh did not rotate the tokens"; fi
+expect_exit 1 "refresh with the rotated-away token" -- "$CLI" refresh $NET --token "$T/token-old.json" \
+  --out "$T/token-x.json" --client-id sp-client --client-secret-file "$T/secret" \
+  --redirect-uri https://app.example/cb
+expect_err_starts "refresh rotated-away" http_status
+expect_err_has "refresh rotated-away says re-consent" "re-consent needed"
+if [ -e "$T/token-x.json" ]; then bad "no token written after a failed refresh"; else ok; fi
+expect_exit 1 "refresh at another API" -- "$CLI" refresh $NET --token "$T/token.json" \
+  --out "$T/token-x.json" --api-url https://api2.provider.test --client-id sp-client \
+  --client-secret-file "$T/secret"
+expect_err_starts "refresh at another API" not_registered
+
+# --- revert
+expect_exit 0 "apply with the refreshed token" -- "$CLI" apply $NET --token "$T/token.json" \
+  --provider-id $SP --domain example.test --host rv --service-id template1
+expect_exit 0 "revert" -- "$CLI" revert $NET --token "$T/token.json" --provider-id $SP \
+  --domain example.test --host rv --service-id template1
+expect_out "revert output" '{"result":"reverted","http_status":204}'
+expect_exit 1 "revert not applied" -- "$CLI" revert $NET --token "$T/token.json" --provider-id $SP \
+  --domain example.test --host rv --service-id template1
+expect_err_starts "revert not applied" not_applied
+expect_exit 1 "revert unsupported" -- "$CLI" revert $NET --token "$T/token.json" $TGT --service-id norevert
+expect_err_starts "revert unsupported" revert_unsupported
+expect_exit 2 "revert takes no --param" -- "$CLI" revert $NET --token "$T/token.json" $TGT \
+  --service-id template1 --param a=b
+expect_exit 1 "revert twin" -- "$CLI" revert $TWIN --token "$T/token.json" $TGT --service-id template1
+expect_err_starts "revert twin" blocked
+
+# --- secrets: never in any output, never in a request line; the client
+# secret and codes only in token-endpoint bodies
+if grep -q -e "$SECRET" -e "$CODE" -e "$CODE2" "$T/all-output"; then
+  bad "a secret appeared in the CLI's output"; else ok; fi
+if $PY - "$DC_TEST_HTTPS_LOG" "$SECRET" "$CODE" "$CODE2" "$old_rt" "$new_rt" "$old_at" "$new_at" <<'EOF'
+import json, sys
+log, secret, code, code2, *tokens = sys.argv[1:]
+body_only = [secret, code, code2] + tokens[:2]
+n = 0
+for line in open(log, encoding="utf-8"):
+    r = json.loads(line)
+    n += 1
+    pq, body, hdrs = r["path_and_query"], r["body"], json.dumps(r["headers"])
+    for s in body_only + tokens[2:]:
+        if s and s in pq:
+            sys.exit("secret in request line " + pq)
+    for s in body_only:
+        if s and s in hdrs:
+            sys.exit("secret in headers of " + pq)
+        if s and s in body and not pq.endswith("/v2/oauth/access_token"):
+            sys.exit("secret in the body of " + pq)
+sys.exit(0 if n > 10 else "too few requests logged")
+EOF
+then ok; else bad "request log check"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

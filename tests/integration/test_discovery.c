@@ -1,0 +1,395 @@
+/* Discovery against real servers (run by harness.py): Knot DNS serving
+ * tests/integration/zones, HTTPS test servers on 127.0.0.2 (api.provider.test)
+ * and 127.0.0.3 (api2.provider.test) with provider_routes.py and
+ * provider_config.json.
+ *
+ * Every test that needs the TEST-ONLY allow list has a twin refused without
+ * it (test_twin_without_allow_list). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/internal.h"
+#include "testutil.h"
+
+static const char *env(const char *name)
+{
+  const char *v = getenv(name);
+  if (v == NULL || v[0] == '\0') fail_msg("%s is not set: run under harness.py", name);
+  return v;
+}
+
+/* A client pointed at the test DNS and CA; `allow` adds the test servers'
+ * addresses to the TEST-ONLY allow list. */
+static dc_client *client(bool allow)
+{
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  assert_status(dc_client_add_dns_server(c, env("DC_TEST_DNS")), DC_OK);
+  assert_status(dc_client_set_ca_file(c, env("DC_TEST_CA")), DC_OK);
+  if (allow) {
+    assert_status(dc_client_test_only_allow_address(c, "127.0.0.2"), DC_OK);
+    assert_status(dc_client_test_only_allow_address(c, "127.0.0.3"), DC_OK);
+  }
+  return c;
+}
+
+/* Number of lines in the HTTPS request log. */
+static size_t log_lines(void)
+{
+  size_t len = 0, n = 0;
+  char *log = tu_read_file(env("DC_TEST_HTTPS_LOG"), &len);
+  for (size_t i = 0; i < len; i++)
+    if (log[i] == '\n') n++;
+  free(log);
+  return n;
+}
+
+/* The last request line of the log (static buffer). */
+static const char *last_log_line(void)
+{
+  static char line[8192];
+  size_t len = 0;
+  char *log = tu_read_file(env("DC_TEST_HTTPS_LOG"), &len);
+  while (len > 0 && log[len - 1] == '\n') len--;
+  size_t start = len;
+  while (start > 0 && log[start - 1] != '\n') start--;
+  snprintf(line, sizeof line, "%.*s", (int)(len - start), log + start);
+  free(log);
+  return line;
+}
+
+static dc_settings *discover_ok(dc_client *c, const char *domain)
+{
+  dc_settings *s = NULL;
+  dc_status st = dc_discover(c, domain, &s);
+  if (st != DC_OK)
+    fail_msg("discover %s: %s: %s", domain, dc_status_name(st), dc_client_error(c));
+  assert_non_null(s);
+  assert_string_equal(dc_client_error(c), "");
+  return s;
+}
+
+static void discover_fails(dc_client *c, const char *domain, dc_status want)
+{
+  dc_settings *s = (dc_settings *)1;
+  dc_status st = dc_discover(c, domain, &s);
+  if (st != want)
+    fail_msg("discover %s: %s (%s), expected %s", domain, dc_status_name(st),
+             dc_client_error(c), dc_status_name(want));
+  assert_null(s);
+  assert_true(dc_client_error(c)[0] != '\0');
+}
+
+/* A minimal settings document naming the test provider's API. */
+static const char k_doc[] =
+  "{\"providerId\":\"p\",\"providerName\":\"P\",\"urlAPI\":\"https://api.provider.test\"}";
+
+/* ---- success paths */
+
+static void test_apex(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  dc_settings *s = discover_ok(c, "example.test");
+  assert_string_equal(dc_settings_zone(s), "example.test");
+  assert_string_equal(dc_settings_host(s), "");
+  assert_string_equal(dc_settings_provider_id(s), "provider.test");
+  assert_string_equal(dc_settings_provider_name(s), "Test DNS Provider");
+  assert_string_equal(dc_settings_url_api(s), "https://api.provider.test");
+  assert_string_equal(dc_settings_url_async_ux(s), "https://consent.provider.test");
+  assert_string_equal(dc_settings_url_control_panel(s),
+                      "https://cp.provider.test/zones?domain=example.test");
+  assert_int_equal(dc_settings_width(s), 800);
+  assert_int_equal(dc_settings_name_server_count(s), 2);
+  assert_int_equal(dc_client_http_status(c), 200);
+  /* The settings request went to the TXT's host with the zone in the path. */
+  const char *line = last_log_line();
+  assert_non_null(strstr(line, "\"path_and_query\": \"/v2/example.test/settings\""));
+  assert_non_null(strstr(line, "\"addr\": \"127.0.0.2\""));
+  assert_non_null(strstr(line, "\"sni\": \"api.provider.test\""));
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+static void test_subdomain(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  dc_settings *s = discover_ok(c, "WWW.Example.Test.");
+  assert_string_equal(dc_settings_zone(s), "example.test");
+  assert_string_equal(dc_settings_host(s), "www");
+  dc_settings_free(s);
+  s = discover_ok(c, "a.b.example.test");
+  assert_string_equal(dc_settings_zone(s), "example.test");
+  assert_string_equal(dc_settings_host(s), "a.b");
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+static void test_multi_label_suffix(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  dc_settings *s = discover_ok(c, "www.example.co.uk");
+  assert_string_equal(dc_settings_zone(s), "example.co.uk");
+  assert_string_equal(dc_settings_host(s), "www");
+  assert_string_equal(dc_settings_url_api(s), "https://api.provider.test");
+  assert_non_null(strstr(last_log_line(), "/v2/example.co.uk/settings"));
+  dc_settings_free(s);
+  discover_fails(c, "co.uk", DC_E_PUBLIC_SUFFIX);
+  discover_fails(c, "bad..name.test", DC_E_INVALID_DOMAIN);
+  dc_client_free(c);
+}
+
+static void test_path_prefix(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  dc_settings *s = discover_ok(c, "pathprefix.test");
+  assert_string_equal(dc_settings_url_api(s), "https://api.provider.test/dc/v1");
+  assert_non_null(strstr(last_log_line(),
+                         "\"path_and_query\": \"/dc/v1/v2/pathprefix.test/settings\""));
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+static void test_cname_and_duplicates(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  /* _domainconnect.cname.test is a CNAME to _dc.provider.test's TXT. */
+  dc_settings *s = discover_ok(c, "cname.test");
+  assert_string_equal(dc_settings_zone(s), "cname.test");
+  dc_settings_free(s);
+  /* Three RRs with one canonical value are one value. */
+  s = discover_ok(c, "dup-rr.test");
+  assert_string_equal(dc_settings_provider_id(s), "provider.test");
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+/* ---- DNS failures */
+
+static void test_txt_multiple(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  size_t before = log_lines();
+  discover_fails(c, "multi-rr.test", DC_E_TXT_MULTIPLE);
+  assert_int_equal(log_lines(), before); /* nothing fetched */
+  dc_client_free(c);
+}
+
+static void test_no_record(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  discover_fails(c, "nodc.test", DC_E_NO_RECORD);   /* NXDOMAIN */
+  discover_fails(c, "nodata.test", DC_E_NO_RECORD); /* NODATA */
+  assert_int_equal(dc_client_http_status(c), 0);
+  dc_client_free(c);
+}
+
+static void test_servfail(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  discover_fails(c, "servfail.test", DC_E_DNS);
+  dc_client_free(c);
+}
+
+static void test_silent_dns(void **state)
+{
+  (void)state;
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  assert_status(dc_client_add_dns_server(c, env("DC_TEST_SILENT_DNS")), DC_OK);
+  assert_status(dc_client_test_only_allow_address(c, "127.0.0.2"), DC_OK);
+  assert_status(dc_client_set_timeout_ms(c, DC_TIMEOUT_DNS, 800), DC_OK);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  discover_fails(c, "example.test", DC_E_DNS_TIMEOUT);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
+              (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  /* One lookup (the TXT) bounded by the DNS timeout (net.h: all tries). */
+  if (ms > 800.0 + 700.0) fail_msg("silent DNS took %.0f ms, bound 800 ms", ms);
+  dc_client_free(c);
+}
+
+/* ---- HTTPS failures */
+
+static void test_settings_http_status(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  discover_fails(c, "missing.test", DC_E_HTTP_STATUS);
+  assert_int_equal(dc_client_http_status(c), 404);
+  assert_non_null(strstr(dc_client_error(c), "404"));
+  discover_fails(c, "error500.test", DC_E_HTTP_STATUS);
+  assert_int_equal(dc_client_http_status(c), 500);
+  assert_non_null(strstr(dc_client_error(c), "500"));
+  dc_client_free(c);
+}
+
+static void test_settings_bad_body(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  discover_fails(c, "badjson.test", DC_E_JSON);
+  discover_fails(c, "huge.test", DC_E_TOO_LARGE);
+  discover_fails(c, "redirect.test", DC_E_REDIRECT);
+  dc_client_free(c);
+}
+
+static void test_wrong_ca(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  assert_status(dc_client_set_ca_file(c, env("DC_TEST_WRONG_CA")), DC_OK);
+  discover_fails(c, "example.test", DC_E_TRANSPORT);
+  dc_client_free(c);
+}
+
+/* The twin of every allow-list test: without it the loopback server is
+ * refused by the guard, before any connection. */
+static void test_twin_without_allow_list(void **state)
+{
+  (void)state;
+  dc_client *c = client(false);
+  size_t before = log_lines();
+  discover_fails(c, "example.test", DC_E_BLOCKED);
+  assert_non_null(strstr(dc_client_error(c), "127.0.0.2"));
+  discover_fails(c, "sub.example.test", DC_E_BLOCKED);
+  assert_int_equal(log_lines(), before);
+  dc_settings *s = NULL;
+  assert_status(dc_settings_parse(c, k_doc, strlen(k_doc), "example.test", &s), DC_OK);
+  assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
+                                  "template1", NULL), DC_E_BLOCKED);
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+/* ---- SOA walk */
+
+static void test_soa_walk(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  /* PSL mode: the registrable domain, whatever the delegation. */
+  dc_settings *s = discover_ok(c, "www.sub.example.test");
+  assert_string_equal(dc_settings_zone(s), "example.test");
+  assert_string_equal(dc_settings_host(s), "www.sub");
+  assert_string_equal(dc_settings_url_api(s), "https://api.provider.test");
+  dc_settings_free(s);
+
+  assert_status(dc_client_set_zone_mode(c, DC_ZONE_SOA), DC_OK);
+  s = discover_ok(c, "www.sub.example.test");
+  assert_string_equal(dc_settings_zone(s), "sub.example.test");
+  assert_string_equal(dc_settings_host(s), "www");
+  assert_string_equal(dc_settings_url_api(s), "https://api2.provider.test");
+  assert_string_equal(dc_settings_provider_id(s), "other.provider.test");
+  assert_non_null(strstr(last_log_line(), "\"addr\": \"127.0.0.3\""));
+  dc_settings_free(s);
+  s = discover_ok(c, "sub.example.test");
+  assert_string_equal(dc_settings_zone(s), "sub.example.test");
+  assert_string_equal(dc_settings_host(s), "");
+  dc_settings_free(s);
+  /* No cut below the registrable domain: same answer as PSL mode. */
+  s = discover_ok(c, "x.y.example.test");
+  assert_string_equal(dc_settings_zone(s), "example.test");
+  assert_string_equal(dc_settings_host(s), "x.y");
+  dc_settings_free(s);
+  s = discover_ok(c, "www.example.co.uk");
+  assert_string_equal(dc_settings_zone(s), "example.co.uk");
+  dc_settings_free(s);
+  discover_fails(c, "co.uk", DC_E_PUBLIC_SUFFIX);
+  /* A failure during the walk ends discovery. */
+  discover_fails(c, "www.servfail.test", DC_E_DNS);
+  dc_client_free(c);
+}
+
+/* ---- template support */
+
+static void test_check_template(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  dc_settings *s = discover_ok(c, "example.test");
+  long v = 0;
+  assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
+                                  "template1", &v), DC_OK);
+  assert_int_equal(v, 2);
+  assert_non_null(strstr(last_log_line(),
+                         "/v2/domainTemplates/providers/exampleservice.domainconnect.org"
+                         "/services/template1\""));
+  v = 0;
+  assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
+                                  "noversion", &v), DC_OK);
+  assert_int_equal(v, -1);
+  assert_string_equal(dc_client_error(c), "");
+  assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
+                                  "noversion", NULL), DC_OK);
+  v = 0;
+  assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
+                                  "unknown", &v), DC_E_NOT_SUPPORTED);
+  assert_int_equal(v, -1);
+  assert_int_equal(dc_client_http_status(c), 404);
+  size_t before = log_lines();
+  assert_status(dc_check_template(c, s, "bad/id", "template1", &v), DC_E_INVALID_ID);
+  assert_status(dc_check_template(c, s, "p", "x?y", &v), DC_E_INVALID_ID);
+  assert_int_equal(log_lines(), before);
+  assert_status(dc_check_template(c, NULL, "p", "s", &v), DC_E_INVALID_ARG);
+  dc_settings_free(s);
+
+  /* Through a path prefix. */
+  s = discover_ok(c, "pathprefix.test");
+  assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
+                                  "template1", &v), DC_OK);
+  assert_int_equal(v, 2);
+  assert_non_null(strstr(last_log_line(), "\"/dc/v1/v2/domainTemplates/"));
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+static void test_arguments(void **state)
+{
+  (void)state;
+  dc_client *c = client(true);
+  dc_settings *s = (dc_settings *)1;
+  assert_status(dc_discover(c, NULL, &s), DC_E_INVALID_ARG);
+  assert_null(s);
+  assert_status(dc_discover(c, "example.test", NULL), DC_E_INVALID_ARG);
+  assert_status(dc_discover(NULL, "example.test", &s), DC_E_INVALID_ARG);
+  assert_null(dc_settings_host(NULL));
+  /* Parsed settings have no host. */
+  assert_status(dc_settings_parse(c, k_doc, strlen(k_doc), NULL, &s), DC_OK);
+  assert_null(dc_settings_host(s));
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_apex),
+    cmocka_unit_test(test_subdomain),
+    cmocka_unit_test(test_multi_label_suffix),
+    cmocka_unit_test(test_path_prefix),
+    cmocka_unit_test(test_cname_and_duplicates),
+    cmocka_unit_test(test_txt_multiple),
+    cmocka_unit_test(test_no_record),
+    cmocka_unit_test(test_servfail),
+    cmocka_unit_test(test_silent_dns),
+    cmocka_unit_test(test_settings_http_status),
+    cmocka_unit_test(test_settings_bad_body),
+    cmocka_unit_test(test_wrong_ca),
+    cmocka_unit_test(test_twin_without_allow_list),
+    cmocka_unit_test(test_soa_walk),
+    cmocka_unit_test(test_check_template),
+    cmocka_unit_test(test_arguments),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
