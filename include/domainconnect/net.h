@@ -88,6 +88,11 @@ DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve);
 /* ---- discovery (spec "Discovery"): zone split (PSL or SOA walk) -> TXT
  * _domainconnect.{zone} -> guard -> GET https://{txt}/v2/{zone}/settings.
  * The settings carry the zone and host (dc_settings_zone/_host).
+ * SOA mode: from the full name upwards, the first name owning an SOA is the
+ * zone (at most DC_MAX_SOA_WALK queries, never at or above the public
+ * suffix); when none below the registrable domain has one, the zone is the
+ * registrable domain, as in PSL mode. A DNS failure during the walk is
+ * returned as such.
  * Returns DC_OK; DC_E_INVALID_DOMAIN, DC_E_PUBLIC_SUFFIX; DC_E_NO_RECORD
  * (NXDOMAIN or no TXT); DC_E_DNS, DC_E_DNS_TIMEOUT; DC_E_TXT_INVALID,
  * DC_E_TXT_MULTIPLE; DC_E_BLOCKED (the guard's reason in the detail);
@@ -99,8 +104,10 @@ DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out
 DC_API const char *dc_settings_host(const dc_settings *s);
 
 /* GET {urlAPI}/v2/domainTemplates/providers/{p}/services/{s}.
- * DC_OK: supported; *version (may be NULL) = the body's "version" or -1.
- * DC_E_NOT_SUPPORTED: 404. Other failures as for discovery. */
+ * DC_OK: supported (any 2xx; an empty or non-JSON body too); *version (may
+ * be NULL) = the body's "version" (integer or decimal string) or -1.
+ * DC_E_NOT_SUPPORTED: 404. DC_E_INVALID_ID: an id is not a dc-id (nothing
+ * sent). Other failures as for discovery. */
 DC_API dc_status dc_check_template(dc_client *c, const dc_settings *s,
                                    const char *provider_id,
                                    const char *service_id, long *version);
@@ -110,7 +117,12 @@ DC_API dc_status dc_check_template(dc_client *c, const dc_settings *s,
  * calls go only to a registered API URL. */
 /* `api_url` is checked with the urlAPI rules and stored canonical;
  * `dns_provider_id` may be NULL (then the API URL's host is used). The
- * secret is copied and wiped on free. Re-registering an API URL replaces it.
+ * secret is copied and wiped on free; it may be NULL for a secret-less
+ * deployment (then no client_secret is sent). client_id and the secret are
+ * 1..DC_MAX_PARAM_VALUE printable ASCII bytes; `dns_provider_id` is a dc-id
+ * (needed when the API host is longer than 63 bytes); `redirect_uri` (may
+ * be NULL) is checked like the consent URL's. Re-registering an API URL
+ * replaces it.
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_UNSAFE_URL, DC_E_LIMIT, DC_E_NOMEM. */
 DC_API dc_status dc_client_register_provider(dc_client *c, const char *api_url,
                                              const char *client_id,
@@ -124,10 +136,12 @@ DC_API dc_status dc_check_registered_api(dc_client *c, const dc_settings *s);
 /* POST {api_url}/v2/oauth/access_token with a JSON body (grant_type
  * authorization_code, code, redirect_uri, client_id, client_secret); nothing
  * secret in the URL; fresh connection. `settings` may be NULL; when given its
- * urlAPI must equal `api_url` (DC_E_API_MISMATCH). Returns DC_OK,
- * DC_E_NOT_REGISTERED, DC_E_API_MISMATCH, DC_E_HTTP_STATUS (detail: the
- * provider's sanitised error/error_description), the token parser's statuses,
- * and the transport's. */
+ * urlAPI must equal `api_url` (DC_E_API_MISMATCH). redirect_uri is sent
+ * when one was registered; the code must be 1..DC_MAX_TOKEN_LEN printable
+ * ASCII (DC_E_INVALID_ARG). Returns DC_OK, DC_E_NOT_REGISTERED,
+ * DC_E_API_MISMATCH, DC_E_HTTP_STATUS (detail: the provider's sanitised
+ * error/error_description), the token parser's statuses, and the
+ * transport's. */
 DC_API dc_status dc_token_exchange(dc_client *c, const char *api_url,
                                    const dc_settings *settings,
                                    const char *code, dc_token **out);
@@ -142,12 +156,17 @@ DC_API dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **ou
  * Authorization: Bearer. `settings` may be NULL; when given, its urlAPI must
  * be the token's (DC_E_TOKEN_BINDING). Any 2xx is DC_OK. 409: DC_E_CONFLICT
  * and *conflicts (may be NULL) gets the parsed body. 401: DC_E_UNAUTHORIZED.
- * Other: DC_E_HTTP_STATUS. Also DC_E_RESERVED_PARAM etc. as for the URLs. */
+ * Other: DC_E_HTTP_STATUS. Also DC_E_RESERVED_PARAM etc. as for the URLs.
+ * No registration is needed: the call goes to the token's api_url. An
+ * expired token (dc_token_expired, default skew) is DC_E_TOKEN_EXPIRED
+ * before anything is sent; a body over DC_MAX_QUERY_LEN is DC_E_LIMIT. */
 DC_API dc_status dc_apply(dc_client *c, const dc_token *t,
                           const dc_settings *settings, const dc_request *r,
                           int force, dc_conflicts **conflicts);
 /* POST .../revert with domain, host, instanceId. 501:
- * DC_E_REVERT_UNSUPPORTED; 410: DC_E_NOT_APPLIED; others as dc_apply. */
+ * DC_E_REVERT_UNSUPPORTED; 410: DC_E_NOT_APPLIED; others as dc_apply (409:
+ * DC_E_CONFLICT without records). The request is checked as for dc_apply;
+ * its variables, group ids and names are not sent. */
 DC_API dc_status dc_revert(dc_client *c, const dc_token *t,
                            const dc_settings *settings, const dc_request *r);
 
