@@ -97,5 +97,8 @@
  * follow-up queries made when a server stops at a CNAME into a zone it does
  * not serve; a longer chain (or a loop) is a malformed answer (DC_E_DNS). */
 #define DC_MAX_CNAME_CHAIN 8
+/* Lookups one resolver has on the wire at once (each 1 or 2 queries); more
+ * wait in order and their DNS timeout starts when they are sent. */
+#define DC_MAX_DNS_INFLIGHT 128
 
 #endif

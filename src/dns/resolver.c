@@ -3,7 +3,6 @@
  * resolver.h on top of it. c-ares only carries our queries (ares_send with
  * a query built by ares_create_query; never ares_search, so no search list,
  * and no hosts file); the answers are parsed by parse.c. */
-#include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -42,8 +41,7 @@ struct sub {
 
 struct lookup {
   dci_resolver *r;
-  struct lookup *prev, *next;
-  bool finished;              /* on the done list (else in flight) */
+  struct lookup *prev, *next; /* in the queued, in-flight or done list */
   dci_dns_kind kind;
   char name[DC_MAX_NAME_LEN + 1];
   int64_t deadline_us;
@@ -63,9 +61,11 @@ struct lookup {
 struct dci_resolver {
   ares_channel ch;
   long timeout_ms;
+  struct lookup *q_head, *q_tail;     /* started, waiting for room */
   struct lookup *fl_head, *fl_tail;   /* in flight, ordered by deadline */
   struct lookup *done_head, *done_tail;
-  size_t pending;
+  size_t active;                      /* lookups in flight */
+  size_t pending;                     /* started, callback not yet run */
   bool in_callbacks;
   char err[256];
 };
@@ -94,13 +94,6 @@ static void list_append(struct lookup **head, struct lookup **tail, struct looku
   *tail = l;
 }
 
-static void lookup_unlink(struct lookup *l)
-{
-  dci_resolver *r = l->r;
-  if (l->finished) list_unlink(&r->done_head, &r->done_tail, l);
-  else list_unlink(&r->fl_head, &r->fl_tail, l);
-}
-
 static void lookup_detach(struct lookup *l)
 {
   for (int i = 0; i < 2; i++) {
@@ -123,7 +116,7 @@ static void lookup_done(struct lookup *l)
 {
   dci_resolver *r = l->r;
   list_unlink(&r->fl_head, &r->fl_tail, l);
-  l->finished = true;
+  r->active--;
   list_append(&r->done_head, &r->done_tail, l);
 }
 
@@ -224,10 +217,12 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     return;
   }
   size_t len = (size_t)alen;
-  bool same = dci_dns_question_matches(abuf, len, s->name,
+  /* c-ares 1.18 drops answers whose question differs even with
+   * NOCHECKRESP; checked again here so no c-ares version can hand us one. */
+  bool ours = dci_dns_question_matches(abuf, len, s->name,
                                        (unsigned)slot_qtype(l->kind, slot));
   free(s);
-  if (!same) {
+  if (!ours) {
     slot_finish(l, slot, DCI_DNS_BADRESP, "answer to another question");
     return;
   }
@@ -276,8 +271,8 @@ static int channel_init(ares_channel *ch, long per_try_ms, int tries)
   memset(&o, 0, sizeof o);
   /* NOCHECKRESP: c-ares 1.18 would swallow SERVFAIL / NOTIMP / REFUSED
    * answers (moving on to the next server and in the end reporting
-   * ARES_ECONNREFUSED); we want the rcode, and check the question
-   * ourselves (dci_dns_question_matches). */
+   * ARES_ECONNREFUSED); we want the rcode. It still drops answers to
+   * another question (and we check that again). */
   o.flags = ARES_FLAG_NOSEARCH | ARES_FLAG_NOALIASES | ARES_FLAG_NOCHECKRESP;
   o.timeout = (int)per_try_ms;
   o.tries = tries;
@@ -351,6 +346,11 @@ done:
 void dci_resolver_free(dci_resolver *r)
 {
   if (r == NULL) return;
+  while (r->q_head) {
+    struct lookup *l = r->q_head;
+    list_unlink(&r->q_head, &r->q_tail, l);
+    lookup_free(l);
+  }
   while (r->fl_head) {
     struct lookup *l = r->fl_head;
     list_unlink(&r->fl_head, &r->fl_tail, l);
@@ -375,6 +375,30 @@ static const char *kind_name(dci_dns_kind k)
   case DCI_DNS_KIND_SOA: return "SOA";
   }
   return "?";
+}
+
+/* Puts a queued lookup on the wire; its deadline starts now. A query that
+ * cannot be sent ends its slot at once (reported like any outcome). */
+static void activate(struct lookup *l)
+{
+  dci_resolver *r = l->r;
+  list_unlink(&r->q_head, &r->q_tail, l);
+  l->deadline_us = now_us() + (int64_t)r->timeout_ms * 1000;
+  list_append(&r->fl_head, &r->fl_tail, l);
+  r->active++;
+  for (int slot = 0; slot < l->nslots; slot++) {
+    const char *why;
+    dci_dns_result res = send_query(l, slot, l->name, &why);
+    if (res != DCI_DNS_OK) slot_finish(l, slot, res, why);
+  }
+}
+
+/* Starts queued lookups while there is room (DC_MAX_DNS_INFLIGHT): a
+ * burst of thousands of UDP queries would only be dropped by some socket
+ * buffer on the way. Iterative, so lookups that end at once cannot nest. */
+static void pump(dci_resolver *r)
+{
+  while (r->q_head && r->active < DC_MAX_DNS_INFLIGHT) activate(r->q_head);
 }
 
 static dc_status start(dci_resolver *r, dci_dns_kind kind, const char *name,
@@ -409,25 +433,9 @@ static dc_status start(dci_resolver *r, dci_dns_kind kind, const char *name,
   l->cb = cb;
   l->arg = arg;
   l->nslots = kind == DCI_DNS_KIND_ADDRS ? 2 : 1;
-  l->deadline_us = now_us() + (int64_t)r->timeout_ms * 1000;
-  list_append(&r->fl_head, &r->fl_tail, l);
-  for (int slot = 0; slot < l->nslots; slot++) {
-    const char *why;
-    dci_dns_result res = send_query(l, slot, l->name, &why);
-    if (res == DCI_DNS_OK) continue;
-    /* Could not even send: undo (a query already sent stays with c-ares,
-     * detached, until it ends). */
-    lookup_unlink(l);
-    lookup_free(l);
-    if (res == DCI_DNS_NOMEM) {
-      snprintf(r->err, sizeof r->err, "out of memory");
-      return DC_E_NOMEM;
-    }
-    snprintf(r->err, sizeof r->err, "DNS %s lookup of %s: %s", kind_name(kind),
-             name, why ? why : "failed");
-    return DC_E_DNS;
-  }
+  list_append(&r->q_head, &r->q_tail, l);
   r->pending++;
+  pump(r);
   return DC_OK;
 }
 
@@ -528,7 +536,6 @@ static void run_callbacks(dci_resolver *r)
   while (r->done_head) {
     struct lookup *l = r->done_head;
     list_unlink(&r->done_head, &r->done_tail, l);
-    l->finished = false;
     dci_addr_list all;
     all.n = 0;
     const char *why;
@@ -605,7 +612,7 @@ long dci_resolver_timeout_ms(dci_resolver *r)
 {
   if (r == NULL) return -1;
   if (r->done_head) return 0;
-  if (r->fl_head == NULL) return -1;
+  if (r->fl_head == NULL) return r->q_head ? 0 : -1;
   int64_t left = r->fl_head->deadline_us - now_us();
   if (left < 0) left = 0;
   struct timeval tv;
@@ -631,6 +638,7 @@ void dci_resolver_process(dci_resolver *r, const struct pollfd *fds, size_t n)
   }
   if (!any) ares_process_fd(r->ch, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
   expire(r);
+  pump(r);
   run_callbacks(r);
 }
 
@@ -640,6 +648,7 @@ void dci_resolver_process_fd(dci_resolver *r, int read_fd, int write_fd)
   ares_process_fd(r->ch, read_fd >= 0 ? read_fd : ARES_SOCKET_BAD,
                   write_fd >= 0 ? write_fd : ARES_SOCKET_BAD);
   expire(r);
+  pump(r);
   run_callbacks(r);
 }
 

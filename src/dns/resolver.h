@@ -58,9 +58,17 @@ dc_status dci_dns_has_soa(dc_client *c, const char *name, bool *has,
  * - Servers: the client's (dc_client_add_dns_server) or else the system's
  *   resolv.conf servers (at most DC_MAX_DNS_SERVERS of them), tried in
  *   order; never its search list, ndots or other options; no hosts file.
+ *   A server that does not answer in time is left for the next one; an
+ *   answer (SERVFAIL and REFUSED included) ends the lookup: c-ares 1.18
+ *   would otherwise hide their rcode behind ARES_ECONNREFUSED. A truncated
+ *   UDP answer is asked again over TCP (by c-ares); no EDNS.
  * - Time: c->timeout_dns_ms bounds one lookup from start to result
- *   (retries, both A and AAAA, and CNAME follow-ups included); c-ares gets
- *   per-try timeouts that fit in it (2 rounds over the servers).
+ *   (retries, both A and AAAA, and CNAME follow-ups included): at that
+ *   deadline it ends with DCI_DNS_TIMEOUT. c-ares gets per-try timeouts
+ *   that fill it (2 rounds over the servers, the second twice as long).
+ * - One resolver keeps at most DC_MAX_DNS_INFLIGHT lookups on the wire;
+ *   later ones wait in order, and their timeout starts when they are sent.
+ * - Invalid arguments (DC_E_INVALID_ARG) leave *result = DCI_DNS_BADRESP.
  * - Names: LDH labels plus '_' (1..63 each, <= 253 in all, one optional
  *   trailing dot); anything else is DC_E_INVALID_ARG before any query.
  * - Answers: the rcode is read from the response; the CNAME chain from the
@@ -168,11 +176,14 @@ dc_status dci_resolver_new(dc_client *c, dci_resolver **out);
  * NULL is a no-op. */
 void dci_resolver_free(dci_resolver *r);
 
-/* Start a lookup. DC_OK: `cb` will be called exactly once, always from
+/* Start a lookup (sent now, or queued behind DC_MAX_DNS_INFLIGHT others).
+ * DC_OK: `cb` will be called exactly once, always from
  * dci_resolver_process, _process_fd or _run (never from inside the start
- * call), unless the resolver is freed first. Otherwise (DC_E_INVALID_ARG for
- * an unacceptable name, DC_E_NOMEM) `cb` is never called and
- * dci_resolver_error() has the detail. Callbacks may start new lookups. */
+ * call), unless the resolver is freed first; a query that cannot even be
+ * sent is reported there too. Otherwise (DC_E_INVALID_ARG for an
+ * unacceptable name or a NULL argument, DC_E_NOMEM) `cb` is never called
+ * and dci_resolver_error() has the detail. Callbacks may start new
+ * lookups. */
 dc_status dci_resolver_txt(dci_resolver *r, const char *name, dci_dns_cb cb,
                            void *arg);
 dc_status dci_resolver_addrs(dci_resolver *r, const char *name, dci_dns_cb cb,

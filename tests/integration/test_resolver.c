@@ -3,12 +3,17 @@
  * (DC_TEST_SILENT_DNS): TXT, A/AAAA, SOA, every outcome told apart, the
  * DNS timeout, and many lookups in flight on one resolver. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -252,6 +257,115 @@ static void test_second_server(void **state)
   dc_client_free(c);
 }
 
+/* ---- answers Knot never gives: a small UDP server on a thread. The first
+ * label of the question picks the answer:
+ *   formerr / notimp   that rcode
+ *   badcount           ANCOUNT 1 and no record
+ *   wrongq             always the question "other.test" (not ours)
+ *   lateonce           "other.test" once, then a good answer
+ *   anything else      TXT "fine" */
+struct fake {
+  int fd;
+  char addr[32];
+  atomic_int stop;
+  int late;
+  pthread_t th;
+};
+
+static void *fake_main(void *arg)
+{
+  struct fake *f = arg;
+  while (!atomic_load(&f->stop)) {
+    struct pollfd p = {f->fd, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0) continue;
+    unsigned char q[512], r[600];
+    struct sockaddr_in from;
+    socklen_t fl = sizeof from;
+    ssize_t got = recvfrom(f->fd, q, sizeof q, 0, (struct sockaddr *)&from, &fl);
+    if (got < 12) continue;
+    size_t n = (size_t)got, off = 12;
+    while (off < n && q[off] != 0) off += 1u + q[off];
+    off += 1 + 4;
+    if (off > n || q[12] == 0 || q[12] > 63) continue;
+    char label[64];
+    memcpy(label, q + 13, q[12]);
+    label[q[12]] = '\0';
+    memcpy(r, q, off);
+    r[2] = 0x81;
+    r[3] = 0x80;
+    memset(r + 6, 0, 6);
+    size_t rn = off;
+    bool other = strcmp(label, "wrongq") == 0 ||
+                 (strcmp(label, "lateonce") == 0 && f->late++ == 0);
+    if (strcmp(label, "formerr") == 0) {
+      r[3] |= 1;
+    } else if (strcmp(label, "notimp") == 0) {
+      r[3] |= 4;
+    } else if (strcmp(label, "badcount") == 0) {
+      r[7] = 1;
+    } else if (other) {
+      static const unsigned char oq[] = {5, 'o', 't', 'h', 'e', 'r', 4, 't', 'e', 's', 't', 0,
+                                         0, 16, 0, 1};
+      memcpy(r + 12, oq, sizeof oq);
+      rn = 12 + sizeof oq;
+    } else {
+      static const unsigned char ans[] = {0xC0, 0x0C, 0, 16, 0, 1, 0, 0, 1, 44, 0, 5,
+                                          4, 'f', 'i', 'n', 'e'};
+      r[7] = 1;
+      memcpy(r + rn, ans, sizeof ans);
+      rn += sizeof ans;
+    }
+    (void)sendto(f->fd, r, rn, 0, (struct sockaddr *)&from, fl);
+  }
+  return NULL;
+}
+
+static void fake_start(struct fake *f)
+{
+  memset(f, 0, sizeof *f);
+  f->fd = socket(AF_INET, SOCK_DGRAM, 0);
+  assert_true(f->fd >= 0);
+  struct sockaddr_in sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(f->fd, (struct sockaddr *)&sa, sizeof sa), 0);
+  socklen_t sl = sizeof sa;
+  assert_int_equal(getsockname(f->fd, (struct sockaddr *)&sa, &sl), 0);
+  snprintf(f->addr, sizeof f->addr, "127.0.0.1:%u", (unsigned)ntohs(sa.sin_port));
+  atomic_init(&f->stop, 0);
+  assert_int_equal(pthread_create(&f->th, NULL, fake_main, f), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+  atomic_store(&f->stop, 1);
+  pthread_join(f->th, NULL);
+  close(f->fd);
+}
+
+static void test_odd_answers(void **state)
+{
+  (void)state;
+  struct fake f;
+  fake_start(&f);
+  dc_client *c = client_with(f.addr, 2000);
+  static const char *const fine[] = {"fine"};
+  expect_txt(c, "ok.fake.test", 1, fine);
+  expect_txt_fail(c, "formerr.fake.test", DC_E_DNS, DCI_DNS_BADRESP, "FORMERR");
+  expect_txt_fail(c, "notimp.fake.test", DC_E_DNS, DCI_DNS_BADRESP, "NOTIMP");
+  expect_txt_fail(c, "badcount.fake.test", DC_E_DNS, DCI_DNS_BADRESP, "bad answer");
+  /* an answer to another question is never taken: the lookup waits for
+   * its own (c-ares asks again) ... */
+  expect_txt(c, "lateonce.fake.test", 1, fine);
+  dc_client_free(c);
+  /* ... and times out if none comes */
+  c = client_with(f.addr, 300);
+  expect_txt_fail(c, "wrongq.fake.test", DC_E_DNS_TIMEOUT, DCI_DNS_TIMEOUT, "300 ms");
+  dc_client_free(c);
+  fake_stop(&f);
+}
+
 /* ---- A / AAAA */
 
 static void expect_addrs(dc_client *c, const char *name, size_t n, const char *const *want)
@@ -395,6 +509,35 @@ static void test_concurrent(void **state)
   dc_client_free(c);
 }
 
+/* Many more lookups than DC_MAX_DNS_INFLIGHT on one resolver. */
+static void test_thousand(void **state)
+{
+  (void)state;
+  dc_client *c = knot();
+  dci_resolver *r = NULL;
+  assert_status(dci_resolver_new(c, &r), DC_OK);
+  enum { N = 1000 };
+  struct conc *k = calloc(N, sizeof *k);
+  assert_non_null(k);
+  for (int i = 0; i < N; i++) {
+    char name[64];
+    snprintf(name, sizeof name, "c%02d.resolver.test", i % 50);
+    k[i].idx = i;
+    assert_status(dci_resolver_txt(r, name, conc_cb, &k[i]), DC_OK);
+  }
+  assert_int_equal(dci_resolver_pending(r), N);
+  assert_status(dci_resolver_run(r), DC_OK);
+  for (int i = 0; i < N; i++) {
+    char want[32];
+    snprintf(want, sizeof want, "value-%02d", i % 50);
+    assert_int_equal(k[i].calls, 1);
+    assert_string_equal(k[i].text, want);
+  }
+  free(k);
+  dci_resolver_free(r);
+  dc_client_free(c);
+}
+
 /* A caller-driven loop with mixed kinds; callbacks start follow-ups. */
 struct mixed {
   dci_resolver *r;
@@ -513,6 +656,16 @@ static void test_async_timeouts_and_free(void **state)
   double el = now_ms() - t0;
   assert_int_equal(timeouts, 20);
   if (el < 200.0 || el > 700.0) fail_msg("20 lookups timed out after %.1f ms", el);
+  /* more than DC_MAX_DNS_INFLIGHT: the later ones wait, and each gets its
+   * whole timeout once sent (three waves of 200 ms) */
+  timeouts = 0;
+  t0 = now_ms();
+  for (int i = 0; i < 2 * DC_MAX_DNS_INFLIGHT + 1; i++)
+    assert_status(dci_resolver_txt(r, "c00.resolver.test", count_cb, &timeouts), DC_OK);
+  assert_status(dci_resolver_run(r), DC_OK);
+  el = now_ms() - t0;
+  assert_int_equal(timeouts, 2 * DC_MAX_DNS_INFLIGHT + 1);
+  if (el < 600.0 || el > 1100.0) fail_msg("three waves timed out after %.1f ms", el);
   /* lookups pending at free: dropped without callbacks, nothing leaks */
   for (int i = 0; i < 10; i++)
     assert_status(dci_resolver_addrs(r, "www.example.test", never_cb, NULL), DC_OK);
@@ -558,9 +711,11 @@ int main(void)
     cmocka_unit_test(test_txt_large_and_limits),
     cmocka_unit_test(test_timeout),
     cmocka_unit_test(test_second_server),
+    cmocka_unit_test(test_odd_answers),
     cmocka_unit_test(test_addrs),
     cmocka_unit_test(test_soa),
     cmocka_unit_test(test_concurrent),
+    cmocka_unit_test(test_thousand),
     cmocka_unit_test(test_caller_loop),
     cmocka_unit_test(test_async_timeouts_and_free),
     cmocka_unit_test(test_system_servers),

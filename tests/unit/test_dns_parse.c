@@ -805,6 +805,35 @@ static void test_soa(void **state)
   assert_status(dci_dns_parse_soa(m->b, m->n, NULL, &r, NULL), DC_E_INVALID_ARG);
 }
 
+static void test_question_matches(void **state)
+{
+  (void)state;
+  mb *m = &g_m;
+  hdr(m, QR, 1, 0, 0, 0);
+  question(m, "_DomainConnect.Example.test", 16);
+  assert_true(dci_dns_question_matches(m->b, m->n, "_domainconnect.example.test", 16));
+  assert_true(dci_dns_question_matches(m->b, m->n, "_domainconnect.EXAMPLE.test.", 16));
+  assert_false(dci_dns_question_matches(m->b, m->n, "_domainconnect.example.test", 1));
+  assert_false(dci_dns_question_matches(m->b, m->n, "example.test", 16));
+  assert_false(dci_dns_question_matches(m->b, m->n, "x._domainconnect.example.test", 16));
+  assert_false(dci_dns_question_matches(m->b, m->n, "bad name", 16));
+  assert_false(dci_dns_question_matches(m->b, m->n - 1, "_domainconnect.example.test", 16));
+  assert_false(dci_dns_question_matches(m->b, 11, "_domainconnect.example.test", 16));
+  /* class CH */
+  m->b[m->n - 1] = 3;
+  assert_false(dci_dns_question_matches(m->b, m->n, "_domainconnect.example.test", 16));
+  /* two questions */
+  hdr(m, QR, 2, 0, 0, 0);
+  question(m, "example.test", 16);
+  question(m, "example.test", 16);
+  assert_false(dci_dns_question_matches(m->b, m->n, "example.test", 16));
+  /* no question: only a bare error answer passes */
+  hdr(m, QR | 2, 0, 0, 0, 0);
+  assert_true(dci_dns_question_matches(m->b, m->n, "example.test", 16));
+  hdr(m, QR, 0, 0, 0, 0);
+  assert_false(dci_dns_question_matches(m->b, m->n, "example.test", 16));
+}
+
 static void test_result_names(void **state)
 {
   (void)state;
@@ -838,6 +867,7 @@ int main(void)
     cmocka_unit_test(test_cname),
     cmocka_unit_test(test_addrs),
     cmocka_unit_test(test_soa),
+    cmocka_unit_test(test_question_matches),
     cmocka_unit_test(test_result_names),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
