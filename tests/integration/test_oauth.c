@@ -361,6 +361,32 @@ static void test_round_trip_exchange(void **state)
   assert_non_null(strstr(dc_client_error(g_c), "invalid_grant"));
 }
 
+/* The twin of every test above: the same calls from a client WITHOUT the
+ * test-only allow list are refused by the guard (the provider's API host
+ * resolves to loopback) and no request reaches the server. */
+static void test_twin_guard_refuses_without_allow_list(void **state)
+{
+  (void)state;
+  dc_client *c = client(false);
+  CHECK(c, dc_client_register_provider(c, API, CLIENT_ID, SECRET, REDIRECT, NULL), DC_OK);
+  size_t before = log_lines();
+  dc_token *t = NULL;
+  CHECK(c, dc_token_exchange(c, API, NULL, "code-second-4d5e6f", &t), DC_E_BLOCKED);
+  assert_null(t);
+  assert_non_null(strstr(dc_client_error(c), "loopback"));
+  assert_non_null(g_token);
+  dc_request *r = request("template1", NULL);
+  dc_conflicts *cf = NULL;
+  CHECK(c, dc_apply(c, g_token, NULL, r, 0, &cf), DC_E_BLOCKED);
+  assert_null(cf);
+  CHECK(c, dc_revert(c, g_token, NULL, r), DC_E_BLOCKED);
+  CHECK(c, dc_token_refresh(c, g_token, &t), DC_E_BLOCKED);
+  assert_null(t);
+  assert_int_equal(log_lines(), before);
+  dc_request_free(r);
+  dc_client_free(c);
+}
+
 static void test_apply_204(void **state)
 {
   (void)state;
@@ -751,6 +777,7 @@ int main(void)
     cmocka_unit_test(test_revoked_token),
     cmocka_unit_test(test_expired_token),
     cmocka_unit_test(test_no_secret_in_request_lines),
+    cmocka_unit_test(test_twin_guard_refuses_without_allow_list),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
