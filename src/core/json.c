@@ -74,3 +74,23 @@ dc_status dci_json_load(dc_client *c, const char *what, const char *text,
   *out = root;
   return DC_OK;
 }
+
+dc_status dci_json_append_str(dci_buf *b, const char *s)
+{
+  static const char hex[] = "0123456789abcdef";
+  dc_status st = dci_buf_append_char(b, '"');
+  for (; st == DC_OK && *s != '\0'; s++) {
+    unsigned char ch = (unsigned char)*s;
+    if (ch == '"' || ch == '\\') {
+      char esc[2] = {'\\', (char)ch};
+      st = dci_buf_append(b, esc, 2);
+    } else if (ch < 0x20 || ch == 0x7f) {
+      char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+      st = dci_buf_append(b, esc, 6);
+    } else {
+      st = dci_buf_append_char(b, (char)ch);
+    }
+  }
+  if (st == DC_OK) st = dci_buf_append_char(b, '"');
+  return st;
+}

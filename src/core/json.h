@@ -18,4 +18,9 @@ dc_status dci_json_load(dc_client *c, const char *what, const char *text,
                         size_t len, size_t max_len, bool want_object,
                         bool sensitive, json_t **out);
 
+/* Appends `s` as a JSON string literal (quotes, backslash and control bytes
+ * escaped; other bytes, UTF-8 included, copied). For documents we build
+ * into a dci_buf (which may be a secret buffer). */
+dc_status dci_json_append_str(dci_buf *b, const char *s);
+
 #endif

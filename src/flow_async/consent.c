@@ -99,17 +99,7 @@ DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
   for (size_t i = 0; i < r->n_vars; i++)
     pairs[n++] = (struct dci_pair){r->vars[i].name, r->vars[i].value};
 
-  status = dci_query_encode(pairs, n, DC_PROFILE_DEFAULT, &q);
-  if (status == DC_E_LIMIT) {
-    if (n > DC_MAX_PARAMS)
-      status = dci_fail(c, DC_E_LIMIT, "%zu query parameters, more than %d", n,
-                        DC_MAX_PARAMS);
-    else
-      status = dci_fail(c, DC_E_LIMIT, "query is longer than %d bytes",
-                        DC_MAX_QUERY_LEN);
-    goto done;
-  }
-  if (status != DC_OK) goto done;
+  DCI_TRY(dci_query_encode_checked(c, pairs, n, DC_PROFILE_DEFAULT, &q));
 
   /* {urlAsyncUX}/v2/domainTemplates/providers/{providerId}?QUERY */
   DCI_TRY(dci_buf_append_str(&u, s->url_async_ux));

@@ -67,36 +67,14 @@ static bool vschar(const char *s, size_t max)
 
 static bool is_2xx(long code) { return code >= 200 && code <= 299; }
 
-/* Appends a JSON string literal: '"', '\\' and control bytes escaped; other
- * bytes (UTF-8, already validated by the callers) are copied. */
-static dc_status json_str(dci_buf *b, const char *s)
-{
-  static const char hex[] = "0123456789abcdef";
-  dc_status st = dci_buf_append_char(b, '"');
-  for (; st == DC_OK && *s != '\0'; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') {
-      char esc[2] = {'\\', (char)ch};
-      st = dci_buf_append(b, esc, 2);
-    } else if (ch < 0x20 || ch == 0x7f) {
-      char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-      st = dci_buf_append(b, esc, 6);
-    } else {
-      st = dci_buf_append_char(b, (char)ch);
-    }
-  }
-  if (st == DC_OK) st = dci_buf_append_char(b, '"');
-  return st;
-}
-
 /* Appends ,"key":"value" (no comma before the first member). */
 static dc_status json_member(dci_buf *b, const char *key, const char *value)
 {
   dc_status st = DC_OK;
   if (b->len > 1) st = dci_buf_append_char(b, ',');
-  if (st == DC_OK) st = json_str(b, key);
+  if (st == DC_OK) st = dci_json_append_str(b, key);
   if (st == DC_OK) st = dci_buf_append_char(b, ':');
-  if (st == DC_OK) st = json_str(b, value);
+  if (st == DC_OK) st = dci_json_append_str(b, value);
   return st;
 }
 
@@ -107,7 +85,7 @@ static dc_status json_int_member(dci_buf *b, const char *key, long long v)
   if (n < 0 || (size_t)n >= sizeof num) return DC_E_INTERNAL;
   dc_status st = DC_OK;
   if (b->len > 1) st = dci_buf_append_char(b, ',');
-  if (st == DC_OK) st = json_str(b, key);
+  if (st == DC_OK) st = dci_json_append_str(b, key);
   if (st == DC_OK) st = dci_buf_append_char(b, ':');
   if (st == DC_OK) st = dci_buf_append(b, num, (size_t)n);
   return st;

@@ -346,32 +346,10 @@ done:
 
 /* ---- storage form */
 
-/* Appends a JSON string literal: '"', '\\' and control bytes escaped. The
- * inputs were validated (ASCII), so no UTF-8 handling is needed. */
-static dc_status append_json_string(dci_buf *b, const char *s)
-{
-  static const char hex[] = "0123456789abcdef";
-  dc_status st = dci_buf_append_char(b, '"');
-  for (; st == DC_OK && *s != '\0'; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\') {
-      char esc[2] = {'\\', (char)ch};
-      st = dci_buf_append(b, esc, 2);
-    } else if (ch < 0x20 || ch == 0x7f) {
-      char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
-      st = dci_buf_append(b, esc, 6);
-    } else {
-      st = dci_buf_append_char(b, (char)ch);
-    }
-  }
-  if (st == DC_OK) st = dci_buf_append_char(b, '"');
-  return st;
-}
-
 static dc_status append_member(dci_buf *b, const char *key, bool first)
 {
   dc_status st = first ? DC_OK : dci_buf_append_char(b, ',');
-  if (st == DC_OK) st = append_json_string(b, key);
+  if (st == DC_OK) st = dci_json_append_str(b, key);
   if (st == DC_OK) st = dci_buf_append_char(b, ':');
   return st;
 }
@@ -401,21 +379,21 @@ DC_API dc_status dc_token_to_json(const dc_token *t, char **out)
   b.secret = true;
   DCI_TRY(dci_buf_append_char(&b, '{'));
   DCI_TRY(append_member(&b, "access_token", true));
-  DCI_TRY(append_json_string(&b, t->access_token));
+  DCI_TRY(dci_json_append_str(&b, t->access_token));
   DCI_TRY(append_member(&b, "token_type", false));
-  DCI_TRY(append_json_string(&b, "bearer"));
+  DCI_TRY(dci_json_append_str(&b, "bearer"));
   if (t->refresh_token != NULL) {
     DCI_TRY(append_member(&b, "refresh_token", false));
-    DCI_TRY(append_json_string(&b, t->refresh_token));
+    DCI_TRY(dci_json_append_str(&b, t->refresh_token));
   }
   DCI_TRY(append_member(&b, "issued_at", false));
   DCI_TRY(append_int(&b, t->issued_at));
   DCI_TRY(append_member(&b, "expires_at", false));
   DCI_TRY(append_int(&b, t->expires_at));
   DCI_TRY(append_member(&b, "api_url", false));
-  DCI_TRY(append_json_string(&b, t->api_url));
+  DCI_TRY(dci_json_append_str(&b, t->api_url));
   DCI_TRY(append_member(&b, "provider_id", false));
-  DCI_TRY(append_json_string(&b, t->provider_id));
+  DCI_TRY(dci_json_append_str(&b, t->provider_id));
   DCI_TRY(dci_buf_append_char(&b, '}'));
   *out = dci_buf_take(&b);
   if (*out == NULL) status = DC_E_NOMEM;

@@ -130,3 +130,14 @@ done:
   dci_buf_free(&tail);
   return status;
 }
+
+dc_status dci_query_encode_checked(dc_client *c, const struct dci_pair *pairs,
+                                   size_t n, dc_profile profile, dci_buf *out)
+{
+  dc_status st = dci_query_encode(pairs, n, profile, out);
+  if (st != DC_E_LIMIT) return st;
+  if (n > DC_MAX_PARAMS)
+    return dci_fail(c, DC_E_LIMIT, "%zu query parameters, more than %d", n,
+                    DC_MAX_PARAMS);
+  return dci_fail(c, DC_E_LIMIT, "query is longer than %d bytes", DC_MAX_QUERY_LEN);
+}

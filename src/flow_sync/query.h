@@ -43,4 +43,9 @@ dc_status dci_query_encode(const struct dci_pair *pairs, size_t n,
 dc_status dci_query_append_sig(dci_buf *q, dc_profile profile,
                                const char *sig_b64, const char *key_id);
 
+/* dci_query_encode() for a public call: on DC_E_LIMIT the handle's detail
+ * says which limit (pair count or query length) was hit. */
+dc_status dci_query_encode_checked(dc_client *c, const struct dci_pair *pairs,
+                                   size_t n, dc_profile profile, dci_buf *out);
+
 #endif

@@ -92,17 +92,7 @@ DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
   if (r->service_name != NULL) pairs[n++] = (struct dci_pair){"serviceName", r->service_name};
   if (r->instance_id != NULL) pairs[n++] = (struct dci_pair){"instanceId", r->instance_id};
 
-  status = dci_query_encode(pairs, n, profile, &q);
-  if (status == DC_E_LIMIT) {
-    if (n > DC_MAX_PARAMS)
-      status = dci_fail(c, DC_E_LIMIT, "%zu query parameters, more than %d", n,
-                        DC_MAX_PARAMS);
-    else
-      status = dci_fail(c, DC_E_LIMIT, "query is longer than %d bytes",
-                        DC_MAX_QUERY_LEN);
-    goto done;
-  }
-  if (status != DC_OK) goto done;
+  DCI_TRY(dci_query_encode_checked(c, pairs, n, profile, &q));
 
   /* Spec "Digitally Sign Requests": the signature covers exactly the query
    * bytes that are sent, before the sig and key pairs. */
