@@ -84,7 +84,16 @@ typedef enum dc_status {
   DC_E_TOKEN_BINDING = 73,  /* token used with a provider API it was not issued by */
   DC_E_NOT_APPLIED = 74,    /* revert: template not applied (410) */
   DC_E_REVERT_UNSUPPORTED = 75, /* revert not implemented by the provider (501) */
-  DC_E_NOT_REGISTERED = 76  /* no registration for this provider id */
+  DC_E_NOT_REGISTERED = 76, /* no registration for this provider id */
+  /* DNS Provider side: templates and zones */
+  DC_E_TEMPLATE = 80,       /* template malformed or not applicable (InvalidTemplate) */
+  DC_E_RECORD = 81,         /* record data invalid after substitution (InvalidData) */
+  DC_E_MISSING_VARIABLE = 82, /* a %variable% has no value (MissingParameter) */
+  DC_E_HOST_REQUIRED = 83,  /* template needs a host, none given (HostRequired) */
+  DC_E_RECORD_TYPE = 84,    /* unknown record type (TypeError) */
+  DC_E_SYNC_BLOCKED = 85,   /* template forbids the synchronous flow (syncBlock) */
+  DC_E_ZONE = 86,           /* zone document malformed */
+  DC_E_NOT_VERIFIED = 87    /* DNS does not (yet) show the applied records */
 } dc_status;
 
 /* Fixed English description of a status; never NULL (unknown values give

@@ -8,4 +8,5 @@
 #include "domainconnect/sign.h"
 #include "domainconnect/oauth.h"
 #include "domainconnect/net.h"
+#include "domainconnect/template.h"
 #endif

@@ -58,6 +58,14 @@ static const struct { dc_status st; const char *name; const char *text; } k_pinn
   {DC_E_NOT_APPLIED, "not_applied", "template is not applied (410)"},
   {DC_E_REVERT_UNSUPPORTED, "revert_unsupported", "provider does not support revert (501)"},
   {DC_E_NOT_REGISTERED, "not_registered", "no registration for this provider"},
+  {DC_E_TEMPLATE, "template", "invalid or inapplicable template"},
+  {DC_E_RECORD, "record", "invalid record data"},
+  {DC_E_MISSING_VARIABLE, "missing_variable", "template variable has no value"},
+  {DC_E_HOST_REQUIRED, "host_required", "template requires a host"},
+  {DC_E_RECORD_TYPE, "record_type", "unknown record type"},
+  {DC_E_SYNC_BLOCKED, "sync_blocked", "template forbids the synchronous flow"},
+  {DC_E_ZONE, "zone", "malformed zone document"},
+  {DC_E_NOT_VERIFIED, "not_verified", "DNS does not show the applied records"},
 };
 
 static void test_every_status_pinned(void **state)
