@@ -119,6 +119,8 @@ chmod 600 "$T/secret" "$T/code"
 expect_exit 2 "token --code refused" -- "$CLI" token $NET --api-url $API --client-id sp-client \
   --client-secret-file "$T/secret" --code "$CODE" --out "$T/token.json"
 expect_err_has "token --code says why" "code-file"
+expect_exit 2 "token --code @ with no file name" -- "$CLI" token $NET --api-url $API --client-id sp-client \
+  --client-secret-file "$T/secret" --code @ --out "$T/token.json"
 expect_exit 2 "token without a code" -- env -u DC_OAUTH_CODE "$CLI" token $NET --api-url $API \
   --client-id sp-client --client-secret-file "$T/secret" --out "$T/token.json"
 expect_exit 2 "token without --out" -- "$CLI" token $NET --api-url $API --client-id sp-client \
@@ -145,6 +147,16 @@ expect_exit 1 "token code replay" -- "$CLI" token $NET --api-url $API --client-i
   --out "$T/token-replay.json"
 expect_err_starts "token code replay" http_status
 expect_err_has "token code replay reason" invalid_grant
+# --code @FILE and --code - read the same code (so the provider sees it and
+# refuses the replay): the code itself never goes on the command line
+expect_exit 1 "token --code @FILE" -- "$CLI" token $NET --api-url $API --client-id sp-client \
+  --client-secret-file "$T/secret" --code @"$T/code" --redirect-uri https://app.example/cb \
+  --out "$T/token-replay.json"
+expect_err_has "token --code @FILE sent the code" invalid_grant
+expect_exit 1 "token --code -" -- sh -c "\"$CLI\" token $NET --api-url $API --client-id sp-client \
+  --client-secret-file \"$T/secret\" --code - --redirect-uri https://app.example/cb \
+  --out \"$T/token-replay.json\" < \"$T/code\""
+expect_err_has "token --code - sent the code" invalid_grant
 # code and secret from the environment
 expect_exit 0 "token from the environment" -- env DC_OAUTH_CODE=$CODE2 DC_CLIENT_SECRET=$SECRET \
   "$CLI" token $NET --api-url $API --client-id sp-client --redirect-uri https://app.example/cb \
