@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_RUNS  ?= 1000000
 CTEST      = ctest --no-tests=error --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build check sanitize valgrind fuzz clean install
+.PHONY: all deps build check sanitize valgrind fuzz clean install demo
 
 all: build
 
@@ -20,6 +20,11 @@ build: deps
 
 check: build
 	cd $(BUILD) && $(CTEST) -LE valgrind_only
+
+# The whole protocol against the local DNS provider, as a transcript
+# (scripts/demo; needs root for the sandbox's port 443, as CI has).
+demo: build
+	./scripts/demo $(BUILD)
 
 sanitize: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -1,5 +1,6 @@
 /* Network half of the Service Provider client: options, the SSRF guard,
- * discovery, template support check, and the OAuth calls.
+ * discovery, template support check, the OAuth calls, and DNS verification
+ * of an applied template.
  *
  * Every request whose target comes from DNS or from a settings document goes
  * through the guard (docs/security.md): https on port 443 only, the host
@@ -23,6 +24,7 @@
 #include "domainconnect/oauth.h"
 #include "domainconnect/request.h"
 #include "domainconnect/settings.h"
+#include "domainconnect/template.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -169,6 +171,41 @@ DC_API dc_status dc_apply(dc_client *c, const dc_token *t,
  * its variables, group ids and names are not sent. */
 DC_API dc_status dc_revert(dc_client *c, const dc_token *t,
                            const dc_settings *settings, const dc_request *r);
+
+/* ---- DNS verification: after an apply, does DNS show the records? (A
+ * redirect without an error does not prove the change was made.)
+ * The records checked are those the template produces on an empty zone
+ * (dc_template_apply's "new" records, with `o`'s domain, host, parameters
+ * and group ids); their names are zone-relative ("@" = apex) under `o`'s
+ * domain. Each is looked up at the client's DNS servers
+ * (dc_client_add_dns_server, else the system's; DNS timeout per lookup) and
+ * must be present:
+ *   A, AAAA  that address among the name's (compared as addresses)
+ *   CNAME    the name's CNAME with exactly that target
+ *   MX       an MX with that preference and exchange
+ *   TXT      that value among the name's TXT records (strings of one RR
+ *            joined); SPF data ("v=spf1 ...", e.g. from SPFM): an SPF record
+ *            holding every term of it but "all" (the provider merges rules)
+ *   NS       that name among the name's NS (a delegation's referral counts)
+ *   SRV      priority, weight, port and target, at _service._proto.name
+ *   CAA      flags, tag and value
+ * Names compare case-insensitively, one trailing dot ignored; TTLs are not
+ * compared. Other types (REDIR301/302, whose backing A/AAAA records are
+ * checked; APEXCNAME; generic types) and names that cannot be asked for
+ * (e.g. a wildcard) are skipped, and the detail says so, on success too.
+ * All records are checked up to `attempts` times (1..1000), `interval_ms`
+ * (0..600000) apart, until every one is present (propagation).
+ * Signatures are not checked: pass an `o` that the template engine accepts
+ * (dc_apply_opts_set_ignore_signature for a signed template).
+ * Returns DC_OK when all are present; DC_E_NOT_VERIFIED when one is still
+ * missing after the last attempt (detail: the first missing record's type,
+ * name and expected data, and what DNS has instead); DNS failures other
+ * than NXDOMAIN/NODATA at once with their status (DC_E_DNS,
+ * DC_E_DNS_TIMEOUT, DC_E_LIMIT, DC_E_NOMEM); dc_template_apply's failures
+ * (DC_E_MISSING_VARIABLE, DC_E_TEMPLATE, ...); DC_E_INVALID_ARG. */
+DC_API dc_status dc_verify_applied(dc_client *c, const dc_template *t,
+                                   const dc_apply_opts *o, int attempts,
+                                   long interval_ms);
 
 #ifdef __cplusplus
 }

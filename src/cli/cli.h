@@ -48,6 +48,8 @@ int cmd_token(int argc, char **argv);          /* cmd_oauth.c */
 int cmd_refresh(int argc, char **argv);        /* cmd_oauth.c */
 int cmd_apply(int argc, char **argv);          /* cmd_oauth.c */
 int cmd_revert(int argc, char **argv);         /* cmd_oauth.c */
+int cmd_template(int argc, char **argv);       /* cmd_template.c */
+int cmd_verify(int argc, char **argv);         /* cmd_verify.c */
 
 /* Exit code of `apply` when the provider reports conflicting records (the
  * records are printed as JSON on stdout). */

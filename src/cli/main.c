@@ -27,6 +27,8 @@ static const struct command k_commands[] = {
   {"refresh", cmd_refresh, "refresh a token"},
   {"apply", cmd_apply, "apply a template with a token (asynchronous flow)"},
   {"revert", cmd_revert, "revert a template with a token"},
+  {"template", cmd_template, "lint a template, or apply one to a zone (DNS Provider side)"},
+  {"verify", cmd_verify, "check over DNS that a template's records are present"},
 };
 
 static void usage(FILE *f)

@@ -101,4 +101,24 @@
  * wait in order and their DNS timeout starts when they are sent. */
 #define DC_MAX_DNS_INFLIGHT 128
 
+/* ---- template engine (DNS Provider side, src/template; docs/template-engine.md) */
+/* Template document bytes (the same cap as a template-support body). */
+#define DC_MAX_TEMPLATE_JSON (256 * 1024)
+/* Records in one template. */
+#define DC_MAX_TEMPLATE_RECORDS 256
+/* Length of a record type name ("TYPE65535" and IANA mnemonics fit). */
+#define DC_MAX_TYPE_LEN 32
+/* Zone JSON document bytes and records in one zone. */
+#define DC_MAX_ZONE_JSON (64 * 1024 * 1024)
+#define DC_MAX_ZONE_RECORDS 500000
+/* One field after variable substitution (and a merged SPF value): the JSON
+ * string cap, so every zone the engine writes can be read back. */
+#define DC_MAX_RENDERED_VALUE DC_MAX_JSON_STRING
+/* Provider-configured backing records of REDIR301/REDIR302. */
+#define DC_MAX_REDIRECT_RECORDS 8
+/* TTL of an SPF record created by SPFM when the template gives none. */
+#define DC_SPF_DEFAULT_TTL 6000
+/* Largest TTL accepted (RFC 2181: 2^31 - 1). */
+#define DC_MAX_TTL 2147483647L
+
 #endif

@@ -1,12 +1,15 @@
 /* Raw DNS response parsing (RFC 1035 section 4): header, question, every
  * resource record checked against the message bounds, names with
  * compression, the CNAME chain from the question name, and the TXT / A /
- * AAAA / SOA records owned by its end. Pure functions: bytes in, struct out.
+ * AAAA / SOA records owned by its end, and any RRset in presentation form
+ * (dci_dns_parse_rrset). Pure functions: bytes in, struct out.
  *
  * Compression pointers must point strictly before the place the current
  * part of the name was read from, so every jump goes backwards and a name
  * can never loop; label type bytes 0x40..0xBF (a "length" over 63) are
  * refused; a name is at most 255 octets in wire form. */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,11 +18,15 @@
 #define HDR_LEN 12
 #define WIRE_NAME_MAX 255
 #define T_A 1u
+#define T_NS 2u
 #define T_CNAME 5u
 #define T_SOA 6u
+#define T_MX 15u
 #define T_TXT 16u
 #define T_AAAA 28u
+#define T_SRV 33u
 #define T_OPT 41u
+#define T_CAA 257u
 #define C_IN 1u
 
 dc_status dci_dns_result_status(dci_dns_result r)
@@ -262,7 +269,19 @@ static bool rdata_ok(const msg *m, const rr *r)
   case T_A: return r->rdlen == 4;
   case T_AAAA: return r->rdlen == 16;
   case T_CNAME:
+  case T_NS:
     return read_name(m->b, end, &p, &n) && p == end;
+  case T_MX:
+    if (r->rdlen < 3) return false;
+    p += 2;
+    return read_name(m->b, end, &p, &n) && p == end;
+  case T_SRV:
+    if (r->rdlen < 7) return false;
+    p += 6;
+    return read_name(m->b, end, &p, &n) && p == end;
+  case T_CAA:
+    /* flags, tag length (1..), tag, value (the rest, may be empty) */
+    return r->rdlen >= 2 && m->b[p + 1] >= 1 && (size_t)m->b[p + 1] + 2 <= r->rdlen;
   case T_SOA:
     if (!read_name(m->b, end, &p, &n) || !read_name(m->b, end, &p, &n))
       return false;
@@ -527,4 +546,346 @@ dc_status dci_dns_parse_soa(const unsigned char *buf, size_t len, bool *has,
   }
   if (result) *result = DCI_DNS_NODATA;
   return DC_OK;
+}
+
+/* ---- any RRset, in presentation form */
+
+static const struct {
+  unsigned type;
+  const char *name;
+} k_types[] = {
+  {1, "A"}, {2, "NS"}, {5, "CNAME"}, {6, "SOA"}, {12, "PTR"}, {15, "MX"},
+  {16, "TXT"}, {28, "AAAA"}, {33, "SRV"}, {35, "NAPTR"}, {43, "DS"},
+  {44, "SSHFP"}, {48, "DNSKEY"}, {52, "TLSA"}, {64, "SVCB"}, {65, "HTTPS"},
+  {99, "SPF"}, {257, "CAA"},
+};
+
+const char *dci_dns_type_name(unsigned type, char *buf, size_t n)
+{
+  if (buf == NULL || n == 0) return "";
+  for (size_t i = 0; i < sizeof k_types / sizeof k_types[0]; i++) {
+    if (k_types[i].type == type) {
+      snprintf(buf, n, "%s", k_types[i].name);
+      return buf;
+    }
+  }
+  snprintf(buf, n, "TYPE%u", type);
+  return buf;
+}
+
+unsigned dci_dns_type_from_name(const char *name)
+{
+  if (name == NULL) return 0;
+  for (size_t i = 0; i < sizeof k_types / sizeof k_types[0]; i++)
+    if (dci_streq_nocase(name, k_types[i].name)) return k_types[i].type;
+  if ((name[0] | 0x20) == 't' && (name[1] | 0x20) == 'y' && (name[2] | 0x20) == 'p' &&
+      (name[3] | 0x20) == 'e' && dci_is_digit((unsigned char)name[4])) {
+    unsigned long v = 0;
+    size_t i = 4;
+    for (; dci_is_digit((unsigned char)name[i]) && i < 10; i++)
+      v = v * 10 + (unsigned long)(name[i] - '0');
+    if (name[i] != '\0' || name[4] == '0' || v == 0 || v > 65535) return 0;
+    return (unsigned)v;
+  }
+  return 0;
+}
+
+void dci_rrset_free(dci_rrset *s)
+{
+  if (s == NULL) return;
+  free(s->storage);
+  memset(s, 0, sizeof *s);
+}
+
+/* Types that are not data: OPT, and the meta/query types (TKEY, TSIG,
+ * IXFR, AXFR, MAILB, MAILA, ANY). */
+static bool qtype_askable(unsigned qtype)
+{
+  return qtype >= 1 && qtype <= 65535 && qtype != T_OPT &&
+         !(qtype >= 249 && qtype <= 255);
+}
+
+/* Writes into p (when not NULL) and counts, so one formatter both sizes
+ * and fills. */
+typedef struct sink {
+  char *p;
+  size_t n;
+} sink;
+
+static void put_c(sink *s, char ch)
+{
+  if (s->p) s->p[s->n] = ch;
+  s->n++;
+}
+
+static void put_mem(sink *s, const void *b, size_t l)
+{
+  if (s->p && l > 0) memcpy(s->p + s->n, b, l);
+  s->n += l;
+}
+
+static void put_str(sink *s, const char *str) { put_mem(s, str, strlen(str)); }
+
+static void put_dec(sink *s, unsigned long v)
+{
+  char tmp[24];
+  int k = snprintf(tmp, sizeof tmp, "%lu", v);
+  put_mem(s, tmp, k > 0 ? (size_t)k : 0);
+}
+
+/* \DDD for a byte that cannot stand for itself. */
+static void put_ddd(sink *s, unsigned char ch)
+{
+  put_c(s, '\\');
+  put_c(s, (char)('0' + ch / 100));
+  put_c(s, (char)('0' + ch / 10 % 10));
+  put_c(s, (char)('0' + ch % 10));
+}
+
+/* A (lower-cased) wire name: labels joined with '.', no trailing dot, "."
+ * for the root; [a-z0-9_*-] as they are, other printable bytes after a
+ * backslash, the rest as \DDD. */
+static void put_wname(sink *s, const wname *n)
+{
+  size_t i = 0;
+  bool first = true;
+  while (i < n->len && n->b[i] != 0) {
+    size_t l = n->b[i];
+    if (!first) put_c(s, '.');
+    first = false;
+    for (size_t k = 0; k < l; k++) {
+      unsigned char ch = n->b[i + 1 + k];
+      if (dci_is_alnum(ch) || ch == '-' || ch == '_' || ch == '*') {
+        put_c(s, (char)ch);
+      } else if (ch > 0x20 && ch < 0x7f) {
+        put_c(s, '\\');
+        put_c(s, (char)ch);
+      } else {
+        put_ddd(s, ch);
+      }
+    }
+    i += 1 + l;
+  }
+  if (first) put_c(s, '.');
+}
+
+/* Where the parts of one formatted RR are, relative to its start. */
+typedef struct rr_fmt {
+  size_t data_len;
+  size_t tag_off, value_off, value_len; /* CAA */
+  unsigned priority, weight, port;
+  bool caa;
+} rr_fmt;
+
+/* Formats one RR (RDATA checked by rdata_ok for the types it knows):
+ * data, NUL, and for CAA the tag, NUL, the value, NUL. */
+static void format_rr(const msg *m, const rr *x, sink *s, rr_fmt *f)
+{
+  const unsigned char *d = m->b + x->rdata;
+  size_t end = x->rdata + x->rdlen, p = x->rdata, start = s->n;
+  wname n;
+  memset(f, 0, sizeof *f);
+  switch (x->type) {
+  case T_A:
+  case T_AAAA: {
+    char tmp[64];
+    if (inet_ntop(x->type == T_A ? AF_INET : AF_INET6, d, tmp, sizeof tmp) == NULL)
+      tmp[0] = '\0';
+    put_str(s, tmp);
+    break;
+  }
+  case T_CNAME:
+  case T_NS:
+    if (read_name(m->b, end, &p, &n)) put_wname(s, &n);
+    break;
+  case T_MX:
+    f->priority = get16(d);
+    p += 2;
+    if (read_name(m->b, end, &p, &n)) put_wname(s, &n);
+    break;
+  case T_SRV:
+    f->priority = get16(d);
+    f->weight = get16(d + 2);
+    f->port = get16(d + 4);
+    p += 6;
+    if (read_name(m->b, end, &p, &n)) put_wname(s, &n);
+    break;
+  case T_TXT:
+    for (size_t q = x->rdata; q < end; q += 1u + m->b[q]) put_mem(s, m->b + q + 1, m->b[q]);
+    break;
+  case T_CAA: {
+    size_t tl = d[1], vl = x->rdlen - 2 - tl;
+    const unsigned char *tag = d + 2, *val = d + 2 + tl;
+    f->caa = true;
+    f->priority = d[0];
+    put_dec(s, d[0]);
+    put_c(s, ' ');
+    for (size_t k = 0; k < tl; k++) {
+      unsigned char ch = dci_lower(tag[k]);
+      if (dci_is_alnum(ch)) put_c(s, (char)ch);
+      else put_ddd(s, ch);
+    }
+    put_str(s, " \"");
+    for (size_t k = 0; k < vl; k++) {
+      unsigned char ch = val[k];
+      if (ch == '"' || ch == '\\') {
+        put_c(s, '\\');
+        put_c(s, (char)ch);
+      } else if (ch >= 0x20 && ch < 0x7f) {
+        put_c(s, (char)ch);
+      } else {
+        put_ddd(s, ch);
+      }
+    }
+    put_c(s, '"');
+    f->data_len = s->n - start;
+    put_c(s, '\0');
+    f->tag_off = s->n - start;
+    for (size_t k = 0; k < tl; k++) put_c(s, (char)dci_lower(tag[k]));
+    put_c(s, '\0');
+    f->value_off = s->n - start;
+    f->value_len = vl;
+    put_mem(s, val, vl);
+    put_c(s, '\0');
+    return;
+  }
+  default: {
+    static const char hex[] = "0123456789abcdef";
+    put_str(s, "\\# ");
+    put_dec(s, x->rdlen);
+    if (x->rdlen > 0) put_c(s, ' ');
+    for (size_t k = 0; k < x->rdlen; k++) {
+      put_c(s, hex[d[k] >> 4]);
+      put_c(s, hex[d[k] & 0x0Fu]);
+    }
+    break;
+  }
+  }
+  f->data_len = s->n - start;
+  put_c(s, '\0');
+}
+
+/* Is x one of the RRs asked for? In the answer: type, class IN, owned by
+ * the end of the chain. */
+static bool rr_wanted(const rr *x, unsigned qtype, const wname *end)
+{
+  return x->type == qtype && x->cls == C_IN && name_eq(&x->owner, end);
+}
+
+static size_t rrset_cap(unsigned qtype)
+{
+  if (qtype == T_A || qtype == T_AAAA) return DCI_MAX_ADDRS;
+  if (qtype == T_TXT) return DC_MAX_DNS_TXT_RRS;
+  return DCI_MAX_RRSET_RRS;
+}
+
+dc_status dci_dns_parse_rrset(const unsigned char *buf, size_t len,
+                              unsigned qtype, dci_rrset *out,
+                              dci_dns_result *result, dci_dns_info *info)
+{
+  dci_dns_info local;
+  if (info == NULL) info = &local;
+  memset(info, 0, sizeof *info);
+  if (out == NULL) return DC_E_INVALID_ARG;
+  memset(out, 0, sizeof *out);
+  if (result) *result = DCI_DNS_BADRESP;
+  if (!qtype_askable(qtype)) return DC_E_INVALID_ARG;
+  msg m;
+  dci_dns_result r = msg_open(&m, buf, len, qtype, info);
+  if (r != DCI_DNS_OK) return finish(r, result);
+  wname end = m.qname;
+  unsigned hops = 0;
+  if (qtype != T_CNAME) { /* a CNAME question wants the CNAME itself */
+    r = follow_chain(&m, &end, &hops, info);
+    if (r != DCI_DNS_OK) return finish(r, result);
+  }
+
+  /* The section the RRs come from: the answer, or for an NS question that
+   * has none there (a referral at a delegation point), the authority. */
+  size_t first = m.an_off, count = m.h.ancount;
+  size_t off = m.an_off, n_rrs = 0;
+  for (unsigned i = 0; i < m.h.ancount; i++) {
+    rr x;
+    if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
+    if (rr_wanted(&x, qtype, &end)) n_rrs++;
+  }
+  if (n_rrs == 0 && qtype == T_NS && hops == 0) {
+    first = off;
+    count = m.h.nscount;
+    for (unsigned i = 0; i < m.h.nscount; i++) {
+      rr x;
+      if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
+      /* the answer section's RDATA was checked by msg_open, this one not */
+      if (rr_wanted(&x, qtype, &end)) {
+        if (!rdata_ok(&m, &x)) return finish(bad(info, "malformed record data"), result);
+        n_rrs++;
+      }
+    }
+  }
+  if (n_rrs == 0) return finish(no_record(&end, hops, info), result);
+  if (n_rrs > rrset_cap(qtype)) {
+    info->why = qtype == T_TXT ? "more TXT records than DC_MAX_DNS_TXT_RRS"
+                : (qtype == T_A || qtype == T_AAAA) ? "more addresses than DCI_MAX_ADDRS"
+                                                    : "more records than DCI_MAX_RRSET_RRS";
+    return finish(DCI_DNS_LIMIT, result);
+  }
+
+  /* Pass 1: sizes (and the TXT byte cap). */
+  sink s = {NULL, 0};
+  size_t txt_bytes = 0;
+  off = first;
+  for (size_t i = 0; i < count; i++) {
+    rr x;
+    rr_fmt f;
+    if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
+    if (!rr_wanted(&x, qtype, &end)) continue;
+    format_rr(&m, &x, &s, &f);
+    if (qtype == T_TXT) txt_bytes += f.data_len;
+  }
+  if (txt_bytes > DC_MAX_DNS_TXT_BYTES) {
+    info->why = "TXT records larger than DC_MAX_DNS_TXT_BYTES";
+    return finish(DCI_DNS_LIMIT, result);
+  }
+
+  /* One block: rrs[n_rrs] | text. */
+  size_t o_text = align_up(n_rrs * sizeof(dci_rr));
+  unsigned char *block = malloc(o_text + s.n + 1);
+  if (block == NULL) {
+    info->why = NULL;
+    return finish(DCI_DNS_NOMEM, result);
+  }
+  dci_rr *rrs = (dci_rr *)(void *)block;
+  char *text = (char *)(block + o_text);
+  memset(rrs, 0, n_rrs * sizeof *rrs);
+
+  /* Pass 2: fill. */
+  sink w = {text, 0};
+  size_t ri = 0;
+  off = first;
+  for (size_t i = 0; i < count && ri < n_rrs; i++) {
+    rr x;
+    rr_fmt f;
+    if (!read_rr(&m, &off, &x)) break; /* cannot happen: pass 1 read it */
+    if (!rr_wanted(&x, qtype, &end)) continue;
+    size_t at = w.n;
+    format_rr(&m, &x, &w, &f);
+    dci_rr *o = &rrs[ri++];
+    o->type = x.type;
+    o->ttl = x.ttl;
+    o->data = text + at;
+    o->len = f.data_len;
+    o->priority = f.priority;
+    o->weight = f.weight;
+    o->port = f.port;
+    if (f.caa) {
+      o->tag = text + at + f.tag_off;
+      o->value = text + at + f.value_off;
+      o->value_len = f.value_len;
+    }
+  }
+  text[w.n] = '\0';
+  out->rrs = rrs;
+  out->n = ri;
+  out->storage = block;
+  return finish(DCI_DNS_OK, result);
 }

@@ -56,6 +56,8 @@ struct lookup {
   dci_txt_answer txt;
   dci_addr_list addrs[2];
   bool has_soa;
+  unsigned qtype;             /* RRSET */
+  dci_rrset rrset;
 };
 
 struct dci_resolver {
@@ -108,6 +110,7 @@ static void lookup_free(struct lookup *l)
 {
   lookup_detach(l);
   dci_txt_answer_free(&l->txt);
+  dci_rrset_free(&l->rrset);
   free(l);
 }
 
@@ -133,12 +136,13 @@ static void slot_finish(struct lookup *l, int slot, dci_dns_result res,
 
 /* ---- queries */
 
-static int slot_qtype(dci_dns_kind kind, int slot)
+static int slot_qtype(const struct lookup *l, int slot)
 {
-  switch (kind) {
+  switch (l->kind) {
   case DCI_DNS_KIND_TXT: return QT_TXT;
   case DCI_DNS_KIND_SOA: return QT_SOA;
   case DCI_DNS_KIND_ADDRS: return slot == 0 ? QT_A : QT_AAAA;
+  case DCI_DNS_KIND_RRSET: return (int)l->qtype;
   }
   return QT_TXT;
 }
@@ -175,7 +179,7 @@ static dci_dns_result send_query(struct lookup *l, int slot, const char *name,
   *why = NULL;
   /* id 0: ares_send puts a random id in; rd 1 for recursive servers; no
    * EDNS (large answers come over TCP after TC). */
-  int rc = ares_create_query(name, QC_IN, slot_qtype(l->kind, slot), 0, 1, &q,
+  int rc = ares_create_query(name, QC_IN, slot_qtype(l, slot), 0, 1, &q,
                              &qlen, 0);
   if (rc != ARES_SUCCESS) {
     if (rc == ARES_ENOMEM) return DCI_DNS_NOMEM;
@@ -220,7 +224,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
   /* c-ares 1.18 drops answers whose question differs even with
    * NOCHECKRESP; checked again here so no c-ares version can hand us one. */
   bool ours = dci_dns_question_matches(abuf, len, s->name,
-                                       (unsigned)slot_qtype(l->kind, slot));
+                                       (unsigned)slot_qtype(l, slot));
   free(s);
   if (!ours) {
     slot_finish(l, slot, DCI_DNS_BADRESP, "answer to another question");
@@ -234,8 +238,12 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf,
     break;
   case DCI_DNS_KIND_ADDRS:
     l->addrs[slot].n = 0;
-    (void)dci_dns_parse_addrs(abuf, len, (unsigned)slot_qtype(l->kind, slot),
+    (void)dci_dns_parse_addrs(abuf, len, (unsigned)slot_qtype(l, slot),
                               &l->addrs[slot], &res, &info);
+    break;
+  case DCI_DNS_KIND_RRSET:
+    dci_rrset_free(&l->rrset);
+    (void)dci_dns_parse_rrset(abuf, len, l->qtype, &l->rrset, &res, &info);
     break;
   case DCI_DNS_KIND_SOA:
   default:
@@ -373,8 +381,16 @@ static const char *kind_name(dci_dns_kind k)
   case DCI_DNS_KIND_TXT: return "TXT";
   case DCI_DNS_KIND_ADDRS: return "A/AAAA";
   case DCI_DNS_KIND_SOA: return "SOA";
+  case DCI_DNS_KIND_RRSET: return "RRset";
   }
   return "?";
+}
+
+/* The type a lookup asks for, for details ("MX", "TYPE65280", "A/AAAA"). */
+static const char *lookup_type_name(const struct lookup *l, char *buf, size_t n)
+{
+  if (l->kind == DCI_DNS_KIND_RRSET) return dci_dns_type_name(l->qtype, buf, n);
+  return kind_name(l->kind);
 }
 
 /* Puts a queued lookup on the wire; its deadline starts now. A query that
@@ -401,11 +417,16 @@ static void pump(dci_resolver *r)
   while (r->q_head && r->active < DC_MAX_DNS_INFLIGHT) activate(r->q_head);
 }
 
-static dc_status start(dci_resolver *r, dci_dns_kind kind, const char *name,
-                       dci_dns_cb cb, void *arg)
+static dc_status start(dci_resolver *r, dci_dns_kind kind, unsigned qtype,
+                       const char *name, dci_dns_cb cb, void *arg)
 {
   if (r == NULL) return DC_E_INVALID_ARG;
   r->err[0] = '\0';
+  if (kind == DCI_DNS_KIND_RRSET &&
+      (qtype == 0 || qtype > 65535 || qtype == 41 || (qtype >= 249 && qtype <= 255))) {
+    snprintf(r->err, sizeof r->err, "DNS lookup: type %u cannot be asked for", qtype);
+    return DC_E_INVALID_ARG;
+  }
   if (name == NULL || cb == NULL) {
     snprintf(r->err, sizeof r->err, "DNS %s lookup: no name or no callback",
              kind_name(kind));
@@ -430,6 +451,7 @@ static dc_status start(dci_resolver *r, dci_dns_kind kind, const char *name,
   l->name[len] = '\0';
   l->r = r;
   l->kind = kind;
+  l->qtype = qtype;
   l->cb = cb;
   l->arg = arg;
   l->nslots = kind == DCI_DNS_KIND_ADDRS ? 2 : 1;
@@ -441,17 +463,23 @@ static dc_status start(dci_resolver *r, dci_dns_kind kind, const char *name,
 
 dc_status dci_resolver_txt(dci_resolver *r, const char *name, dci_dns_cb cb, void *arg)
 {
-  return start(r, DCI_DNS_KIND_TXT, name, cb, arg);
+  return start(r, DCI_DNS_KIND_TXT, 0, name, cb, arg);
 }
 
 dc_status dci_resolver_addrs(dci_resolver *r, const char *name, dci_dns_cb cb, void *arg)
 {
-  return start(r, DCI_DNS_KIND_ADDRS, name, cb, arg);
+  return start(r, DCI_DNS_KIND_ADDRS, 0, name, cb, arg);
 }
 
 dc_status dci_resolver_soa(dci_resolver *r, const char *name, dci_dns_cb cb, void *arg)
 {
-  return start(r, DCI_DNS_KIND_SOA, name, cb, arg);
+  return start(r, DCI_DNS_KIND_SOA, 0, name, cb, arg);
+}
+
+dc_status dci_resolver_rrset(dci_resolver *r, const char *name, unsigned qtype,
+                             dci_dns_cb cb, void *arg)
+{
+  return start(r, DCI_DNS_KIND_RRSET, qtype, name, cb, arg);
 }
 
 const char *dci_resolver_error(const dci_resolver *r)
@@ -502,12 +530,13 @@ static dci_dns_result combine(const struct lookup *l, dci_addr_list *all,
 static void outcome_detail(const struct lookup *l, dci_dns_result res,
                            const char *why, char *buf, size_t n)
 {
-  char what[96];
+  char what[96], tname[16];
+  const char *type = lookup_type_name(l, tname, sizeof tname);
   switch (res) {
   case DCI_DNS_NXDOMAIN: snprintf(what, sizeof what, "NXDOMAIN (no such name)"); break;
   case DCI_DNS_NODATA:
     snprintf(what, sizeof what, "no %s record",
-             l->kind == DCI_DNS_KIND_ADDRS ? "A or AAAA" : kind_name(l->kind));
+             l->kind == DCI_DNS_KIND_ADDRS ? "A or AAAA" : type);
     break;
   case DCI_DNS_SERVFAIL: snprintf(what, sizeof what, "SERVFAIL from the DNS server"); break;
   case DCI_DNS_REFUSED: snprintf(what, sizeof what, "REFUSED by the DNS server"); break;
@@ -526,7 +555,7 @@ static void outcome_detail(const struct lookup *l, dci_dns_result res,
   }
   char safe[DC_MAX_NAME_LEN + 8];
   dci_sanitize(safe, sizeof safe, l->name, strlen(l->name), DC_MAX_NAME_LEN);
-  snprintf(buf, n, "DNS %s lookup of %s: %s", kind_name(l->kind), safe, what);
+  snprintf(buf, n, "DNS %s lookup of %s: %s", type, safe, what);
 }
 
 static void run_callbacks(dci_resolver *r)
@@ -558,6 +587,11 @@ static void run_callbacks(dci_resolver *r)
       o.txt = &l->txt;
     }
     if (l->kind == DCI_DNS_KIND_ADDRS) o.addrs = &all;
+    if (l->kind == DCI_DNS_KIND_RRSET) {
+      if (res != DCI_DNS_OK) dci_rrset_free(&l->rrset);
+      o.qtype = l->qtype;
+      o.rrset = &l->rrset;
+    }
     o.has_soa = l->kind == DCI_DNS_KIND_SOA && res == DCI_DNS_OK && l->has_soa;
     r->pending--;
     l->cb(l->arg, &o);
@@ -683,6 +717,7 @@ struct sync_ctx {
   dci_txt_answer txt;
   dci_addr_list addrs;
   bool has_soa;
+  dci_rrset rrset;
 };
 
 static void sync_cb(void *arg, dci_dns_outcome *o)
@@ -698,10 +733,14 @@ static void sync_cb(void *arg, dci_dns_outcome *o)
   }
   if (o->addrs) s->addrs = *o->addrs;
   s->has_soa = o->has_soa;
+  if (o->rrset) {
+    s->rrset = *o->rrset;
+    memset(o->rrset, 0, sizeof *o->rrset);
+  }
 }
 
-static dc_status sync_lookup(dc_client *c, dci_dns_kind kind, const char *name,
-                             struct sync_ctx *s)
+static dc_status sync_lookup(dc_client *c, dci_dns_kind kind, unsigned qtype,
+                             const char *name, struct sync_ctx *s)
 {
   dc_status status = DC_OK;
   dci_resolver *r = NULL;
@@ -712,7 +751,7 @@ static dc_status sync_lookup(dc_client *c, dci_dns_kind kind, const char *name,
     if (status == DC_E_NOMEM) s->result = DCI_DNS_NOMEM;
     goto done;
   }
-  status = start(r, kind, name, sync_cb, s);
+  status = start(r, kind, qtype, name, sync_cb, s);
   if (status != DC_OK) {
     if (status == DC_E_NOMEM) s->result = DCI_DNS_NOMEM;
     status = dci_fail(c, status, "%s", r->err);
@@ -737,7 +776,7 @@ dc_status dci_dns_txt(dc_client *c, const char *name, dci_txt_answer *out,
   if (result) *result = DCI_DNS_BADRESP;
   if (c == NULL || out == NULL) return DC_E_INVALID_ARG;
   struct sync_ctx s;
-  dc_status status = sync_lookup(c, DCI_DNS_KIND_TXT, name, &s);
+  dc_status status = sync_lookup(c, DCI_DNS_KIND_TXT, 0, name, &s);
   if (result) *result = s.result;
   if (status == DC_OK) *out = s.txt;
   else dci_txt_answer_free(&s.txt);
@@ -751,7 +790,7 @@ dc_status dci_dns_addrs(dc_client *c, const char *name, dci_addr_list *out,
   if (result) *result = DCI_DNS_BADRESP;
   if (c == NULL || out == NULL) return DC_E_INVALID_ARG;
   struct sync_ctx s;
-  dc_status status = sync_lookup(c, DCI_DNS_KIND_ADDRS, name, &s);
+  dc_status status = sync_lookup(c, DCI_DNS_KIND_ADDRS, 0, name, &s);
   if (result) *result = s.result;
   if (status == DC_OK) *out = s.addrs;
   return status;
@@ -764,8 +803,22 @@ dc_status dci_dns_has_soa(dc_client *c, const char *name, bool *has,
   if (result) *result = DCI_DNS_BADRESP;
   if (c == NULL || has == NULL) return DC_E_INVALID_ARG;
   struct sync_ctx s;
-  dc_status status = sync_lookup(c, DCI_DNS_KIND_SOA, name, &s);
+  dc_status status = sync_lookup(c, DCI_DNS_KIND_SOA, 0, name, &s);
   if (result) *result = s.result;
   if (status == DC_OK) *has = s.has_soa;
+  return status;
+}
+
+dc_status dci_dns_rrset(dc_client *c, const char *name, unsigned qtype,
+                        struct dci_rrset *out, dci_dns_result *result)
+{
+  if (out) memset(out, 0, sizeof *out);
+  if (result) *result = DCI_DNS_BADRESP;
+  if (c == NULL || out == NULL) return DC_E_INVALID_ARG;
+  struct sync_ctx s;
+  dc_status status = sync_lookup(c, DCI_DNS_KIND_RRSET, qtype, name, &s);
+  if (result) *result = s.result;
+  if (status == DC_OK) *out = s.rrset;
+  else dci_rrset_free(&s.rrset);
   return status;
 }

@@ -41,6 +41,47 @@ typedef struct dci_addr_list {
   dci_addr a[DCI_MAX_ADDRS];
 } dci_addr_list;
 
+/* Any RRset, in presentation form (dci_dns_rrset, dc_verify_applied).
+ * One dci_rr per RR; every string is NUL-terminated and owned by the set:
+ *   A, AAAA  data = the address as inet_ntop writes it ("2606:4700::1111")
+ *   CNAME,NS data = the name: lower case, no trailing dot ("." = the root),
+ *            bytes other than [a-z0-9_*-] escaped as in zone files (\. \DDD)
+ *   MX       data = exchange (a name as above), priority = preference
+ *   SRV      data = target (a name), priority, weight, port
+ *   TXT      data = the RR's character-strings joined with nothing between
+ *            them (len counts the bytes: a string may hold NUL bytes)
+ *   CAA      data = 'flags tag "value"' (value: '"' and '\' escaped with a
+ *            backslash, bytes outside 0x20..0x7e as \DDD); priority = flags,
+ *            tag (raw bytes lower-cased; RFC 8659 allows letters and digits)
+ *            and value/value_len (raw bytes) apart
+ *   other    data = RFC 3597 generic form "\# LEN HEX" (lower-case hex)
+ * At most DCI_MAX_ADDRS A/AAAA RRs, DC_MAX_DNS_TXT_RRS TXT RRs (their
+ * strings DC_MAX_DNS_TXT_BYTES in all), DCI_MAX_RRSET_RRS RRs of any other
+ * type; more is DCI_DNS_LIMIT (never truncated). */
+#define DCI_MAX_RRSET_RRS 64
+typedef struct dci_rr {
+  unsigned type;
+  uint32_t ttl;
+  const char *data;
+  size_t len;             /* bytes in data (without the NUL) */
+  unsigned priority;      /* MX preference, SRV priority, CAA flags; else 0 */
+  unsigned weight, port;  /* SRV; else 0 */
+  const char *tag;        /* CAA; else NULL */
+  const char *value;      /* CAA value bytes; else NULL */
+  size_t value_len;
+} dci_rr;
+typedef struct dci_rrset {
+  dci_rr *rrs;
+  size_t n;
+  void *storage; /* private */
+} dci_rrset;
+void dci_rrset_free(dci_rrset *s);
+/* Record type mnemonics: "A", "MX", ... or "TYPEnnn" (RFC 3597) into buf;
+ * returns buf. And back (case-insensitive; "TYPEnnn" accepted), 0 when
+ * unknown. */
+const char *dci_dns_type_name(unsigned type, char *buf, size_t n);
+unsigned dci_dns_type_from_name(const char *name);
+
 /* Synchronous lookups. Each returns DC_OK or the mapped status above with a
  * detail naming the name and the outcome; *result (may be NULL) gets the
  * dci_dns_result. Names are queried as given (absolute; no search list). */
@@ -49,6 +90,14 @@ dc_status dci_dns_txt(dc_client *c, const char *name, dci_txt_answer *out,
 /* A and AAAA (both asked; either may be empty; both empty = NODATA). */
 dc_status dci_dns_addrs(dc_client *c, const char *name, dci_addr_list *out,
                         dci_dns_result *result);
+/* The RRset of `qtype` (1..65535; not a meta type such as OPT, AXFR or ANY:
+ * DC_E_INVALID_ARG) owned by `name`, or by the end of its CNAME chain; a
+ * CNAME question is answered by the name's own CNAME (never followed). An
+ * NS question about a delegation point is answered from the referral (the
+ * NS RRs in the authority section owned by the name). NXDOMAIN/NODATA are
+ * DC_E_NO_RECORD as for TXT. *out needs dci_rrset_free either way. */
+dc_status dci_dns_rrset(dc_client *c, const char *name, unsigned qtype,
+                        struct dci_rrset *out, dci_dns_result *result);
 /* Does `name` own an SOA record? (DC_OK with *has set; NXDOMAIN/NODATA give
  * DC_OK with *has = false; failures give their status.) */
 dc_status dci_dns_has_soa(dc_client *c, const char *name, bool *has,
@@ -126,6 +175,13 @@ dc_status dci_dns_parse_addrs(const unsigned char *buf, size_t len,
 dc_status dci_dns_parse_soa(const unsigned char *buf, size_t len, bool *has,
                             dci_dns_result *result, dci_dns_info *info);
 
+/* A response to a `qtype` question: the RRset as dci_dns_rrset describes
+ * it. DC_OK with out->n > 0, else the status of *result with out->n == 0.
+ * *out needs dci_rrset_free either way. result and info may be NULL. */
+dc_status dci_dns_parse_rrset(const unsigned char *buf, size_t len,
+                              unsigned qtype, dci_rrset *out,
+                              dci_dns_result *result, dci_dns_info *info);
+
 /* Is `name` acceptable to query (rules above)? */
 bool dci_dns_name_ok(const char *name);
 /* Is the response's question exactly `name` (case-insensitive, one trailing
@@ -145,7 +201,8 @@ typedef struct dci_resolver dci_resolver;
 typedef enum dci_dns_kind {
   DCI_DNS_KIND_TXT = 0,
   DCI_DNS_KIND_ADDRS = 1,   /* A and AAAA, asked concurrently */
-  DCI_DNS_KIND_SOA = 2
+  DCI_DNS_KIND_SOA = 2,
+  DCI_DNS_KIND_RRSET = 3    /* any one type (dci_resolver_rrset) */
 } dci_dns_kind;
 
 /* What a lookup's callback receives; valid only during the callback. */
@@ -163,6 +220,10 @@ typedef struct dci_dns_outcome {
                                 else it is freed after the callback. */
   const dci_addr_list *addrs; /* ADDRS: A then AAAA addresses */
   bool has_soa;              /* SOA */
+  unsigned qtype;            /* RRSET: the type asked */
+  dci_rrset *rrset;          /* RRSET: the answer (n == 0 unless DC_OK);
+                                moved out like txt, else freed after the
+                                callback */
 } dci_dns_outcome;
 
 typedef void (*dci_dns_cb)(void *arg, dci_dns_outcome *o);
@@ -190,6 +251,9 @@ dc_status dci_resolver_addrs(dci_resolver *r, const char *name, dci_dns_cb cb,
                              void *arg);
 dc_status dci_resolver_soa(dci_resolver *r, const char *name, dci_dns_cb cb,
                            void *arg);
+/* `qtype` as for dci_dns_rrset (else DC_E_INVALID_ARG, cb never called). */
+dc_status dci_resolver_rrset(dci_resolver *r, const char *name, unsigned qtype,
+                             dci_dns_cb cb, void *arg);
 /* Detail of the last failed start ("" if none). */
 const char *dci_resolver_error(const dci_resolver *r);
 /* Lookups started whose callback has not run yet. */

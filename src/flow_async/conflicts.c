@@ -18,6 +18,7 @@
 
 #include "core/json.h"
 #include "domainconnect/oauth.h"
+#include "flow_async/conflicts_internal.h"
 
 struct dci_conflict_record {
   char *type;
@@ -30,6 +31,7 @@ struct dc_conflicts {
   char *message;
   size_t count;
   struct dci_conflict_record *recs;
+  size_t cap; /* allocated recs (dci_conflicts_add); parse sizes exactly */
 };
 
 DC_API void dc_conflicts_free(dc_conflicts *cf)
@@ -141,6 +143,7 @@ DC_API dc_status dc_conflicts_parse(dc_client *c, const char *json, size_t len,
         status = dci_fail(c, DC_E_NOMEM, "out of memory");
         goto done;
       }
+      cf->cap = n;
     }
     for (size_t i = 0; i < n; i++) {
       cf->count = i + 1; /* so a failure frees this record's partial fields */
@@ -186,4 +189,47 @@ DC_API const char *dc_conflicts_data(const dc_conflicts *cf, size_t i)
 {
   if (cf == NULL || i >= cf->count) return NULL;
   return cf->recs[i].data ? cf->recs[i].data : "";
+}
+
+/* ---- building (DNS Provider side, conflicts_internal.h) */
+
+dc_status dci_conflicts_new(const char *code, const char *message,
+                            dc_conflicts **out)
+{
+  if (out == NULL) return DC_E_INVALID_ARG;
+  *out = NULL;
+  dc_conflicts *cf = calloc(1, sizeof *cf);
+  if (cf == NULL) return DC_E_NOMEM;
+  if ((code != NULL && (cf->code = dci_strdup(code)) == NULL) ||
+      (message != NULL && (cf->message = dci_strdup(message)) == NULL)) {
+    dc_conflicts_free(cf);
+    return DC_E_NOMEM;
+  }
+  *out = cf;
+  return DC_OK;
+}
+
+dc_status dci_conflicts_add(dc_conflicts *cf, const char *type, const char *host,
+                            const char *data)
+{
+  if (cf == NULL || type == NULL) return DC_E_INVALID_ARG;
+  if (cf->count == cf->cap) {
+    size_t ncap = cf->cap ? cf->cap * 2 : 8;
+    struct dci_conflict_record *nr = realloc(cf->recs, ncap * sizeof *nr);
+    if (nr == NULL) return DC_E_NOMEM;
+    cf->recs = nr;
+    cf->cap = ncap;
+  }
+  struct dci_conflict_record *r = &cf->recs[cf->count];
+  r->type = dci_strdup(type);
+  r->host = host ? dci_strdup(host) : NULL;
+  r->data = data ? dci_strdup(data) : NULL;
+  if (r->type == NULL || (host && r->host == NULL) || (data && r->data == NULL)) {
+    free(r->type);
+    free(r->host);
+    free(r->data);
+    return DC_E_NOMEM;
+  }
+  cf->count++;
+  return DC_OK;
 }

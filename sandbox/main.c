@@ -1,0 +1,364 @@
+/* domainconnect-sandbox: a local Domain Connect DNS Provider.
+ *
+ *   domainconnect-sandbox --state DIR [--config FILE] [--listen ADDR[:PORT]]
+ *                         [--dns-port N] [--foreground] [--verbose]
+ *
+ * Starts Knot DNS (a child) and an HTTPS server, prints "key: value" lines
+ * (dns-server, ca-file, api-url, ux-url, listen, knot-conf, state, pid)
+ * once both answer, and runs until SIGTERM or SIGINT. Without --foreground
+ * it detaches: the command returns once the sandbox is ready, and the
+ * printed pid is the one to stop. docs/sandbox.md has the details. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <domainconnect/dc.h>
+
+#include "app.h"
+#include "http.h"
+#include "knot.h"
+#include "pki.h"
+
+static const char usage[] =
+    "usage: domainconnect-sandbox --state DIR [--config FILE] [--listen ADDR[:PORT]]\n"
+    "         [--dns-port N] [--foreground] [--verbose]\n"
+    "\n"
+    "A local Domain Connect DNS Provider: HTTPS API and consent pages, and Knot DNS\n"
+    "serving the hosted zones. Prints, once ready, one \"key: value\" per line:\n"
+    "dns-server, ca-file, api-url, ux-url, listen, knot-conf, state, pid.\n"
+    "Stop it with SIGTERM (kill PID) or SIGINT.\n"
+    "\n"
+    "  --state DIR       state directory (zones, CA, tokens, Knot); created if needed\n"
+    "  --config FILE     configuration (JSON); default: the built-in one\n"
+    "  --listen ADDR     HTTPS address, IPv4 or [IPv6], optional :PORT\n"
+    "                    (default 127.0.0.2:443; clients accept only port 443)\n"
+    "  --dns-port N      DNS port on 127.0.0.1 (default: the previous run's, or a free one)\n"
+    "  --foreground      stay attached (logs on stderr) instead of detaching\n"
+    "                    (logs in DIR/sandbox.log)\n"
+    "  --verbose         log libmicrohttpd messages too\n";
+
+struct opts {
+  const char *state, *config, *listen;
+  int dns_port;
+  bool foreground, verbose;
+};
+
+static bool parse_listen(const char *s, struct sockaddr_storage *ss, char *ip, size_t ipsz,
+                         int *port)
+{
+  char host[INET6_ADDRSTRLEN + 2];
+  const char *portstr = NULL;
+  memset(ss, 0, sizeof *ss);
+  *port = 443;
+  if (s[0] == '[') {
+    const char *end = strchr(s, ']');
+    if (end == NULL || (size_t)(end - s - 1) >= sizeof host) return false;
+    memcpy(host, s + 1, (size_t)(end - s - 1));
+    host[end - s - 1] = '\0';
+    if (end[1] == ':') portstr = end + 2;
+    else if (end[1] != '\0') return false;
+  } else {
+    const char *colon = strchr(s, ':');
+    size_t len = colon ? (size_t)(colon - s) : strlen(s);
+    if (len >= sizeof host) return false;
+    memcpy(host, s, len);
+    host[len] = '\0';
+    if (colon != NULL) portstr = colon + 1;
+  }
+  long p = 443;
+  if (portstr != NULL && !sbx_parse_long(portstr, 1, 65535, &p)) return false;
+  *port = (int)p;
+  struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons((uint16_t)p);
+    return inet_ntop(AF_INET, &v4->sin_addr, ip, (socklen_t)ipsz) != NULL;
+  }
+  if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)p);
+    return inet_ntop(AF_INET6, &v6->sin6_addr, ip, (socklen_t)ipsz) != NULL;
+  }
+  return false;
+}
+
+/* Detaches: the parent waits for the "key: value" lines on a pipe and
+ * prints them, or reports the failure. Returns the pipe's write end in the
+ * child, or -1 in the parent (which exits). */
+static int daemonize(const char *state, const char *logpath)
+{
+  int pfd[2];
+  if (pipe2(pfd, O_CLOEXEC) != 0) {
+    perror("domainconnect-sandbox: pipe");
+    exit(1);
+  }
+  fflush(stdout);
+  fflush(stderr);
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("domainconnect-sandbox: fork");
+    exit(1);
+  }
+  if (pid > 0) {
+    close(pfd[1]);
+    char buf[4096];
+    size_t used = 0;
+    for (;;) {
+      ssize_t n = read(pfd[0], buf + used, sizeof buf - 1 - used);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      used += (size_t)n;
+      if (used == sizeof buf - 1) break;
+    }
+    buf[used] = '\0';
+    if (strstr(buf, "\npid: ") != NULL) {
+      fputs(buf, stdout);
+      fflush(stdout);
+      exit(0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    fprintf(stderr, "domainconnect-sandbox: failed to start; the log %s says:\n", logpath);
+    char *log = sbx_read_file(logpath, 1 << 20, NULL);
+    if (log != NULL) {
+      /* the last lines */
+      size_t len = strlen(log), lines = 0;
+      const char *p = log + len;
+      while (p > log && lines < 8) {
+        p--;
+        if (*p == '\n' && p != log + len - 1) lines++;
+      }
+      fputs(p == log ? p : p + 1, stderr);
+      free(log);
+    }
+    (void)state;
+    exit(1);
+  }
+  close(pfd[0]);
+  setsid();
+  int devnull = open("/dev/null", O_RDWR);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    close(devnull);
+  }
+  int logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (logfd >= 0) {
+    dup2(logfd, 2);
+    close(logfd);
+  }
+  return pfd[1];
+}
+
+static int run(const struct opts *o, int ready_fd)
+{
+  int rc = 1, lock_fd = -1;
+  char err[512], state[PATH_MAX], path[PATH_MAX], listen_ip[INET6_ADDRSTRLEN];
+  struct sbx_config *cfg = NULL;
+  struct sbx_templates templates = {0};
+  struct sbx_pki pki;
+  struct sbx_knot knot;
+  struct sbx_store store;
+  struct sbx_app app;
+  struct sbx_http *http = NULL;
+  struct sockaddr_storage ss;
+  int listen_port = 443;
+  bool knot_ready = false;
+  memset(&pki, 0, sizeof pki);
+  memset(&knot, 0, sizeof knot);
+  memset(&store, 0, sizeof store);
+  memset(&app, 0, sizeof app);
+  err[0] = '\0';
+
+  if (realpath(o->state, state) == NULL) {
+    sbx_log(SBX_ERROR, "state directory %s: %s", o->state, strerror(errno));
+    goto done;
+  }
+  if (!parse_listen(o->listen, &ss, listen_ip, sizeof listen_ip, &listen_port)) {
+    sbx_log(SBX_ERROR, "--listen %s: not an IPv4 or [IPv6] address with an optional :port",
+            o->listen);
+    goto done;
+  }
+  /* one sandbox per state directory */
+  if (!sbx_fmt(path, sizeof path, "%s/sandbox.lock", state)) goto done;
+  lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    sbx_log(SBX_ERROR, "another sandbox uses the state directory %s", state);
+    goto done;
+  }
+  if (!sbx_config_load(o->config, &cfg, err, sizeof err)) {
+    sbx_log(SBX_ERROR, "%s", err);
+    goto done;
+  }
+  if (!sbx_templates_load(&templates, cfg->template_dirs, cfg->n_template_dirs, err, sizeof err)) {
+    sbx_log(SBX_ERROR, "%s", err);
+    goto done;
+  }
+  if (templates.n == 0) sbx_log(SBX_WARN, "no template loaded");
+  if (!sbx_pki_setup(state, cfg->hosts, cfg->n_hosts, &pki, err, sizeof err) ||
+      !sbx_store_plan(&store, cfg, err, sizeof err) ||
+      !sbx_knot_setup(&knot, state, o->dns_port, store.served, store.n_served, err, sizeof err) ||
+      !sbx_store_open(&store, cfg, state, &knot, listen_ip, ss.ss_family == AF_INET6, err,
+                      sizeof err)) {
+    sbx_log(SBX_ERROR, "%s", err);
+    goto done;
+  }
+  /* before any thread exists (knotd is forked) */
+  if (!sbx_knot_start(&knot, store.served, store.n_served, err, sizeof err)) {
+    sbx_log(SBX_ERROR, "%s", err);
+    goto done;
+  }
+  knot_ready = true;
+  if (!sbx_fmt(path, sizeof path, "%s/oauth.json", state)) goto done;
+  app.cfg = cfg;
+  app.store = &store;
+  app.templates = &templates;
+  app.oauth = sbx_oauth_new(path, cfg->code_lifetime, cfg->token_lifetime, err, sizeof err);
+  app.pending = sbx_pending_new();
+  if (app.oauth == NULL || app.pending == NULL) {
+    sbx_log(SBX_ERROR, "%s", app.oauth == NULL ? err : "out of memory");
+    goto done;
+  }
+  snprintf(app.api_url, sizeof app.api_url, "https://%s", cfg->api_host);
+  snprintf(app.ux_url, sizeof app.ux_url, "https://%s", cfg->ux_host);
+  http = sbx_http_start(&app, (struct sockaddr *)&ss, pki.server_key, pki.server_cert, err,
+                        sizeof err);
+  if (http == NULL) {
+    sbx_log(SBX_ERROR, "%s on %s port %d", err, listen_ip, listen_port);
+    goto done;
+  }
+  /* ready: the lines a client needs */
+  char info[4 * PATH_MAX];
+  bool v6 = ss.ss_family == AF_INET6;
+  snprintf(info, sizeof info,
+           "dns-server: 127.0.0.1:%d\nca-file: %s\napi-url: %s\nux-url: %s\n"
+           "listen: %s%s%s:%d\nknot-conf: %s\nstate: %s\npid: %ld\n",
+           knot.port, pki.ca_file, app.api_url, app.ux_url, v6 ? "[" : "", listen_ip,
+           v6 ? "]" : "", listen_port, knot.conf, state, (long)getpid());
+  if (ready_fd >= 0) {
+    size_t len = strlen(info), off = 0;
+    while (off < len) {
+      ssize_t n = write(ready_fd, info + off, len - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      off += (size_t)n;
+    }
+    close(ready_fd);
+    ready_fd = -1;
+  } else {
+    fputs(info, stdout);
+    fflush(stdout);
+  }
+  sbx_log(SBX_INFO, "ready: https://%s%s%s:%d, DNS 127.0.0.1:%d, %zu zones, %zu templates",
+          v6 ? "[" : "", listen_ip, v6 ? "]" : "", listen_port, knot.port, store.n_zones,
+          templates.n);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGCHLD);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGTERM || sig == SIGINT) {
+      sbx_log(SBX_INFO, "signal %d: stopping", sig);
+      rc = 0;
+      break;
+    }
+    if (sig == SIGCHLD && !sbx_knot_alive(&knot)) {
+      sbx_log(SBX_ERROR, "knotd exited; stopping (see %s/knotd.log)", knot.dir);
+      break;
+    }
+  }
+done:
+  if (ready_fd >= 0) close(ready_fd);
+  sbx_http_stop(http);
+  if (knot_ready || knot.pid > 0) sbx_knot_stop(&knot);
+  sbx_pending_free(app.pending);
+  sbx_oauth_free(app.oauth);
+  sbx_store_close(&store);
+  sbx_knot_free(&knot);
+  sbx_pki_free(&pki);
+  sbx_templates_free(&templates);
+  sbx_config_free(cfg);
+  if (lock_fd >= 0) close(lock_fd);
+  sbx_log(SBX_INFO, "stopped");
+  return rc;
+}
+
+int main(int argc, char **argv)
+{
+  struct opts o = {.listen = "127.0.0.2", .dns_port = 0};
+  enum { O_STATE = 1, O_CONFIG, O_LISTEN, O_DNS_PORT, O_FG, O_VERBOSE, O_HELP, O_VERSION };
+  static const struct option longopts[] = {
+      {"state", required_argument, NULL, O_STATE},   {"config", required_argument, NULL, O_CONFIG},
+      {"listen", required_argument, NULL, O_LISTEN}, {"dns-port", required_argument, NULL, O_DNS_PORT},
+      {"foreground", no_argument, NULL, O_FG},       {"verbose", no_argument, NULL, O_VERBOSE},
+      {"help", no_argument, NULL, O_HELP},           {"version", no_argument, NULL, O_VERSION},
+      {NULL, 0, NULL, 0}};
+  int ch;
+  long port = 0;
+  while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    switch (ch) {
+    case O_STATE: o.state = optarg; break;
+    case O_CONFIG: o.config = optarg; break;
+    case O_LISTEN: o.listen = optarg; break;
+    case O_DNS_PORT:
+      if (!sbx_parse_long(optarg, 1, 65535, &port)) {
+        fprintf(stderr, "domainconnect-sandbox: --dns-port: 1..65535\n");
+        return 2;
+      }
+      o.dns_port = (int)port;
+      break;
+    case O_FG: o.foreground = true; break;
+    case O_VERBOSE: o.verbose = true; break;
+    case O_HELP: fputs(usage, stdout); return 0;
+    case O_VERSION: printf("domainconnect-sandbox %s\n", dc_version()); return 0;
+    default: fputs(usage, stderr); return 2;
+    }
+  }
+  if (optind != argc || o.state == NULL) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  if (o.verbose) sbx_log_set_level(SBX_DEBUG);
+  if (sbx_mkdir(o.state, 0700) != 0) {
+    fprintf(stderr, "domainconnect-sandbox: cannot create %s: %s\n", o.state, strerror(errno));
+    return 1;
+  }
+  if (dc_global_init() != DC_OK) {
+    fprintf(stderr, "domainconnect-sandbox: library initialisation failed\n");
+    return 1;
+  }
+  int ready_fd = -1;
+  if (!o.foreground) {
+    char logpath[PATH_MAX];
+    if (!sbx_fmt(logpath, sizeof logpath, "%s/sandbox.log", o.state)) return 1;
+    ready_fd = daemonize(o.state, logpath);
+  }
+  /* every thread created later inherits this mask; the main thread takes
+   * the signals with sigwait() */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  signal(SIGPIPE, SIG_IGN);
+  return run(&o, ready_fd);
+}

@@ -1,0 +1,262 @@
+/* template lint / template apply: the DNS Provider template engine. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char k_help[] =
+  "usage: domainconnect template lint FILE...\n"
+  "       domainconnect template apply --template FILE --zone ZONE.json --domain D\n"
+  "         [--host H] [--param NAME=VALUE]... [--group-id G]... [--multi-aware]\n"
+  "         [--instance-id I] [--force] [--redirect-record TYPE:DATA:TTL]...\n"
+  "         [--ignore-signature | --signed-query QUERY --key-records FILE]\n\n"
+  "lint parses and validates each template file and prints \"FILE: ok\" or\n"
+  "\"FILE: STATUS: DETAIL\" (exit 1 if any fails).\n\n"
+  "apply applies a template to a zone (a JSON array of records\n"
+  "{type,name,ttl,data,...}; '-' reads standard input) and prints\n"
+  "{\"new\":[...],\"deleted\":[...],\"final\":[...]} on one line. Conflicting\n"
+  "records refuse the apply: {\"conflicts\":[{type,host,data}...]} is printed\n"
+  "and the exit status is 1; --force removes them instead.\n\n"
+  "  --template FILE        template JSON\n"
+  "  --zone FILE            zone JSON ('-' = standard input)\n"
+  "  --domain D             the zone apex the zone's names are relative to\n"
+  "  --host H               host inside the zone (\"\" or \"@\" = apex)\n"
+  "  --param NAME=VALUE     template variable (repeatable)\n"
+  "  --group-id G           apply only the records of this group (repeatable)\n"
+  "  --multi-aware          keep template state (_dc) on the records\n"
+  "  --instance-id I        instance id in multi-aware mode (default: random)\n"
+  "  --force                remove conflicting records instead of refusing\n"
+  "  --redirect-record TYPE:DATA:TTL  backing record of REDIR301/REDIR302,\n"
+  "                         e.g. A:192.0.2.1:600 or AAAA:2001:db8::1:600 (repeatable)\n"
+  "  --ignore-signature     apply a template with syncPubKeyDomain unsigned\n"
+  "  --signed-query QUERY   the signed request's query (with sig and key)\n"
+  "  --key-records FILE     public-key TXT records, one per line\n";
+
+enum {
+  T_TEMPLATE = 256, T_ZONE, T_DOMAIN, T_HOST, T_PARAM, T_GROUP, T_MULTI, T_INSTANCE,
+  T_FORCE, T_REDIR, T_IGNORE_SIG, T_SIGNED_QUERY, T_KEY_RECORDS
+};
+
+static int lint(int argc, char **argv)
+{
+  if (argc < 2) return cli_usage("template", "lint needs at least one FILE");
+  dc_client *c = NULL;
+  if (dc_client_new(&c) != DC_OK) return EXIT_REFUSED;
+  int rc = EXIT_OK;
+  for (int i = 1; i < argc; i++) {
+    dc_template *t = NULL;
+    dc_status st = dc_template_load(c, argv[i], &t);
+    if (st == DC_OK) {
+      printf("%s: ok\n", argv[i]);
+    } else {
+      printf("%s: %s: %s\n", argv[i], dc_status_name(st),
+             dc_client_error(c)[0] ? dc_client_error(c) : dc_status_str(st));
+      rc = EXIT_REFUSED;
+    }
+    dc_template_free(t);
+  }
+  dc_client_free(c);
+  return rc;
+}
+
+/* Parses TYPE:DATA:TTL (DATA may hold ':' as in IPv6). */
+static dc_status add_redirect(dc_apply_opts *o, const char *arg)
+{
+  const char *first = strchr(arg, ':');
+  const char *last = strrchr(arg, ':');
+  if (first == NULL || last == first) return DC_E_INVALID_ARG;
+  char type[64], data[512];
+  size_t tl = (size_t)(first - arg), dl = (size_t)(last - first - 1);
+  if (tl == 0 || tl >= sizeof type || dl == 0 || dl >= sizeof data) return DC_E_INVALID_ARG;
+  memcpy(type, arg, tl);
+  type[tl] = '\0';
+  memcpy(data, first + 1, dl);
+  data[dl] = '\0';
+  long ttl = 0;
+  const char *p = last + 1;
+  if (*p == '\0' || strlen(p) > 10) return DC_E_INVALID_ARG;
+  for (; *p; p++) {
+    if (*p < '0' || *p > '9') return DC_E_INVALID_ARG;
+    ttl = ttl * 10 + (*p - '0');
+  }
+  return dc_apply_opts_add_redirect_record(o, type, data, ttl);
+}
+
+/* Key records file: one TXT record per line, surrounding quotes removed. */
+static int read_key_records(const char *path, char ***out, size_t *n)
+{
+  char *text = cli_read_file("template", path, 64 * 1024, NULL);
+  if (text == NULL) return EXIT_REFUSED;
+  char **recs = NULL;
+  size_t count = 0;
+  for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+    size_t l = strlen(line);
+    if (l >= 2 && line[0] == '"' && line[l - 1] == '"') {
+      line[l - 1] = '\0';
+      line++;
+    }
+    if (*line == '\0') continue;
+    char **nr = realloc(recs, (count + 2) * sizeof *nr);
+    if (nr == NULL) break;
+    recs = nr;
+    recs[count] = strdup(line);
+    if (recs[count] == NULL) break;
+    recs[++count] = NULL;
+  }
+  free(text);
+  *out = recs;
+  *n = count;
+  return EXIT_OK;
+}
+
+static int apply(int argc, char **argv)
+{
+  static const struct option opts[] = {
+    {"template", required_argument, NULL, T_TEMPLATE},
+    {"zone", required_argument, NULL, T_ZONE},
+    {"domain", required_argument, NULL, T_DOMAIN},
+    {"host", required_argument, NULL, T_HOST},
+    {"param", required_argument, NULL, T_PARAM},
+    {"group-id", required_argument, NULL, T_GROUP},
+    {"multi-aware", no_argument, NULL, T_MULTI},
+    {"instance-id", required_argument, NULL, T_INSTANCE},
+    {"force", no_argument, NULL, T_FORCE},
+    {"redirect-record", required_argument, NULL, T_REDIR},
+    {"ignore-signature", no_argument, NULL, T_IGNORE_SIG},
+    {"signed-query", required_argument, NULL, T_SIGNED_QUERY},
+    {"key-records", required_argument, NULL, T_KEY_RECORDS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+  };
+  const char *tpl_path = NULL, *zone_path = NULL, *domain = NULL, *key_path = NULL;
+  char *query = NULL;
+  dc_apply_opts *o = NULL;
+  dc_client *c = NULL;
+  dc_template *t = NULL;
+  dc_zone *z = NULL;
+  dc_apply_result *res = NULL;
+  char *zone_text = NULL, *json = NULL, **keys = NULL;
+  size_t nkeys = 0;
+  int rc = EXIT_REFUSED;
+  if (dc_apply_opts_new(&o) != DC_OK || dc_client_new(&c) != DC_OK) goto done;
+
+  int ch;
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    dc_status st = DC_OK;
+    const char *what = NULL;
+    switch (ch) {
+    case T_TEMPLATE: tpl_path = optarg; break;
+    case T_ZONE: zone_path = optarg; break;
+    case T_DOMAIN: domain = optarg; st = dc_apply_opts_set_domain(o, optarg); what = "--domain"; break;
+    case T_HOST: st = dc_apply_opts_set_host(o, optarg); what = "--host"; break;
+    case T_PARAM: {
+      char *eq = strchr(optarg, '=');
+      what = "--param takes NAME=VALUE";
+      if (eq == NULL) {
+        st = DC_E_INVALID_ARG;
+        break;
+      }
+      *eq = '\0';
+      st = dc_apply_opts_set_param(o, optarg, eq + 1);
+      *eq = '=';
+      break;
+    }
+    case T_GROUP: st = dc_apply_opts_add_group_id(o, optarg); what = "--group-id takes a dc-id"; break;
+    case T_MULTI: st = dc_apply_opts_set_multi_aware(o, 1); break;
+    case T_INSTANCE: st = dc_apply_opts_set_instance_id(o, optarg); what = "--instance-id takes a dc-id"; break;
+    case T_FORCE: st = dc_apply_opts_set_force(o, 1); break;
+    case T_REDIR:
+      st = add_redirect(o, optarg);
+      what = "--redirect-record takes TYPE:DATA:TTL (A, AAAA or CNAME)";
+      break;
+    case T_IGNORE_SIG: st = dc_apply_opts_set_ignore_signature(o, 1); break;
+    case T_SIGNED_QUERY: query = optarg; break;
+    case T_KEY_RECORDS: key_path = optarg; break;
+    case 'h': fputs(k_help, stdout); rc = EXIT_OK; goto done;
+    default: rc = cli_usage("template", "unknown option or missing value"); goto done;
+    }
+    if (st != DC_OK) {
+      rc = cli_usage("template", what ? what : "invalid option value");
+      goto done;
+    }
+  }
+  if (optind != argc) {
+    rc = cli_usage("template", "apply takes no operands");
+    goto done;
+  }
+  if (tpl_path == NULL || zone_path == NULL || domain == NULL) {
+    rc = cli_usage("template", "apply needs --template, --zone and --domain");
+    goto done;
+  }
+  if ((query == NULL) != (key_path == NULL)) {
+    rc = cli_usage("template", "--signed-query and --key-records go together");
+    goto done;
+  }
+  if (key_path != NULL) {
+    if (read_key_records(key_path, &keys, &nkeys) != EXIT_OK) goto done;
+    char *q = cli_query_part(query);
+    if (dc_apply_opts_set_signature(o, q, (const char *const *)keys, nkeys) != DC_OK) {
+      rc = cli_usage("template", "unusable --signed-query or --key-records");
+      goto done;
+    }
+  }
+  dc_status st = dc_template_load(c, tpl_path, &t);
+  if (st != DC_OK) {
+    rc = cli_fail("template", c, st);
+    goto done;
+  }
+  size_t zlen = 0;
+  zone_text = cli_read_file("template", zone_path, 64u * 1024 * 1024, &zlen);
+  if (zone_text == NULL) goto done;
+  st = dc_zone_from_json(c, zone_text, zlen, &z);
+  if (st != DC_OK) {
+    rc = cli_fail("template", c, st);
+    goto done;
+  }
+  st = dc_template_apply(c, t, z, o, &res);
+  if (st != DC_OK && st != DC_E_CONFLICT) {
+    rc = cli_fail("template", c, st);
+    goto done;
+  }
+  if (dc_apply_result_to_json(res, &json) != DC_OK) {
+    fprintf(stderr, "domainconnect template: out of memory\n");
+    goto done;
+  }
+  fputs(json, stdout);
+  fputc('\n', stdout);
+  if (st == DC_E_CONFLICT) {
+    fprintf(stderr, "%s: %s (domainconnect template)\n", dc_status_name(st),
+            dc_client_error(c));
+    rc = EXIT_REFUSED;
+  } else {
+    rc = EXIT_OK;
+  }
+done:
+  dc_free(json);
+  dc_apply_result_free(res);
+  dc_zone_free(z);
+  dc_template_free(t);
+  dc_apply_opts_free(o);
+  dc_client_free(c);
+  free(zone_text);
+  if (keys != NULL) {
+    for (size_t i = 0; i < nkeys; i++) free(keys[i]);
+    free(keys);
+  }
+  return rc;
+}
+
+int cmd_template(int argc, char **argv)
+{
+  if (argc < 2) return cli_usage("template", "expected lint or apply");
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(k_help, stdout);
+    return EXIT_OK;
+  }
+  if (strcmp(argv[1], "lint") == 0) return lint(argc - 1, argv + 1);
+  if (strcmp(argv[1], "apply") == 0) return apply(argc - 1, argv + 1);
+  return cli_usage("template", "expected lint or apply");
+}
