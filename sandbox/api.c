@@ -286,8 +286,6 @@ static void api_token(struct sbx_app *app, const struct sbx_req *req, struct sbx
   const struct sbx_client *cl = sbx_config_client(app->cfg, cid);
   if (cl == NULL || (cl->secret != NULL && !sbx_const_eq(cl->secret, secret))) {
     sbx_resp_error(resp, 401, "invalid_client", "client authentication failed");
-    free(resp->www_authenticate);
-    resp->www_authenticate = sbx_strdup("Basic realm=\"domainconnect-sandbox\"");
     goto done;
   }
   if (code != NULL && rt != NULL) {

@@ -553,7 +553,7 @@ void sbx_config_free(struct sbx_config *c)
   for (size_t i = 0; i < c->n_pubkeys; i++) {
     free(c->pubkeys[i].domain);
     free(c->pubkeys[i].key_id);
-    free_strv(c->pubkeys[i].txt, c->n_pubkeys ? c->pubkeys[i].n_txt : 0);
+    free_strv(c->pubkeys[i].txt, c->pubkeys[i].n_txt);
   }
   free(c->pubkeys);
   for (size_t i = 0; i < c->n_redir; i++) {

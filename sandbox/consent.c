@@ -872,6 +872,19 @@ void sbx_consent_async(struct sbx_app *app, const struct sbx_req *req, const cha
         sbuf_add_html(&b, g.domain);
         sbuf_adds(&b, "</code>:</p>\n");
         conflict_rows(&b, out.conflicts);
+      } else if (out.http != 204) {
+        /* e.g. a variable the consent request did not carry */
+        sbuf_adds(&b, "<p class=\"warn\">Conflicts of <code>");
+        sbuf_add_html(&b, g.scopes[i]);
+        sbuf_adds(&b, "</code> on <code>");
+        if (g.hosts[h][0] != '\0') {
+          sbuf_add_html(&b, g.hosts[h]);
+          sbuf_addc(&b, '.');
+        }
+        sbuf_add_html(&b, g.domain);
+        sbuf_adds(&b, "</code> cannot be checked now (");
+        sbuf_add_html(&b, out.desc);
+        sbuf_adds(&b, "); they are checked again when it is applied.</p>\n");
       }
       sbx_apply_out_clear(&out);
     }

@@ -156,6 +156,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
   }
   if (c->too_large)
     return early(con, method, 413, "invalid_request", "the request body is too large");
+  if (c->uri == NULL) return early(con, method, 500, "server_error", "out of memory");
   /* the whole request is here */
   struct sbx_req req;
   struct sbx_resp resp;
@@ -210,7 +211,11 @@ struct sbx_http *sbx_http_start(struct sbx_app *app, const struct sockaddr *addr
                           MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
                           MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-                          MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
+                          /* no MHD_OPTION_LISTENING_ADDRESS_REUSE: its "1"
+                           * is SO_REUSEPORT (a second server would share our
+                           * connections), its "0" drops SO_REUSEADDR (a
+                           * restart would wait for TIME_WAIT); the default
+                           * is SO_REUSEADDR only */
                           MHD_OPTION_URI_LOG_CALLBACK, uri_cb, (void *)h,
                           MHD_OPTION_NOTIFY_COMPLETED, completed_cb, (void *)h,
                           MHD_OPTION_EXTERNAL_LOGGER, log_cb, (void *)h,

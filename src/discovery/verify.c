@@ -121,16 +121,9 @@ static dc_status want_from_zone(struct want *w, const dc_zone *z, size_t i,
     return DC_OK;
   }
   w->data_len = strlen(w->data);
-  unsigned qt = 0;
-  if (dci_streq_nocase(type, "A")) qt = T_A;
-  else if (dci_streq_nocase(type, "AAAA")) qt = T_AAAA;
-  else if (dci_streq_nocase(type, "CNAME")) qt = T_CNAME;
-  else if (dci_streq_nocase(type, "NS")) qt = T_NS;
-  else if (dci_streq_nocase(type, "MX")) qt = T_MX;
-  else if (dci_streq_nocase(type, "TXT")) qt = T_TXT;
-  else if (dci_streq_nocase(type, "SRV")) qt = T_SRV;
-  else if (dci_streq_nocase(type, "CAA")) qt = T_CAA;
-  if (qt == 0) {
+  unsigned qt = dci_dns_type_from_name(type);
+  if (qt != T_A && qt != T_AAAA && qt != T_CNAME && qt != T_NS && qt != T_MX &&
+      qt != T_TXT && qt != T_SRV && qt != T_CAA) {
     if (dci_streq_nocase(type, "REDIR301") || dci_streq_nocase(type, "REDIR302"))
       w->why_skip = "an HTTP redirect (its A/AAAA records are checked)";
     else

@@ -390,7 +390,8 @@ while [ $round -le 3 ]; do
   p2=$!
   wait $p1; r1=$?
   wait $p2; r2=$?
-  if [ $r1 -eq 0 ] && [ $r2 -eq 0 ]; then ok; else bad "concurrent round $round: exits $r1 $r2"; fi
+  if [ $r1 -eq 0 ] && [ $r2 -eq 0 ]; then ok; else
+    bad "concurrent round $round: exits $r1 $r2: $(cat "$T/c1.out" "$T/c2.out")"; fi
   expect_dns "c1 round $round" c1.example.test A 192.0.2.$((110 + round))
   expect_dns "c2 round $round" c2.example.test A 192.0.2.$((120 + round))
   round=$((round + 1))
