@@ -1337,14 +1337,13 @@ done:
   return status;
 }
 
-/* _dc.host as given (lower case, "" when absent). */
-static void given_host(const dc_apply_opts *o, char *out, size_t outsz)
+/* _dc.host: "@" when the caller said "@" (as the conformance suite keeps
+ * it), else the normalised host ("" at the apex). Instances compare hosts
+ * with "@" and "" equal (dci_norm_host). */
+static void state_host(const struct ctx *x, char *out, size_t outsz)
 {
-  size_t k = 0;
-  const char *h = o->host ? o->host : "";
-  for (; *h && k + 1 < outsz; h++) out[k++] = (char)dci_lower((unsigned char)*h);
-  if (k > 1 && out[k - 1] == '.') k--;
-  out[k] = '\0';
+  const char *h = (x->o->host != NULL && strcmp(x->o->host, "@") == 0) ? "@" : x->host;
+  snprintf(out, outsz, "%s", h);
 }
 
 static int cmp_size(const void *a, const void *b)
@@ -1357,8 +1356,8 @@ static dc_status build_result(struct ctx *x, dc_apply_result **out, bool *confli
 {
   dc_apply_result *res = calloc(1, sizeof *res);
   char *dcj = NULL;
-  char ghost[DC_MAX_DOMAIN_INPUT + 1];
-  given_host(x->o, ghost, sizeof ghost);
+  char ghost[DC_MAX_NAME_LEN + 2];
+  state_host(x, ghost, sizeof ghost);
   if (res == NULL) goto oom;
   res->newz = dci_zone_alloc();
   res->delz = dci_zone_alloc();

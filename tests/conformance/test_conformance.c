@@ -388,7 +388,8 @@ static bool run_case(bool apply_suite, json_t *tc, char **key_txt, size_t nkey)
       const char *dcj = dc_zone_state_json(dc_apply_result_new(res), 0);
       json_t *dc = dcj ? json_loads(dcj, 0, NULL) : NULL;
       static char rid[128];
-      snprintf(rid, sizeof rid, "%s", dc ? str_member(dc, "id") : "");
+      const char *idv = dc ? str_member(dc, "id") : NULL;
+      snprintf(rid, sizeof rid, "%s", idv ? idv : "");
       json_decref(dc);
       random_id = rid;
     }

@@ -732,6 +732,37 @@ static void test_conflict_rules(void **state)
   dc_client_free(c);
 }
 
+/* The 409 list stops at DC_MAX_CONFLICT_RECORDS; the message has the
+ * count. */
+static void test_conflict_cap(void **state)
+{
+  (void)state;
+  size_t n = DC_MAX_CONFLICT_RECORDS + 76;
+  char *z = malloc(n * 64 + 16);
+  size_t o = 0;
+  z[o++] = '[';
+  for (size_t i = 0; i < n; i++)
+    o += (size_t)snprintf(z + o, 64, "%s{\"type\":\"A\",\"name\":\"h%zu.sub\",\"data\":\"x\"}",
+                          i ? "," : "", i);
+  z[o++] = ']';
+  z[o] = '\0';
+  struct ap a = {.zone = z, .records = "[{\"type\":\"NS\",\"host\":\"sub\",\"pointsTo\":\"n.example\",\"ttl\":1}]"};
+  dc_client *c = NULL;
+  dc_apply_result *res = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  assert_status(run(c, &a, &res), DC_E_CONFLICT);
+  const dc_conflicts *cf = dc_apply_result_conflicts(res);
+  assert_int_equal(dc_conflicts_count(cf), DC_MAX_CONFLICT_RECORDS);
+  char msg[96];
+  snprintf(msg, sizeof msg, "%zu conflicting records (the first %d listed)", n,
+           DC_MAX_CONFLICT_RECORDS);
+  assert_string_equal(dc_conflicts_message(cf), msg);
+  assert_int_equal(dc_zone_count(dc_apply_result_deleted(res)), n);
+  dc_apply_result_free(res);
+  dc_client_free(c);
+  free(z);
+}
+
 static void test_identical(void **state)
 {
   (void)state;
@@ -1129,6 +1160,7 @@ int main(void)
     cmocka_unit_test(test_spf_merge),
     cmocka_unit_test(test_conflict_modes),
     cmocka_unit_test(test_conflict_rules),
+    cmocka_unit_test(test_conflict_cap),
     cmocka_unit_test(test_identical),
     cmocka_unit_test(test_multi_aware),
     cmocka_unit_test(test_redir_apexcname),
