@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_RUNS  ?= 1000000
 CTEST      = ctest --no-tests=error --output-on-failure -j $(JOBS)
 
-.PHONY: all deps build check sanitize valgrind fuzz clean install demo
+.PHONY: all deps build check sanitize valgrind fuzz clean install demo bench
 
 all: build
 
@@ -49,6 +49,11 @@ fuzz: deps
 	  -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize=fuzzer-no-link" >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	./scripts/run-fuzz $(FUZZ_BUILD) $(FUZZ_RUNS)
+
+# Benchmarks: each prints its figures as ratios against a baseline measured
+# in the same run (bench/).
+bench: build
+	$(BUILD)/bin/bench_template
 
 install: build
 	cmake --install $(BUILD)
