@@ -59,6 +59,10 @@ struct dc_client {
   long http_status;           /* last HTTP status seen, 0 = none */
   struct dci_registration *regs;
   size_t n_regs;
+  /* libcurl share handle (CURLSH *) holding the connection cache, so calls
+   * that may reuse a connection (not secret-bearing) do so across calls;
+   * created on first use by the transport, freed with the client. */
+  void *curl_share;
 };
 
 /* Frees what the network options own (called by dc_client_free). */

@@ -31,6 +31,7 @@ DC_API dc_status dc_global_init(void)
 
 void dci_client_options_free(dc_client *c)
 {
+  if (c->curl_share != NULL) curl_share_cleanup((CURLSH *)c->curl_share);
   free(c->dns_servers);
   free(c->ca_file);
   if (c->ca_blob) dci_wipe(c->ca_blob, c->ca_blob_len);

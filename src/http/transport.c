@@ -482,6 +482,25 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
   if (req->fresh_connection) {
     DCI_SETOPT(set_long, CURLOPT_FRESH_CONNECT, 1L);
     DCI_SETOPT(set_long, CURLOPT_FORBID_REUSE, 1L);
+  } else {
+    /* Connection reuse across calls of this client (security policy 5.3
+     * step 6): safe because this transfer's pre-request callback checks the
+     * reused connection's address against this transfer's checked set
+     * before a byte is sent. Secret-bearing calls never join. */
+    if (c->curl_share == NULL) {
+      CURLSH *sh = curl_share_init();
+      if (sh == NULL) {
+        status = dci_fail(c, DC_E_NOMEM, "out of memory");
+        goto done;
+      }
+      if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+        curl_share_cleanup(sh);
+        status = dci_fail(c, DC_E_INTERNAL, "libcurl cannot share connections");
+        goto done;
+      }
+      c->curl_share = sh;
+    }
+    DCI_SETOPT(set_ptr, CURLOPT_SHARE, c->curl_share);
   }
   DCI_SETOPT(set_str, CURLOPT_USERAGENT, "libdomainconnect/" DC_VERSION_STRING);
   /* method and body (not copied: req outlives the transfer) */

@@ -72,9 +72,9 @@ dc_status dci_http_perform(dc_client *c, const dci_http_req *req,
  * every transfer installs its own CURLOPT_RESOLVE pin and the pre-request
  * callback re-checks the connected address against *this* transfer's
  * checked set before a byte of the request is sent; secret-bearing requests
- * (fresh_connection) never reuse and never leave a connection behind. A
- * per-dc_client multi or share handle to keep connections between calls is
- * future work; dci_http_perform today uses a private multi per call. */
+ * (fresh_connection) never reuse and never leave a connection behind.
+ * Between calls, the client's share handle (c->curl_share, connection cache
+ * only) keeps connections of the other requests, with the same re-check. */
 typedef struct dci_http_xfer dci_http_xfer;
 
 /* Checks the request and the URL, resolves and guards the host, and builds

@@ -240,6 +240,37 @@ static void test_post_json_with_bearer(void **state)
   json_decref(e);
 }
 
+/* Connections are reused across calls of one client (the share handle),
+ * never for secret-bearing (fresh_connection) requests. */
+static void test_connection_reuse(void **state)
+{
+  fx *f = *state;
+  size_t before = log_lines();
+  assert_status(get(f, BASE "/_test/status/200"), DC_OK);
+  dci_http_resp_free(&f->resp);
+  dci_http_resp_init(&f->resp);
+  assert_status(get(f, BASE "/_test/status/200"), DC_OK);
+  dci_http_resp_free(&f->resp);
+  dci_http_resp_init(&f->resp);
+  f->req.fresh_connection = true;
+  assert_status(get(f, BASE "/_test/status/200"), DC_OK);
+  dci_http_resp_free(&f->resp);
+  dci_http_resp_init(&f->resp);
+  assert_status(get(f, BASE "/_test/status/200"), DC_OK);
+  assert_int_equal(log_lines(), before + 4);
+  json_t *e0 = log_entry(before), *e1 = log_entry(before + 1);
+  json_t *e2 = log_entry(before + 2), *e3 = log_entry(before + 3);
+  /* same client port: the second call reused the first call's connection */
+  assert_string_equal(jstr(e0, "client"), jstr(e1, "client"));
+  /* fresh connections: neither reuses a pooled one nor is reused */
+  assert_string_not_equal(jstr(e1, "client"), jstr(e2, "client"));
+  assert_string_not_equal(jstr(e2, "client"), jstr(e3, "client"));
+  json_decref(e0);
+  json_decref(e1);
+  json_decref(e2);
+  json_decref(e3);
+}
+
 static void test_ca_blob(void **state)
 {
   fx *f = *state;
@@ -612,6 +643,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_host_and_sni, setup, teardown),
     cmocka_unit_test_setup_teardown(test_status_codes_are_ok, setup, teardown),
     cmocka_unit_test_setup_teardown(test_post_json_with_bearer, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_connection_reuse, setup, teardown),
     cmocka_unit_test_setup_teardown(test_ca_blob, setup, teardown),
     cmocka_unit_test_setup_teardown(test_dual_stack_pin, setup, teardown),
     cmocka_unit_test_setup_teardown(test_environment_proxy_ignored, setup, teardown),
