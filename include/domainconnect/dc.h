@@ -8,5 +8,6 @@
 #include "domainconnect/sign.h"
 #include "domainconnect/oauth.h"
 #include "domainconnect/net.h"
+#include "domainconnect/batch.h"
 #include "domainconnect/template.h"
 #endif

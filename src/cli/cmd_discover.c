@@ -1,13 +1,18 @@
 /* discover and check-template: discovery over DNS and HTTPS. */
 #include <getopt.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static const char k_discover_help[] =
   "usage: domainconnect discover [--soa] [--psl-file FILE] [NETWORK OPTIONS]\n"
-  "         DOMAIN\n\n"
+  "         DOMAIN\n"
+  "       domainconnect discover --batch FILE|- [--concurrency N] [--cache-ttl S]\n"
+  "         [--soa] [--psl-file FILE] [NETWORK OPTIONS]\n\n"
   "Discovers the DNS provider of DOMAIN: zone split, TXT _domainconnect.{zone},\n"
   "then GET https://{txt}/v2/{zone}/settings through the SSRF guard. Prints the\n"
   "settings as one JSON object on one line, with the spec's field names plus\n"
@@ -15,7 +20,16 @@ static const char k_discover_help[] =
   "  --soa                  find the zone by walking SOA records upwards\n"
   "                         (delegated sub-zones) instead of the public\n"
   "                         suffix list alone\n"
-  "  --psl-file FILE        public suffix list for the zone split\n";
+  "  --psl-file FILE        public suffix list for the zone split\n"
+  "  --batch FILE|-         discover every domain of FILE (one per line; blank\n"
+  "                         lines and # comments skipped) concurrently; one\n"
+  "                         JSON line per domain on stdout: {\"input\",\"status\"\n"
+  "                         (ok or the status name), the settings fields,\n"
+  "                         \"domain\",\"host\"} or {\"input\",\"status\",\"error\"};\n"
+  "                         a summary on stderr; exit 0 when the batch ran\n"
+  "  --concurrency N        domains in flight at once (1..4096, default 64)\n"
+  "  --cache-ttl S          reuse a zone's settings from one provider for S\n"
+  "                         seconds (0..86400, default 0 = off)\n";
 
 static const char k_check_help[] =
   "usage: domainconnect check-template [--soa] [--psl-file FILE]\n"
@@ -28,7 +42,7 @@ static const char k_check_help[] =
   "  --soa                  find the zone by walking SOA records\n"
   "  --psl-file FILE        public suffix list for the zone split\n";
 
-enum { O_SOA = 256, O_PSL };
+enum { O_SOA = 256, O_PSL, O_BATCH, O_CONC, O_TTL };
 
 #define MAX_OPTS 16
 
@@ -44,16 +58,39 @@ static void merge_opts(struct option *dst, const struct option *mine, size_t n)
 
 /* Parses the options and the positional arguments; returns -1 to go on, or
  * an exit code. */
+struct batch_opts {
+  const char *file;  /* --batch */
+  long concurrency;
+  long cache_ttl;
+};
+
+/* A decimal number in lo..hi (no sign, no spaces); -1 when it is not. */
+static long parse_num(const char *s, long lo, long hi)
+{
+  long v = 0;
+  if (s == NULL || *s == '\0') return -1;
+  for (const char *p = s; *p; p++) {
+    if (*p < '0' || *p > '9') return -1;
+    v = v * 10 + (*p - '0');
+    if (v > hi) return -1;
+  }
+  return v < lo ? -1 : v;
+}
+
 static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
-                      char **argv, int npos)
+                      char **argv, int npos, struct batch_opts *bo)
 {
   static const struct option mine[] = {
     {"soa", no_argument, NULL, O_SOA},
     {"psl-file", required_argument, NULL, O_PSL},
     {"help", no_argument, NULL, 'h'},
+    {"batch", required_argument, NULL, O_BATCH},
+    {"concurrency", required_argument, NULL, O_CONC},
+    {"cache-ttl", required_argument, NULL, O_TTL},
   };
   struct option opts[MAX_OPTS];
-  merge_opts(opts, mine, sizeof mine / sizeof mine[0]);
+  /* the batch options only for discover */
+  merge_opts(opts, mine, sizeof mine / sizeof mine[0] - (bo != NULL ? 0 : 3));
   int ch;
   optind = 1;
   opterr = 0;
@@ -67,6 +104,15 @@ static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
       return EXIT_OK;
     case O_SOA: st = dc_client_set_zone_mode(c, DC_ZONE_SOA); break;
     case O_PSL: st = dc_client_set_psl_file(c, optarg); break;
+    case O_BATCH: bo->file = optarg; break;
+    case O_CONC:
+      bo->concurrency = parse_num(optarg, 1, DC_BATCH_MAX_CONCURRENCY);
+      if (bo->concurrency < 0) return cli_usage(cmd, "--concurrency takes 1..4096");
+      break;
+    case O_TTL:
+      bo->cache_ttl = parse_num(optarg, 0, 86400);
+      if (bo->cache_ttl < 0) return cli_usage(cmd, "--cache-ttl takes 0..86400");
+      break;
     default: {
       int rc = cli_netopt_apply(cmd, c, ch, optarg);
       if (rc < 0) return cli_usage(cmd, "unknown option or missing value");
@@ -76,18 +122,26 @@ static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
     }
     if (st != DC_OK) return cli_fail(cmd, c, st);
   }
+  if (bo != NULL && bo->file != NULL) {
+    if (argc - optind != 0) return cli_usage(cmd, "--batch takes no DOMAIN");
+    return -1;
+  }
+  if (bo != NULL && (bo->concurrency != 0 || bo->cache_ttl != 0))
+    return cli_usage(cmd, "--concurrency and --cache-ttl need --batch");
   if (argc - optind != npos)
     return cli_usage(cmd, npos == 1 ? "expected one DOMAIN"
                                     : "expected DOMAIN PROVIDER_ID SERVICE_ID");
   return -1;
 }
 
-/* One JSON object: the settings plus "domain" and "host". */
-static int print_settings(const char *cmd, dc_client *c, const dc_settings *s)
+/* One JSON object: the settings plus "domain" and "host"; `input` (may be
+ * NULL) first with "status":"ok". */
+static int print_settings_line(const char *cmd, dc_client *c, const dc_settings *s,
+                               const char *input)
 {
   char *json = NULL;
   dc_status st = dc_settings_to_json(s, &json);
-  if (st != DC_OK) return cli_fail(cmd, c, st);
+  if (st != DC_OK) return c != NULL ? cli_fail(cmd, c, st) : EXIT_REFUSED;
   size_t n = strlen(json);
   /* dc_settings_to_json gives a compact non-empty object: "{...}". */
   if (n < 2 || json[n - 1] != '}') {
@@ -95,7 +149,15 @@ static int print_settings(const char *cmd, dc_client *c, const dc_settings *s)
     fprintf(stderr, "domainconnect %s: unexpected settings JSON\n", cmd);
     return EXIT_REFUSED;
   }
-  fwrite(json, 1, n - 1, stdout);
+  if (input != NULL) {
+    fputs("{\"input\":", stdout);
+    cli_json_str(stdout, input);
+    fputs(",\"status\":\"ok\"", stdout);
+    if (n > 2) fputc(',', stdout);
+    fwrite(json + 1, 1, n - 2, stdout);
+  } else {
+    fwrite(json, 1, n - 1, stdout);
+  }
   fputs(",\"domain\":", stdout);
   cli_json_str(stdout, dc_settings_zone(s));
   fputs(",\"host\":", stdout);
@@ -103,6 +165,165 @@ static int print_settings(const char *cmd, dc_client *c, const dc_settings *s)
   fputs("}\n", stdout);
   dc_free(json);
   return EXIT_OK;
+}
+
+static int print_settings(const char *cmd, dc_client *c, const dc_settings *s)
+{
+  return print_settings_line(cmd, c, s, NULL);
+}
+
+/* ---- discover --batch */
+
+#define MAX_PROVIDERS 256
+
+struct batch_state {
+  FILE *in;
+  char *line;
+  size_t cap;
+  size_t done, ok;
+  size_t by_status[128];
+  size_t other_status;
+  struct { char *id; size_t n; } prov[MAX_PROVIDERS];
+  size_t nprov, prov_other;
+  bool progress;
+  double t0, last_progress;
+  bool read_error;
+};
+
+static double mono_s(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool is_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
+
+/* Next domain of the input: trimmed; blank lines and # comments skipped. */
+static const char *next_line(void *arg)
+{
+  struct batch_state *st = arg;
+  for (;;) {
+    ssize_t n = getline(&st->line, &st->cap, st->in);
+    if (n < 0) {
+      if (ferror(st->in)) st->read_error = true;
+      return NULL;
+    }
+    size_t len = (size_t)n;
+    while (len > 0 && is_blank(st->line[len - 1])) len--;
+    st->line[len] = '\0';
+    char *p = st->line;
+    while (is_blank(*p)) p++;
+    if (*p == '\0' || *p == '#') continue;
+    return p;
+  }
+}
+
+static void show_progress(struct batch_state *st, bool final)
+{
+  double now = mono_s();
+  if (!final && now - st->last_progress < 0.2) return;
+  st->last_progress = now;
+  double el = now - st->t0;
+  double rate = el > 0 ? (double)st->done / el : 0.0;
+  fprintf(stderr, "\rdiscover: %zu done, %zu ok, %.0f/s   %s", st->done, st->ok, rate,
+          final ? "\n" : "");
+  fflush(stderr);
+}
+
+static void on_batch_result(void *arg, const char *input, dc_status status,
+                            const dc_settings *s, const char *detail)
+{
+  struct batch_state *st = arg;
+  st->done++;
+  if ((size_t)status < sizeof st->by_status / sizeof st->by_status[0])
+    st->by_status[status]++;
+  else
+    st->other_status++;
+  if (status == DC_OK && s != NULL &&
+      print_settings_line("discover", NULL, s, input) == EXIT_OK) {
+    st->ok++;
+    const char *id = dc_settings_provider_id(s);
+    size_t i;
+    for (i = 0; i < st->nprov; i++)
+      if (strcmp(st->prov[i].id, id) == 0) break;
+    if (i < st->nprov) {
+      st->prov[i].n++;
+    } else if (st->nprov < MAX_PROVIDERS &&
+               (st->prov[st->nprov].id = strdup(id)) != NULL) {
+      st->prov[st->nprov++].n = 1;
+    } else {
+      st->prov_other++;
+    }
+  } else {
+    fputs("{\"input\":", stdout);
+    cli_json_str(stdout, input);
+    fputs(",\"status\":", stdout);
+    cli_json_str(stdout, status == DC_OK ? "internal" : dc_status_name(status));
+    fputs(",\"error\":", stdout);
+    cli_json_str(stdout, status == DC_OK ? "settings could not be printed" : detail);
+    fputs("}\n", stdout);
+  }
+  if (st->progress) show_progress(st, false);
+}
+
+static void print_summary(struct batch_state *st)
+{
+  double el = mono_s() - st->t0;
+  fprintf(stderr, "discover --batch: %zu domains in %.2f s (%.1f/s)\n", st->done, el,
+          el > 0 ? (double)st->done / el : 0.0);
+  fputs("  by outcome:", stderr);
+  for (size_t i = 0; i < sizeof st->by_status / sizeof st->by_status[0]; i++)
+    if (st->by_status[i] > 0)
+      fprintf(stderr, " %s=%zu", i == 0 ? "ok" : dc_status_name((dc_status)i),
+              st->by_status[i]);
+  if (st->other_status > 0) fprintf(stderr, " other=%zu", st->other_status);
+  fputs("\n  by provider:", stderr);
+  for (size_t i = 0; i < st->nprov; i++)
+    fprintf(stderr, " %s=%zu", st->prov[i].id, st->prov[i].n);
+  if (st->prov_other > 0) fprintf(stderr, " (others)=%zu", st->prov_other);
+  if (st->nprov == 0 && st->prov_other == 0) fputs(" none", stderr);
+  fputs("\n", stderr);
+}
+
+static int run_batch(const char *cmd, dc_client *c, const struct batch_opts *bo)
+{
+  struct batch_state st;
+  dc_batch *b = NULL;
+  int rc = EXIT_REFUSED;
+  memset(&st, 0, sizeof st);
+  if (strcmp(bo->file, "-") == 0) {
+    st.in = stdin;
+  } else {
+    st.in = fopen(bo->file, "r");
+    if (st.in == NULL) {
+      fprintf(stderr, "domainconnect %s: cannot open %s\n", cmd, bo->file);
+      return EXIT_REFUSED;
+    }
+  }
+  st.progress = isatty(STDERR_FILENO) == 1;
+  st.t0 = mono_s();
+  dc_status s = dc_batch_new(c, (size_t)bo->concurrency, on_batch_result, &st, &b);
+  if (s == DC_OK) s = dc_batch_set_cache_ttl(b, bo->cache_ttl);
+  if (s == DC_OK) s = dc_batch_set_source(b, next_line, &st);
+  if (s == DC_OK) s = dc_batch_run(b);
+  fflush(stdout);
+  if (st.progress) show_progress(&st, true);
+  if (s != DC_OK) {
+    rc = cli_fail(cmd, c, s);
+  } else if (st.read_error) {
+    fprintf(stderr, "domainconnect %s: error reading %s\n", cmd, bo->file);
+  } else if (ferror(stdout)) {
+    fprintf(stderr, "domainconnect %s: error writing the results\n", cmd);
+  } else {
+    rc = EXIT_OK;
+  }
+  print_summary(&st);
+  dc_batch_free(b);
+  for (size_t i = 0; i < st.nprov; i++) free(st.prov[i].id);
+  free(st.line);
+  if (st.in != stdin) fclose(st.in);
+  return rc;
 }
 
 int cmd_discover(int argc, char **argv)
@@ -115,8 +336,13 @@ int cmd_discover(int argc, char **argv)
     fprintf(stderr, "domainconnect %s: out of memory\n", cmd);
     return EXIT_REFUSED;
   }
-  rc = parse_args(cmd, k_discover_help, c, argc, argv, 1);
+  struct batch_opts bo = {0};
+  rc = parse_args(cmd, k_discover_help, c, argc, argv, 1, &bo);
   if (rc >= 0) goto done;
+  if (bo.file != NULL) {
+    rc = run_batch(cmd, c, &bo);
+    goto done;
+  }
   dc_status st = dc_discover(c, argv[optind], &s);
   rc = st == DC_OK ? print_settings(cmd, c, s) : cli_fail(cmd, c, st);
 done:
@@ -135,7 +361,7 @@ int cmd_check_template(int argc, char **argv)
     fprintf(stderr, "domainconnect %s: out of memory\n", cmd);
     return EXIT_REFUSED;
   }
-  rc = parse_args(cmd, k_check_help, c, argc, argv, 3);
+  rc = parse_args(cmd, k_check_help, c, argc, argv, 3, NULL);
   if (rc >= 0) goto done;
   dc_status st = dc_discover(c, argv[optind], &s);
   if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }

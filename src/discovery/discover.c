@@ -31,6 +31,7 @@
 #include "dns/resolver.h"
 #include "domainconnect/names.h"
 #include "domainconnect/net.h"
+#include "discovery/discover_steps.h"
 #include "http/transport.h"
 
 /* Room for "https://" + TXT value + "/v2/" + encoded zone + "/settings". */
@@ -38,7 +39,7 @@
 /* Room for urlAPI + the template path with two dc-ids. */
 #define TEMPLATE_URL_MAX (DC_MAX_URL_LEN + 256)
 
-/* ---- zone split */
+/* ---- steps (discover_steps.h) */
 
 /* Number of labels of a non-empty host part ("a.b" -> 2, "" -> 0). */
 static size_t count_labels(const char *host)
@@ -50,117 +51,185 @@ static size_t count_labels(const char *host)
   return n;
 }
 
-/* SOA walk (protocol notes 1.1 [ADVICE]: find the zone cut). `pzone` and
- * `phost` are the PSL split of the normalised name; on success *zone and
- * *host replace them (new strings). */
-static dc_status soa_walk(dc_client *c, const char *pzone, const char *phost,
-                          char **zone, char **host)
+void dci_disc_init(dci_disc *d)
 {
-  dc_status status = DC_OK;
-  char *full = NULL;
-  dci_buf b;
-  dci_buf_init(&b, DC_MAX_NAME_LEN + 1);
-  *zone = NULL;
-  *host = NULL;
+  memset(d, 0, sizeof *d);
+}
 
-  size_t labels = count_labels(phost);
-  const char *found = NULL; /* points into `full` */
-  if (labels > 0) {
-    DCI_TRY(dci_buf_append_str(&b, phost));
-    DCI_TRY(dci_buf_append_char(&b, '.'));
-    DCI_TRY(dci_buf_append_str(&b, pzone));
-    full = dci_buf_take(&b);
-    if (full == NULL) { status = DC_E_NOMEM; goto done; }
-    const char *cand = full;
-    for (size_t step = 0; step < labels && step < DC_MAX_SOA_WALK; step++) {
-      bool has = false;
-      DCI_TRY(dci_dns_has_soa(c, cand, &has, NULL));
-      if (has) {
-        found = cand;
-        break;
-      }
-      cand = strchr(cand, '.') + 1; /* labels remain above: a dot exists */
-    }
-  }
+void dci_disc_free(dci_disc *d)
+{
+  if (d == NULL) return;
+  free(d->pzone);
+  free(d->phost);
+  free(d->full);
+  free(d->zone);
+  free(d->host);
+  free(d->txt_name);
+  free(d->txt);
+  free(d->url);
+  memset(d, 0, sizeof *d);
+}
+
+/* Fixes the zone: the SOA walk's `found` (a suffix of d->full), or the PSL
+ * answer when NULL. */
+static dc_status set_zone(dc_client *c, dci_disc *d, const char *found)
+{
   if (found == NULL) {
     /* No cut below the registrable domain: the PSL answer stands. */
-    *zone = dci_strdup(pzone);
-    *host = dci_strdup(phost);
+    d->zone = dci_strdup(d->pzone);
+    d->host = dci_strdup(d->phost);
   } else {
-    size_t hlen = found == full ? 0 : (size_t)(found - full) - 1;
-    *zone = dci_strdup(found);
-    *host = dci_strndup(full, hlen);
+    size_t hlen = found == d->full ? 0 : (size_t)(found - d->full) - 1;
+    d->zone = dci_strdup(found);
+    d->host = dci_strndup(d->full, hlen);
   }
-  if (*zone == NULL || *host == NULL) {
-    free(*zone);
-    free(*host);
-    *zone = *host = NULL;
-    status = DC_E_NOMEM;
+  if (d->zone == NULL || d->host == NULL) {
+    free(d->zone);
+    free(d->host);
+    d->zone = d->host = NULL;
+    return dci_fail(c, DC_E_NOMEM, "discovery: out of memory");
   }
+  return DC_OK;
+}
+
+/* SOA walk (protocol notes 1.1 [ADVICE]: find the zone cut): candidates are
+ * the full name and each name with one more label stripped, down to (not
+ * including) the registrable domain, at most DC_MAX_SOA_WALK of them. */
+dc_status dci_disc_start(dc_client *c, dci_disc *d, const char *domain,
+                         const char **soa_name)
+{
+  dc_status status = DC_OK;
+  dci_buf b;
+  dci_buf_init(&b, DC_MAX_NAME_LEN + 1);
+  *soa_name = NULL;
+  DCI_TRY(dc_zone_split(c, domain, &d->pzone, &d->phost));
+  if (c->zone_mode == DC_ZONE_SOA) {
+    d->labels = count_labels(d->phost);
+    if (d->labels > 0) {
+      DCI_TRY(dci_buf_append_str(&b, d->phost));
+      DCI_TRY(dci_buf_append_char(&b, '.'));
+      DCI_TRY(dci_buf_append_str(&b, d->pzone));
+      d->full = dci_buf_take(&b);
+      if (d->full == NULL) { status = DC_E_NOMEM; goto done; }
+      d->cand = d->full;
+      d->step = 0;
+      if (DC_MAX_SOA_WALK > 0) {
+        *soa_name = d->cand;
+        goto done;
+      }
+    }
+  }
+  status = set_zone(c, d, NULL);
 done:
-  free(full);
+  if (status == DC_E_NOMEM) dci_fail(c, status, "discovery: out of memory");
   dci_buf_free(&b);
   return status;
 }
 
-static dc_status split_zone(dc_client *c, const char *domain, char **zone,
-                            char **host)
+dc_status dci_disc_soa(dc_client *c, dci_disc *d, bool has, const char **soa_name)
+{
+  *soa_name = NULL;
+  if (d->cand == NULL) return dci_fail(c, DC_E_INTERNAL, "discovery: no SOA walk");
+  if (has) return set_zone(c, d, d->cand);
+  d->step++;
+  if (d->step < d->labels && d->step < DC_MAX_SOA_WALK) {
+    d->cand = strchr(d->cand, '.') + 1; /* labels remain above: a dot exists */
+    *soa_name = d->cand;
+    return DC_OK;
+  }
+  return set_zone(c, d, NULL);
+}
+
+dc_status dci_disc_txt_name(dc_client *c, dci_disc *d, const char **name)
 {
   dc_status status = DC_OK;
-  char *pzone = NULL, *phost = NULL;
-  *zone = *host = NULL;
-  DCI_TRY(dc_zone_split(c, domain, &pzone, &phost));
-  if (c->zone_mode == DC_ZONE_SOA) {
-    DCI_TRY(soa_walk(c, pzone, phost, zone, host));
-  } else {
-    *zone = pzone;
-    *host = phost;
-    pzone = phost = NULL;
-  }
+  dci_buf nb;
+  dci_buf_init(&nb, DC_MAX_NAME_LEN + 32);
+  *name = NULL;
+  DCI_TRY(dci_buf_append_str(&nb, "_domainconnect."));
+  DCI_TRY(dci_buf_append_str(&nb, d->zone));
+  free(d->txt_name);
+  d->txt_name = dci_buf_take(&nb);
+  if (d->txt_name == NULL) status = DC_E_NOMEM;
+  *name = d->txt_name;
 done:
-  free(pzone);
-  free(phost);
+  if (status == DC_E_NOMEM) dci_fail(c, status, "discovery: out of memory");
+  dci_buf_free(&nb);
   return status;
 }
 
-/* ---- helpers */
-
-/* TXT _domainconnect.{zone} -> canonical value (protocol notes 1.2). */
-static dc_status lookup_txt(dc_client *c, const char *zone, char **value)
+/* TXT _domainconnect.{zone} -> canonical value (protocol notes 1.2), then
+ * GET https://{+_domainconnect}/v2/{domain}/settings (protocol notes 1.3;
+ * "+": the TXT value's path prefix is kept as is). The zone is an A-label
+ * name, so encoding leaves it unchanged; it is done for form's sake. */
+dc_status dci_disc_txt(dc_client *c, dci_disc *d, const dci_txt_answer *ans)
 {
   dc_status status = DC_OK;
-  dci_txt_answer ans = {0};
-  dci_buf name;
-  dci_buf_init(&name, DC_MAX_NAME_LEN + 32);
-  *value = NULL;
-  DCI_TRY(dci_buf_append_str(&name, "_domainconnect."));
-  DCI_TRY(dci_buf_append_str(&name, zone));
-  DCI_TRY(dci_dns_txt(c, name.data, &ans, NULL));
-  if (ans.n == 0) {
-    status = dci_fail(c, DC_E_NO_RECORD, "no TXT record at %s", name.data);
+  dci_buf u;
+  dci_buf_init(&u, SETTINGS_URL_MAX);
+  if (ans->n == 0) {
+    status = dci_fail(c, DC_E_NO_RECORD, "no TXT record at %s", d->txt_name);
     goto done;
   }
-  status = dc_txt_select(c, ans.rrs, ans.n, value);
+  DCI_TRY(dc_txt_select(c, ans->rrs, ans->n, &d->txt));
+  DCI_TRY(dci_buf_append_str(&u, "https://"));
+  DCI_TRY(dci_buf_append_str(&u, d->txt));
+  DCI_TRY(dci_buf_append_str(&u, "/v2/"));
+  DCI_TRY(dci_pct_encode(&u, d->zone, strlen(d->zone), false));
+  DCI_TRY(dci_buf_append_str(&u, "/settings"));
+  d->url = dci_buf_take(&u);
+  if (d->url == NULL) status = DC_E_NOMEM;
 done:
   if (status == DC_E_NOMEM) dci_fail(c, status, "discovery: out of memory");
-  dci_txt_answer_free(&ans);
-  dci_buf_free(&name);
+  dci_buf_free(&u);
   return status;
+}
+
+void dci_disc_request(const dci_disc *d, dci_http_req *req)
+{
+  memset(req, 0, sizeof *req);
+  req->method = "GET";
+  req->url = d->url;
+  req->max_body = DC_MAX_SETTINGS_BODY;
+  req->total_timeout_ms = 0; /* the client's, or DC_DEFAULT_TOTAL_TIMEOUT_MS */
 }
 
 static bool is_2xx(long code) { return code >= 200 && code <= 299; }
+
+dc_status dci_disc_settings(dc_client *c, dci_disc *d, const dci_http_resp *resp,
+                            dc_settings **out)
+{
+  dc_status status = DC_OK;
+  dc_settings *s = NULL;
+  *out = NULL;
+  if (!is_2xx(resp->status)) {
+    /* Protocol notes 1.3: 404 = the provider does not host this zone (a
+     * stale TXT); every non-2xx means "Domain Connect not available". */
+    return dci_fail(c, DC_E_HTTP_STATUS, "settings: HTTP %ld from %s%s",
+                    resp->status, d->url,
+                    resp->status == 404 ? " (the provider does not host this zone)"
+                                        : "");
+  }
+  DCI_TRY(dc_settings_parse(c, resp->body.data ? resp->body.data : "", resp->body.len,
+                            d->zone, &s));
+  s->host = d->host;
+  d->host = NULL;
+  *out = s;
+done:
+  if (status == DC_E_NOMEM) dci_fail(c, status, "discovery: out of memory");
+  return status;
+}
 
 /* ---- public */
 
 DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out)
 {
   dc_status status = DC_OK;
-  char *zone = NULL, *host = NULL, *txt = NULL, *url = NULL;
-  dc_settings *s = NULL;
+  dci_disc d;
+  dci_txt_answer ans = {0};
   dci_http_resp resp;
-  dci_buf u;
+  dci_disc_init(&d);
   dci_http_resp_init(&resp);
-  dci_buf_init(&u, SETTINGS_URL_MAX);
 
   if (out != NULL) *out = NULL;
   if (c == NULL) return DC_E_INVALID_ARG;
@@ -171,51 +240,25 @@ DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out
     goto done;
   }
 
-  DCI_TRY(split_zone(c, domain, &zone, &host));
-  DCI_TRY(lookup_txt(c, zone, &txt));
-
-  /* GET https://{+_domainconnect}/v2/{domain}/settings (protocol notes 1.3;
-   * "+": the TXT value's path prefix is kept as is). The zone is an A-label
-   * name, so encoding leaves it unchanged; it is done for form's sake. */
-  DCI_TRY(dci_buf_append_str(&u, "https://"));
-  DCI_TRY(dci_buf_append_str(&u, txt));
-  DCI_TRY(dci_buf_append_str(&u, "/v2/"));
-  DCI_TRY(dci_pct_encode(&u, zone, strlen(zone), false));
-  DCI_TRY(dci_buf_append_str(&u, "/settings"));
-  url = dci_buf_take(&u);
-  if (url == NULL) { status = DC_E_NOMEM; goto done; }
-
-  dci_http_req req = {
-    .method = "GET",
-    .url = url,
-    .max_body = DC_MAX_SETTINGS_BODY,
-    .total_timeout_ms = 0, /* the client's, or DC_DEFAULT_TOTAL_TIMEOUT_MS */
-  };
-  DCI_TRY(dci_http_perform(c, &req, &resp));
-  if (!is_2xx(resp.status)) {
-    /* Protocol notes 1.3: 404 = the provider does not host this zone (a
-     * stale TXT); every non-2xx means "Domain Connect not available". */
-    status = dci_fail(c, DC_E_HTTP_STATUS, "settings: HTTP %ld from %s%s",
-                      resp.status, url,
-                      resp.status == 404 ? " (the provider does not host this zone)"
-                                         : "");
-    goto done;
+  const char *name = NULL;
+  DCI_TRY(dci_disc_start(c, &d, domain, &name));
+  while (name != NULL) {
+    bool has = false;
+    DCI_TRY(dci_dns_has_soa(c, name, &has, NULL));
+    DCI_TRY(dci_disc_soa(c, &d, has, &name));
   }
-  DCI_TRY(dc_settings_parse(c, resp.body.data ? resp.body.data : "", resp.body.len,
-                            zone, &s));
-  s->host = host;
-  host = NULL;
-  *out = s;
-  s = NULL;
+  DCI_TRY(dci_disc_txt_name(c, &d, &name));
+  DCI_TRY(dci_dns_txt(c, name, &ans, NULL));
+  DCI_TRY(dci_disc_txt(c, &d, &ans));
+  dci_http_req req;
+  dci_disc_request(&d, &req);
+  DCI_TRY(dci_http_perform(c, &req, &resp));
+  DCI_TRY(dci_disc_settings(c, &d, &resp, out));
 done:
   if (status == DC_E_NOMEM) dci_fail(c, status, "discovery: out of memory");
-  dc_settings_free(s);
+  dci_txt_answer_free(&ans);
   dci_http_resp_free(&resp);
-  dci_buf_free(&u);
-  free(zone);
-  free(host);
-  free(txt);
-  free(url);
+  dci_disc_free(&d);
   return status;
 }
 

@@ -398,12 +398,10 @@ done:
   return status;
 }
 
-/* Resolves once and refuses the whole name if any address is forbidden
- * (policy 5.3 step 3). */
-static dc_status resolve_and_guard(dc_client *c, dci_http_xfer *x)
+/* Refuses the whole name if any address of the resolved set is forbidden
+ * (policy 5.3 step 3); an empty set is never allowed. */
+static dc_status guard_checked(dc_client *c, dci_http_xfer *x)
 {
-  dc_status status = DC_OK;
-  DCI_TRY(dci_dns_addrs(c, x->host, &x->checked, NULL));
   if (x->checked.n == 0 || x->checked.n > DCI_MAX_ADDRS)
     return dci_fail(c, DC_E_NO_RECORD, "%s has no A or AAAA record", x->host);
   for (size_t i = 0; i < x->checked.n; i++) {
@@ -421,6 +419,15 @@ static dc_status resolve_and_guard(dc_client *c, dci_http_xfer *x)
                       x->host, text, why);
     }
   }
+  return DC_OK;
+}
+
+/* Resolves once through the client's DNS, then guard_checked. */
+static dc_status resolve_and_guard(dc_client *c, dci_http_xfer *x)
+{
+  dc_status status = DC_OK;
+  DCI_TRY(dci_dns_addrs(c, x->host, &x->checked, NULL));
+  status = guard_checked(c, x);
 done:
   return status;
 }
@@ -487,19 +494,7 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
      * step 6): safe because this transfer's pre-request callback checks the
      * reused connection's address against this transfer's checked set
      * before a byte is sent. Secret-bearing calls never join. */
-    if (c->curl_share == NULL) {
-      CURLSH *sh = curl_share_init();
-      if (sh == NULL) {
-        status = dci_fail(c, DC_E_NOMEM, "out of memory");
-        goto done;
-      }
-      if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
-        curl_share_cleanup(sh);
-        status = dci_fail(c, DC_E_INTERNAL, "libcurl cannot share connections");
-        goto done;
-      }
-      c->curl_share = sh;
-    }
+    DCI_TRY(dci_http_share(c));
     DCI_SETOPT(set_ptr, CURLOPT_SHARE, c->curl_share);
   }
   DCI_SETOPT(set_str, CURLOPT_USERAGENT, "libdomainconnect/" DC_VERSION_STRING);
@@ -522,8 +517,12 @@ done:
   return status;
 }
 
-dc_status dci_http_prepare(dc_client *c, const dci_http_req *req,
-                           dci_http_resp *resp, dci_http_xfer **out)
+/* dci_http_prepare and dci_http_prepare_resolved: `given` NULL resolves the
+ * host here, else it is the address set the caller resolved for
+ * `given_host`, which must be the URL's host. */
+static dc_status prepare(dc_client *c, const dci_http_req *req, dci_http_resp *resp,
+                         const char *given_host, const dci_addr_list *given,
+                         dci_http_xfer **out)
 {
   dc_status status = DC_OK;
   char *canon = NULL;
@@ -554,7 +553,23 @@ dc_status dci_http_prepare(dc_client *c, const dci_http_req *req,
   x->req = req;
   x->resp = resp;
   DCI_TRY(parse_url(c, x, canon));
-  DCI_TRY(resolve_and_guard(c, x));
+  if (given == NULL) {
+    DCI_TRY(resolve_and_guard(c, x));
+  } else {
+    /* The addresses must belong to this URL's host: the pin and both
+     * braces compare against them. */
+    if (given_host == NULL || !dci_streq_nocase(given_host, x->host)) {
+      status = dci_fail(c, DC_E_INTERNAL,
+                        "addresses given for another host than the URL's (%s)", x->host);
+      goto done;
+    }
+    if (given->n > DCI_MAX_ADDRS) {
+      status = dci_fail(c, DC_E_LIMIT, "too many addresses for %s", x->host);
+      goto done;
+    }
+    x->checked = *given;
+    DCI_TRY(guard_checked(c, x));
+  }
 
   /* TEST ONLY: see dci_http_set_test_hooks. */
   x->skip_socket_check = g_test_hooks.skip_socket_check;
@@ -580,6 +595,65 @@ done:
   dci_buf_free(&pin);
   dci_http_xfer_free(x);
   return status;
+}
+
+dc_status dci_http_prepare(dc_client *c, const dci_http_req *req,
+                           dci_http_resp *resp, dci_http_xfer **out)
+{
+  return prepare(c, req, resp, NULL, NULL, out);
+}
+
+dc_status dci_http_prepare_resolved(dc_client *c, const dci_http_req *req,
+                                    dci_http_resp *resp, const char *host,
+                                    const dci_addr_list *checked,
+                                    dci_http_xfer **out)
+{
+  if (out != NULL) *out = NULL;
+  if (c == NULL) return DC_E_INVALID_ARG;
+  if (checked == NULL || host == NULL)
+    return dci_fail(c, DC_E_INVALID_ARG, "no address set for the request");
+  return prepare(c, req, resp, host, checked, out);
+}
+
+dc_status dci_http_target_host(dc_client *c, const dci_http_req *req,
+                               char host[DC_MAX_NAME_LEN + 1])
+{
+  dc_status status = DC_OK;
+  char *canon = NULL;
+  bool post = false;
+  dci_http_xfer *x = NULL;
+  if (c == NULL) return DC_E_INVALID_ARG;
+  if (req == NULL || host == NULL)
+    return dci_fail(c, DC_E_INVALID_ARG, "missing request or response");
+  host[0] = '\0';
+  c->http_status = 0;
+  DCI_TRY(check_req(c, req, &post));
+  DCI_TRY(dci_check_https_url(c, "request URL", req->url, true, &canon));
+  x = calloc(1, sizeof *x);
+  if (x == NULL) {
+    status = dci_fail(c, DC_E_NOMEM, "out of memory");
+    goto done;
+  }
+  DCI_TRY(parse_url(c, x, canon));
+  memcpy(host, x->host, sizeof x->host);
+done:
+  free(canon);
+  dci_http_xfer_free(x);
+  return status;
+}
+
+dc_status dci_http_share(dc_client *c)
+{
+  if (c == NULL) return DC_E_INVALID_ARG;
+  if (c->curl_share != NULL) return DC_OK;
+  CURLSH *sh = curl_share_init();
+  if (sh == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
+    curl_share_cleanup(sh);
+    return dci_fail(c, DC_E_INTERNAL, "libcurl cannot share connections");
+  }
+  c->curl_share = sh;
+  return DC_OK;
 }
 
 /* ---- finishing */

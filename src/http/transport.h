@@ -84,6 +84,24 @@ typedef struct dci_http_xfer dci_http_xfer;
  * DC_E_NOMEM, DC_E_INTERNAL when libcurl refuses an option). */
 dc_status dci_http_prepare(dc_client *c, const dci_http_req *req,
                            dci_http_resp *resp, dci_http_xfer **out);
+/* dci_http_prepare with the host already resolved by the caller (e.g. on
+ * the asynchronous resolver): `checked` is what the client's DNS answered
+ * for `host`, which must be the URL's host (else DC_E_INTERNAL). Every other
+ * step is dci_http_prepare's: the request and URL checks, every address
+ * judged by dci_guard_addr (one forbidden address refuses the name; an
+ * empty set is DC_E_NO_RECORD), the pin, and both braces. */
+struct dci_addr_list;
+dc_status dci_http_prepare_resolved(dc_client *c, const dci_http_req *req,
+                                    dci_http_resp *resp, const char *host,
+                                    const struct dci_addr_list *checked,
+                                    dci_http_xfer **out);
+/* The checks dci_http_prepare makes before resolving (request, URL rules,
+ * libcurl's parse), and the URL's host (what to resolve) into `host`.
+ * Sets c->http_status to 0. Statuses as for dci_http_prepare. */
+dc_status dci_http_target_host(dc_client *c, const dci_http_req *req,
+                               char host[DC_MAX_NAME_LEN + 1]);
+/* Creates the client's connection-cache share handle if it has none. */
+dc_status dci_http_share(dc_client *c);
 /* The easy handle of a prepared transfer (owned by the context). */
 CURL *dci_http_xfer_easy(dci_http_xfer *x);
 /* Turns libcurl's result for the transfer into a status (the mapping of

@@ -1,0 +1,145 @@
+/* The naive sequential baseline: dc_discover over a list of domains, one at
+ * a time, in one process.
+ *
+ *   bench_seq --dns-server IP:PORT --ca-file PEM --psl-file PSL
+ *             [--test-allow-address IP]... [--new-client-per-domain]
+ *             [--count N] [--seconds S] DOMAINS_FILE
+ *
+ * With one dc_client for the whole loop (default) or a new dc_client per
+ * domain (--new-client-per-domain). Stops after N domains (default 1000) or
+ * S seconds (default 20), whichever comes first. Prints one line:
+ *   bench_seq: mode=one-client domains=N seconds=S rate=R/s maxrss_kb=K
+ *   outcomes: ok=N no_record=N http_status=N ... */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "domainconnect/net.h"
+
+#define MAX_ALLOW 16
+#define MAX_OUTCOMES 64
+
+/* Peak RSS of this process image (VmHWM). Not getrusage's ru_maxrss: Linux
+ * keeps that across execve, so it would report the parent's (Python's)
+ * peak when the parent was larger. */
+static long peak_rss_kb(void)
+{
+  char l[256];
+  long kb = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  if (f == NULL) return -1;
+  while (fgets(l, sizeof l, f))
+    if (strncmp(l, "VmHWM:", 6) == 0) kb = atol(l + 6);
+  fclose(f);
+  return kb;
+}
+
+static double now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct opts {
+  const char *dns, *ca, *psl;
+  const char *allow[MAX_ALLOW];
+  int nallow;
+};
+
+static dc_client *make_client(const struct opts *o)
+{
+  dc_client *c = NULL;
+  if (dc_client_new(&c) != DC_OK) return NULL;
+  dc_status st = DC_OK;
+  if (o->dns) st = dc_client_add_dns_server(c, o->dns);
+  if (st == DC_OK && o->ca) st = dc_client_set_ca_file(c, o->ca);
+  if (st == DC_OK && o->psl) st = dc_client_set_psl_file(c, o->psl);
+  for (int i = 0; st == DC_OK && i < o->nallow; i++)
+    st = dc_client_test_only_allow_address(c, o->allow[i]);
+  if (st != DC_OK) {
+    fprintf(stderr, "bench_seq: client setup: %s: %s\n", dc_status_name(st), dc_client_error(c));
+    dc_client_free(c);
+    return NULL;
+  }
+  return c;
+}
+
+int main(int argc, char **argv)
+{
+  static const struct option lo[] = {
+    {"dns-server", required_argument, NULL, 'd'},
+    {"ca-file", required_argument, NULL, 'c'},
+    {"psl-file", required_argument, NULL, 'p'},
+    {"test-allow-address", required_argument, NULL, 'a'},
+    {"new-client-per-domain", no_argument, NULL, 'n'},
+    {"count", required_argument, NULL, 'N'},
+    {"seconds", required_argument, NULL, 'S'},
+    {NULL, 0, NULL, 0},
+  };
+  struct opts o;
+  memset(&o, 0, sizeof o);
+  int per_domain = 0, ch;
+  long count = 1000;
+  double seconds = 20;
+  while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+    switch (ch) {
+    case 'd': o.dns = optarg; break;
+    case 'c': o.ca = optarg; break;
+    case 'p': o.psl = optarg; break;
+    case 'a':
+      if (o.nallow < MAX_ALLOW) o.allow[o.nallow++] = optarg;
+      break;
+    case 'n': per_domain = 1; break;
+    case 'N': count = atol(optarg); break;
+    case 'S': seconds = atof(optarg); break;
+    default: return 2;
+    }
+  }
+  if (optind + 1 != argc || count < 1 || seconds <= 0) {
+    fprintf(stderr, "usage: bench_seq [OPTIONS] DOMAINS_FILE (see the source)\n");
+    return 2;
+  }
+  FILE *f = fopen(argv[optind], "r");
+  if (f == NULL) { perror(argv[optind]); return 2; }
+
+  const char *names[MAX_OUTCOMES];
+  long counts[MAX_OUTCOMES];
+  int nout = 0;
+  dc_client *shared = per_domain ? NULL : make_client(&o);
+  if (!per_domain && shared == NULL) return 1;
+  long n = 0;
+  char line[512];
+  double t0 = now(), end = t0 + seconds;
+  while (n < count && now() < end && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\r\n")] = '\0';
+    if (line[0] == '\0') continue;
+    dc_client *c = per_domain ? make_client(&o) : shared;
+    if (c == NULL) return 1;
+    dc_settings *s = NULL;
+    dc_status st = dc_discover(c, line, &s);
+    dc_settings_free(s);
+    if (per_domain) dc_client_free(c);
+    const char *nm = dc_status_name(st);
+    int k;
+    for (k = 0; k < nout && strcmp(names[k], nm) != 0; k++) {}
+    if (k == nout && nout < MAX_OUTCOMES) {
+      names[nout] = nm;
+      counts[nout++] = 0;
+    }
+    if (k < nout) counts[k]++;
+    n++;
+  }
+  double el = now() - t0;
+  fclose(f);
+  dc_client_free(shared);
+  printf("bench_seq: mode=%s domains=%ld seconds=%.3f rate=%.1f/s maxrss_kb=%ld\n",
+         per_domain ? "new-client-per-domain" : "one-client", n, el,
+         (double)n / el, peak_rss_kb());
+  printf("outcomes:");
+  for (int k = 0; k < nout; k++) printf(" %s=%ld", names[k], counts[k]);
+  printf("\n");
+  return n > 0 ? 0 : 1;
+}

@@ -1,0 +1,129 @@
+#!/bin/sh
+# `domainconnect discover --batch` against the integration servers (run by
+# harness.py like cli_net.sh, see cli_batch.harness): every output line
+# equals what `discover DOMAIN` gives for the same domain (settings fields,
+# or the status name and detail of the failure), the summary is printed,
+# and the exit codes.
+# Usage: cli_batch.sh CLI SHARED_DIR DATA_DIR
+set -u
+CLI=$1
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+if [ -n "${DC_CLI_WRAPPER:-}" ]; then
+  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DC_CLI_WRAPPER" "$CLI" > "$T/cli-wrapped"
+  chmod +x "$T/cli-wrapped"
+  CLI=$T/cli-wrapped
+fi
+: "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}"
+NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+
+cat > "$T/list" <<'LIST'
+# the population: one domain per line
+example.test
+www.example.test
+
+  WWW.Example.Test.  
+www.example.co.uk
+pathprefix.test
+cname.test
+dup-rr.test
+sub.example.test
+multi-rr.test
+nodc.test
+nodata.test
+servfail.test
+missing.test
+error500.test
+badjson.test
+huge.test
+redirect.test
+co.uk
+bad..name.test
+batch-txtinvalid.test
+batch-blocked.test
+batch-noaddr.test
+batch-addrfail.test
+LIST
+i=0
+while [ $i -lt 24 ]; do
+  n=$(printf '%02d' $i)
+  echo "batch-$n.test" >> "$T/list"
+  echo "www.batch-$n.test" >> "$T/list"
+  i=$((i + 1))
+done
+
+# shellcheck disable=SC2086
+"$CLI" discover --batch "$T/list" --concurrency 8 $NET >"$T/out" 2>"$T/err"
+rc=$?
+if [ $rc -eq 0 ]; then ok; else bad "discover --batch exit $rc"; cat "$T/err" >&2; fi
+if grep -q '^discover --batch: 71 domains in' "$T/err" && grep -q 'by outcome: ok=' "$T/err" \
+   && grep -q 'by provider: .*batch-a.provider.test=' "$T/err"; then ok; else
+  bad "summary missing"; cat "$T/err" >&2; fi
+# the same list from stdin, default concurrency, with the cache
+# shellcheck disable=SC2086
+"$CLI" discover --batch - --cache-ttl 60 $NET <"$T/list" >"$T/out2" 2>"$T/err2"
+if [ $? -eq 0 ] && [ "$(wc -l < "$T/out2")" -eq 71 ]; then ok; else bad "--batch -"; cat "$T/err2" >&2; fi
+# one line per domain, compared with `discover DOMAIN`
+grep -v '^#' "$T/list" | sed 's/^ *//; s/ *$//' | grep -v '^$' > "$T/domains"
+: > "$T/single"
+while IFS= read -r d; do
+  # shellcheck disable=SC2086
+  "$CLI" discover $NET "$d" >"$T/o1" 2>"$T/e1"
+  r=$?
+  $PY - "$d" "$r" "$T/o1" "$T/e1" >> "$T/single" <<'PYEOF'
+import json, sys
+d, r, o, e = sys.argv[1], int(sys.argv[2]), open(sys.argv[3]).read(), open(sys.argv[4]).read()
+print(json.dumps({"input": d, "rc": r, "out": o.strip(), "err": e.strip()}))
+PYEOF
+done < "$T/domains"
+if $PY - "$T/out" "$T/single" <<'PYEOF'
+import json, sys
+batch = {}
+for line in open(sys.argv[1]):
+    obj = json.loads(line)
+    assert obj["input"] not in batch, "duplicate " + obj["input"]
+    batch[obj["input"]] = obj
+bad = 0
+n = 0
+for line in open(sys.argv[2]):
+    s = json.loads(line)
+    n += 1
+    b = batch.pop(s["input"], None)
+    if b is None:
+        print("no batch line for", s["input"]); bad += 1; continue
+    if s["rc"] == 0:
+        one = json.loads(s["out"])
+        rest = {k: v for k, v in b.items() if k not in ("input", "status")}
+        if b["status"] != "ok" or rest != one or list(rest) != list(one):
+            print("differs:", s["input"], b, one); bad += 1
+    else:
+        err = s["err"]
+        if b["status"] == "ok" or not err.startswith(b["status"] + ":") or b["error"] not in err:
+            print("differs:", s["input"], b, err); bad += 1
+if batch:
+    print("extra batch lines:", list(batch)); bad += 1
+print("compared", n, "domains", file=sys.stderr)
+sys.exit(1 if bad or n != 71 else 0)
+PYEOF
+then ok; else bad "batch lines differ from discover"; fi
+# usage and failures
+"$CLI" discover --batch "$T/list" example.test >/dev/null 2>&1
+if [ $? -eq 2 ]; then ok; else bad "--batch with a DOMAIN: not a usage error"; fi
+"$CLI" discover --batch "$T/list" --concurrency 0 >/dev/null 2>&1
+if [ $? -eq 2 ]; then ok; else bad "--concurrency 0: not a usage error"; fi
+"$CLI" discover --concurrency 4 example.test >/dev/null 2>&1
+if [ $? -eq 2 ]; then ok; else bad "--concurrency without --batch: not a usage error"; fi
+"$CLI" discover --batch "$T/no-such-file" >/dev/null 2>&1
+if [ $? -eq 1 ]; then ok; else bad "missing file: exit not 1"; fi
+: > "$T/empty"
+# shellcheck disable=SC2086
+"$CLI" discover --batch "$T/empty" $NET >"$T/o" 2>"$T/e"
+if [ $? -eq 0 ] && [ ! -s "$T/o" ] && grep -q '0 domains' "$T/e"; then ok; else bad "empty list"; fi
+
+echo "cli_batch: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
