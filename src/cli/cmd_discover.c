@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -186,6 +187,7 @@ struct batch_state {
   struct { char *id; size_t n; } prov[MAX_PROVIDERS];
   size_t nprov, prov_other;
   bool progress;
+  size_t total;                /* domains in the input, 0 = unknown (a stream) */
   double t0, last_progress;
   bool read_error;
 };
@@ -219,6 +221,24 @@ static const char *next_line(void *arg)
   }
 }
 
+/* Counts the domains of a regular file (same rules as next_line) and rewinds
+ * it, so the progress bar knows the total; 0 for streams. */
+static size_t count_domains(struct batch_state *st)
+{
+  struct stat sb;
+  if (fstat(fileno(st->in), &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
+  size_t n = 0;
+  while (next_line(st) != NULL) n++;
+  if (st->read_error || fseek(st->in, 0, SEEK_SET) != 0) {
+    st->read_error = false;
+    clearerr(st->in);
+    return 0;
+  }
+  return n;
+}
+
+/* Progress on a terminal: a bar when the total is known, a counter for a
+ * stream; redrawn at most five times a second. */
 static void show_progress(struct batch_state *st, bool final)
 {
   double now = mono_s();
@@ -226,8 +246,19 @@ static void show_progress(struct batch_state *st, bool final)
   st->last_progress = now;
   double el = now - st->t0;
   double rate = el > 0 ? (double)st->done / el : 0.0;
-  fprintf(stderr, "\rdiscover: %zu done, %zu ok, %.0f/s   %s", st->done, st->ok, rate,
-          final ? "\n" : "");
+  if (st->total > 0) {
+    enum { WIDTH = 30 };
+    size_t filled = st->done >= st->total ? WIDTH : st->done * WIDTH / st->total;
+    char bar[WIDTH + 1];
+    for (size_t i = 0; i < WIDTH; i++) bar[i] = i < filled ? '#' : '.';
+    bar[WIDTH] = '\0';
+    fprintf(stderr, "\r[%s] %3zu%% %zu/%zu, %zu ok, %.0f/s %s", bar,
+            st->done >= st->total ? (size_t)100 : st->done * 100 / st->total,
+            st->done, st->total, st->ok, rate, final ? "\n" : "");
+  } else {
+    fprintf(stderr, "\rdiscover: %zu done, %zu ok, %.0f/s   %s", st->done, st->ok,
+            rate, final ? "\n" : "");
+  }
   fflush(stderr);
 }
 
@@ -302,6 +333,7 @@ static int run_batch(const char *cmd, dc_client *c, const struct batch_opts *bo)
     }
   }
   st.progress = isatty(STDERR_FILENO) == 1;
+  if (st.progress) st.total = count_domains(&st);
   st.t0 = mono_s();
   dc_status s = dc_batch_new(c, (size_t)bo->concurrency, on_batch_result, &st, &b);
   if (s == DC_OK) s = dc_batch_set_cache_ttl(b, bo->cache_ttl);

@@ -171,5 +171,17 @@ printf 'code=a&code=b&state=st' > "$T/cb3"
 expect_exit 1 "callback duplicate code" -- "$CLI" parse-callback --state st --query-file "$T/cb3"
 expect_exit 2 "callback query in argv refused" -- "$CLI" parse-callback --state st "code=abc&state=st"
 
+# --- discover --batch: progress bar only on a terminal (no network needed:
+# invalid names fail before any lookup)
+printf 'bad..one.com\n# comment\n\nbad..two.com\n-x-.com\n' > "$T/batch.txt"
+expect_exit 0 "batch without a terminal" -- "$CLI" discover --batch "$T/batch.txt"
+if [ "$(grep -c '"status":"invalid_domain"' "$T/out")" = 3 ]; then ok; else bad "batch result lines"; fi
+if grep -q '%' "$T/err"; then bad "progress bar drawn without a terminal"; else ok; fi
+expect_err_has "batch summary" "by outcome: invalid_domain=3"
+# script(1) gives the tool a terminal; the bar knows the total of a file
+script -qfec "\"$CLI\" discover --batch \"$T/batch.txt\"" /dev/null > "$T/tty" 2>&1
+if grep -q '\[##############################\] 100% 3/3' "$T/tty"; then ok; else
+  bad "progress bar on a terminal: $(cat "$T/tty")"; fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
