@@ -30,6 +30,7 @@
 
 #include "core/json.h"
 #include "dns/resolver.h"
+#include "domainconnect/names.h"
 #include "domainconnect/net.h"
 #include "domainconnect/template.h"
 #include "guard/addr.h"
@@ -175,50 +176,19 @@ static dc_status want_from_zone(struct want *w, const dc_zone *z, size_t i,
   return DC_OK;
 }
 
-/* The zone apex exactly as the engine normalises `o`'s domain (IDNA, case,
- * trailing dot): a probe template whose record TXT "@" "%domain%" (once
- * without a group and once per group of `t`, so that any group filter of
- * `o` selects one) is applied with `o`. */
-static dc_status engine_domain(dc_client *c, const dc_template *t,
-                               const dc_apply_opts *o, char *out, size_t n)
+/* The zone apex exactly as the engine uses it: dc_template_apply normalises
+ * the options' domain with dc_domain_normalize (called after a successful
+ * apply, so the domain is known to be valid). */
+static dc_status engine_domain(dc_client *c, const dc_apply_opts *o, char *out, size_t n)
 {
-  dc_status status = DC_OK;
-  dci_buf b;
-  dc_template *probe = NULL;
-  dc_zone *empty = NULL;
-  dc_apply_result *res = NULL;
-  static const char rec[] =
-      "{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"%domain%\",\"ttl\":300";
-  dci_buf_init(&b, 1024 * 1024);
-  DCI_TRY(dci_buf_append_str(&b, "["));
-  DCI_TRY(dci_buf_append_str(&b, rec));
-  DCI_TRY(dci_buf_append_str(&b, "}"));
-  for (size_t i = 0; i < t->nrecs; i++) {
-    const char *g = t->recs[i].group_id;
-    bool seen = g == NULL;
-    for (size_t k = 0; k < i && !seen; k++)
-      seen = t->recs[k].group_id != NULL && strcmp(t->recs[k].group_id, g) == 0;
-    if (seen) continue;
-    DCI_TRY(dci_buf_append_str(&b, ","));
-    DCI_TRY(dci_buf_append_str(&b, rec));
-    DCI_TRY(dci_buf_append_str(&b, ",\"groupId\":"));
-    DCI_TRY(dci_json_append_str(&b, g));
-    DCI_TRY(dci_buf_append_str(&b, "}"));
-  }
-  DCI_TRY(dci_buf_append_str(&b, "]"));
-  DCI_TRY(dc_template_from_records(c, b.data, b.len, t->provider_id, t->service_id, &probe));
-  DCI_TRY(dc_zone_new(&empty));
-  DCI_TRY(dc_template_apply(c, probe, empty, o, &res));
-  const dc_zone *z = dc_apply_result_new(res);
-  const char *d = dc_zone_count(z) > 0 ? dc_zone_data(z, 0) : NULL;
-  if (d == NULL || strlen(d) >= n || !dci_dns_name_ok(d))
-    DCI_TRY(dci_fail(c, DC_E_INVALID_ARG, "verify: the options have no usable domain"));
-  snprintf(out, n, "%s", d);
-done:
-  dc_apply_result_free(res);
-  dc_zone_free(empty);
-  dc_template_free(probe);
-  dci_buf_free(&b);
+  char *d = NULL;
+  dc_status status = dc_domain_normalize(c, dci_apply_opts_domain(o), &d);
+  if (status != DC_OK) return status;
+  if (strlen(d) >= n || !dci_dns_name_ok(d))
+    status = dci_fail(c, DC_E_INVALID_ARG, "verify: the options have no usable domain");
+  else
+    snprintf(out, n, "%s", d);
+  dc_free(d);
   return status;
 }
 
@@ -486,12 +456,11 @@ DC_API dc_status dc_verify_applied(dc_client *c, const dc_template *t,
     return dci_fail(c, DC_E_INVALID_ARG,
                     "verify: attempts must be 1..%d and interval_ms 0..%ld",
                     VERIFY_MAX_ATTEMPTS, DC_MAX_TIMEOUT_MS);
-  char domain[DC_MAX_NAME_LEN + 2];
-  DCI_TRY(engine_domain(c, t, o, domain, sizeof domain));
-
   /* The records the template produces: its "new" records on an empty zone. */
   DCI_TRY(dc_zone_new(&empty));
   DCI_TRY(dc_template_apply(c, t, empty, o, &res));
+  char domain[DC_MAX_NAME_LEN + 2];
+  DCI_TRY(engine_domain(c, o, domain, sizeof domain));
   const dc_zone *z = dc_apply_result_new(res);
   n = dc_zone_count(z);
   if (n == 0) DCI_TRY(dci_fail(c, DC_E_TEMPLATE, "verify: the template produces no records"));

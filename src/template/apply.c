@@ -110,6 +110,11 @@ DC_API dc_status dc_apply_opts_set_domain(dc_apply_opts *o, const char *domain)
   return replace_str(&o->domain, domain);
 }
 
+const char *dci_apply_opts_domain(const dc_apply_opts *o)
+{
+  return o ? o->domain : NULL;
+}
+
 DC_API dc_status dc_apply_opts_set_host(dc_apply_opts *o, const char *host)
 {
   if (o == NULL) return DC_E_INVALID_ARG;

@@ -250,4 +250,8 @@ dc_status dci_spf_new(const char *rules, char **out);
  * *out is NULL when nothing changes. */
 dc_status dci_spf_merge(const char *rules, const char *existing, char **out);
 
+/* The domain set with dc_apply_opts_set_domain, as given (NULL if none);
+ * for callers that need the apex the engine will use (dc_domain_normalize). */
+const char *dci_apply_opts_domain(const dc_apply_opts *o);
+
 #endif
