@@ -1,11 +1,10 @@
 #!/bin/sh
 # End-to-end tests of the domainconnect CLI (public API only).
-# Usage: test_cli.sh CLI SHARED_DIR DATA_DIR
+# Usage: test_cli.sh CLI DATA_DIR
 set -u
 CLI=$1
-SHARED=$2
-DATA=$3
-VEC=$SHARED/domainconnect-vectors
+DATA=$2
+VEC=$DATA/vectors
 PY=/usr/bin/python3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

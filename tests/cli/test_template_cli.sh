@@ -1,10 +1,9 @@
 #!/bin/sh
 # `domainconnect template lint|apply` (the DNS Provider template engine).
-# Usage: test_template_cli.sh CLI SHARED_DIR DATA_DIR
+# Usage: test_template_cli.sh CLI DATA_DIR
 set -u
 CLI=$1
-SHARED=$2
-DATA=$3
+DATA=$2
 TPL=$DATA/../conformance/templates
 PY=/usr/bin/python3
 T=$(mktemp -d)
@@ -90,7 +89,7 @@ expect_err_has "signature status" "sig_missing: "
 expect_exit 0 "signature ignored" -- "$CLI" template apply --template "$TPL/exampleservice.domainconnect.org.template2.json" \
   --zone "$T/zone.json" --domain example.com --host bar --param IP=192.0.2.1 --param RANDOMTEXT=x --ignore-signature
 # the published example key, split into TXT records
-$PY - "$SHARED/domainconnect-vectors/dck1_exampleservice_pub.pem" > "$T/keys.txt" <<'PYEOF'
+$PY - "$DATA/vectors/dck1_exampleservice_pub.pem" > "$T/keys.txt" <<'PYEOF'
 import sys
 body = "".join(l.strip() for l in open(sys.argv[1]) if not l.startswith("-----"))
 for i in range(0, len(body), 200):

@@ -123,7 +123,7 @@ static char *find_template(const char *provider, const char *service)
  * "p=N,a=RS256,d=..." fragments of 200 base64 characters. */
 static size_t pem_records(char ***out)
 {
-  char *pem = tu_read_file(tu_shared("domainconnect-vectors/dck1_exampleservice_pub.pem"), NULL);
+  char *pem = tu_read_file(tu_data("vectors/dck1_exampleservice_pub.pem"), NULL);
   char body[4096];
   size_t n = 0;
   for (char *line = strtok(pem, "\r\n"); line; line = strtok(NULL, "\r\n")) {

@@ -4,7 +4,7 @@
 # equals what `discover DOMAIN` gives for the same domain (settings fields,
 # or the status name and detail of the failure), the summary is printed,
 # and the exit codes.
-# Usage: cli_batch.sh CLI SHARED_DIR DATA_DIR
+# Usage: cli_batch.sh CLI DATA_DIR
 set -u
 CLI=$1
 PY=/usr/bin/python3

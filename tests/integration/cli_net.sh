@@ -3,7 +3,7 @@
 # apply, revert) against the integration servers: run by harness.py with
 # Knot DNS and the HTTPS test provider (provider_routes.py) on 127.0.0.2 and
 # 127.0.0.3 (see cli_net.harness).
-# Usage: cli_net.sh CLI SHARED_DIR DATA_DIR
+# Usage: cli_net.sh CLI DATA_DIR
 set -u
 CLI=$1
 PY=/usr/bin/python3

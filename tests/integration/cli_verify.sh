@@ -4,10 +4,10 @@
 # tests/data/templates/verify.json): exit 0 and the records checked when all
 # are present, exit 1 with a not_verified: line naming the first missing
 # record, DNS failures with their own status, usage errors exit 2.
-# Usage: cli_verify.sh CLI SHARED_DIR DATA_DIR
+# Usage: cli_verify.sh CLI DATA_DIR
 set -u
 CLI=$1
-DATA=$3
+DATA=$2
 PY=/usr/bin/python3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -177,7 +177,7 @@ static void test_append_sig(void **state)
     "n/dQlpYYsHBHlv9Zbhe2pKuqpAhB/xDN2G/jQaDqmcWGw==";
   assert_status(dci_query_append_sig(&b, DC_PROFILE_PYTHON, sig, "_dck1"), DC_OK);
   json_error_t jerr;
-  json_t *doc = json_load_file(tu_shared("domainconnect-vectors/signature_vectors.json"),
+  json_t *doc = json_load_file(tu_data("vectors/signature_vectors.json"),
                                0, &jerr);
   if (doc == NULL) fail_msg("signature_vectors.json: %s", jerr.text);
   const char *want = NULL;

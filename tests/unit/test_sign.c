@@ -1,6 +1,6 @@
 /* Signing, public-key TXT records and verification (src/sign/sign.c).
  *
- * Uses the published Domain Connect demo key (shared/domainconnect-vectors)
+ * Uses the published Domain Connect demo key (tests/data/vectors)
  * and keys generated here at run time; no private key is committed. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,14 +172,14 @@ static int group_setup(void **state)
 {
   (void)state;
   json_error_t err;
-  g.vectors = json_load_file(tu_shared("domainconnect-vectors/signature_vectors.json"),
+  g.vectors = json_load_file(tu_data("vectors/signature_vectors.json"),
                              0, &err);
   if (g.vectors == NULL || !json_is_array(g.vectors)) return -1;
   g.demo_pem = tu_read_file(
-      tu_shared("domainconnect-vectors/dck1_exampleservice_priv_pkcs1.pem"),
+      tu_data("vectors/dck1_exampleservice_priv_pkcs1.pem"),
       &g.demo_pem_len);
   g.demo_pub_pem =
-      tu_read_file(tu_shared("domainconnect-vectors/dck1_exampleservice_pub.pem"), NULL);
+      tu_read_file(tu_data("vectors/dck1_exampleservice_pub.pem"), NULL);
   BIO *b = BIO_new_mem_buf(g.demo_pem, (int)g.demo_pem_len);
   g.demo = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL);
   BIO_free(b);
@@ -530,7 +530,7 @@ static void keys_files(void **state)
   (void)state;
   dc_signer *s = NULL;
   assert_status(dc_signer_new_from_file(
-                    g.c, tu_shared("domainconnect-vectors/dck1_exampleservice_priv_pkcs1.pem"),
+                    g.c, tu_data("vectors/dck1_exampleservice_priv_pkcs1.pem"),
                     NULL, "_dck1", &s),
                 DC_OK);
   expect_demo_signature(s);

@@ -15,7 +15,7 @@
 #include "core/internal.h"
 
 #define PYREF DC_TEST_DATA_DIR "/../tools/pyref_sync_url.py"
-#define DEMO_KEY "domainconnect-vectors/dck1_exampleservice_priv_pkcs1.pem"
+#define DEMO_KEY "vectors/dck1_exampleservice_priv_pkcs1.pem"
 
 static const char k_settings[] =
   "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
@@ -49,7 +49,7 @@ static int setup(void **state)
   assert_non_null(f);
   assert_status(dc_client_new(&f->c), DC_OK);
   f->s = parse_settings(f->c, k_settings);
-  assert_status(dc_signer_new_from_file(f->c, tu_shared(DEMO_KEY), NULL, "_dck1", &f->signer),
+  assert_status(dc_signer_new_from_file(f->c, tu_data(DEMO_KEY), NULL, "_dck1", &f->signer),
                 DC_OK);
   assert_status(dc_pubkey_txt_records(f->c, f->signer, &f->records), DC_OK);
   while (f->records[f->nrecords] != NULL) f->nrecords++;
@@ -163,7 +163,7 @@ static char *oracle(const struct sync_case *k, bool sign, const char *profile)
   if (k->instance_id) json_object_set_new(params, "instanceId", json_string(k->instance_id));
   json_object_set_new(d, "params", params);
   if (sign) {
-    json_object_set_new(d, "key_file", json_string(tu_shared(DEMO_KEY)));
+    json_object_set_new(d, "key_file", json_string(tu_data(DEMO_KEY)));
     json_object_set_new(d, "key_id", json_string("_dck1"));
   }
   char *text = json_dumps(d, JSON_COMPACT);
@@ -296,7 +296,7 @@ static void test_python_vector(void **state)
 {
   struct fixture *f = *state;
   json_error_t jerr;
-  json_t *doc = json_load_file(tu_shared("domainconnect-vectors/signature_vectors.json"), 0, &jerr);
+  json_t *doc = json_load_file(tu_data("vectors/signature_vectors.json"), 0, &jerr);
   if (doc == NULL) fail_msg("signature_vectors.json: %s", jerr.text);
   const char *want = NULL;
   for (size_t i = 0; i < json_array_size(doc); i++) {

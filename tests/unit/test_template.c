@@ -900,7 +900,7 @@ static void test_redir_apexcname(void **state)
 
 static char **pem_records(size_t *n)
 {
-  char *pem = tu_read_file(tu_shared("domainconnect-vectors/dck1_exampleservice_pub.pem"), NULL);
+  char *pem = tu_read_file(tu_data("vectors/dck1_exampleservice_pub.pem"), NULL);
   char body[4096];
   size_t len = 0;
   for (char *line = strtok(pem, "\r\n"); line; line = strtok(NULL, "\r\n")) {

@@ -26,13 +26,6 @@ char *tu_read_file(const char *path, size_t *len)
   return buf;
 }
 
-const char *tu_shared(const char *rel)
-{
-  static char path[4096];
-  snprintf(path, sizeof path, "%s/%s", DC_SHARED_DIR, rel);
-  return path;
-}
-
 const char *tu_data(const char *rel)
 {
   static char path[4096];

@@ -12,8 +12,6 @@
 /* Reads a whole file into a NUL-terminated buffer (free()); fails the test
  * if it cannot. *len may be NULL. */
 char *tu_read_file(const char *path, size_t *len);
-/* Path under the shared folder (../shared): static buffer. */
-const char *tu_shared(const char *rel);
 /* Path under tests/data: static buffer. */
 const char *tu_data(const char *rel);
 /* Asserts a status equals the expected one, printing both names. */
