@@ -6,6 +6,11 @@ FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_RUNS  ?= 1000000
 CTEST      = ctest --no-tests=error --output-on-failure -j $(JOBS)
+# Runs ctest in a build directory, then prints the one-line summary of the
+# suites that were skipped and why (tests/support/skip-summary): a skipped
+# suite is never counted as passed.  $(call ctest_in,DIR,ARGS)
+SKIPSUM    = $(CURDIR)/tests/support/skip-summary
+ctest_in   = cd $(1) && rm -f test-skips.log && { $(CTEST) $(2); rc=$$?; $(SKIPSUM) test-skips.log; exit $$rc; }
 
 .PHONY: all deps build check sanitize valgrind fuzz clean install demo bench
 
@@ -19,10 +24,11 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS)
 
 check: build
-	cd $(BUILD) && $(CTEST) -LE valgrind_only
+	@$(call ctest_in,$(BUILD),-LE valgrind_only)
 
 # The whole protocol against the local DNS provider, as a transcript
-# (scripts/demo; needs root for the sandbox's port 443, as CI has).
+# (scripts/demo; as root, or as any user inside an unprivileged user +
+# network namespace for the sandbox's port 443: tests/support/netns-run).
 demo: build
 	./scripts/demo $(BUILD)
 
@@ -33,15 +39,16 @@ sanitize: deps
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
 	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(CTEST) -LE "nosanitize|valgrind_only"
+	@export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1; \
+	  $(call ctest_in,$(ASAN_BUILD),-LE "nosanitize|valgrind_only")
 
 # Every test under valgrind memcheck (leaks and invalid accesses are errors).
 # Every test binary under valgrind memcheck; the CLI and integration suites
 # through their valgrind_only twins (the tool / suite binary under valgrind,
 # not the shell or the Python harness).
 valgrind: build
-	cd $(BUILD) && $(CTEST) -LE "novalgrind|valgrind_only" -T memcheck
-	cd $(BUILD) && $(CTEST) -L valgrind_only
+	@$(call ctest_in,$(BUILD),-LE "novalgrind|valgrind_only" -T memcheck)
+	@$(call ctest_in,$(BUILD),-L valgrind_only)
 
 fuzz: deps
 	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
