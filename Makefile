@@ -59,13 +59,14 @@ fuzz: deps
 
 # Benchmarks: each prints its figures as ratios against a baseline measured
 # in the same run (bench/). bench/run-bench.py starts Knot and HTTPS servers
-# on loopback (port 443: needs root, as CI has), measures the baselines,
+# on loopback (port 443: as root, or as any user in an unprivileged user +
+# network namespace through tests/support/netns-run), measures the baselines,
 # the sequential loop, batch discovery at 10k and 100k domains, one-shot
 # discover, signing, and bench_template; report in $(BUILD)/bench-report.txt.
 # BENCH_ARGS passes options, e.g. BENCH_ARGS="--domains 2000 --big 20000 --quick".
 BENCH_ARGS ?=
 bench: build
-	./bench/run-bench.py --build $(BUILD) $(BENCH_ARGS)
+	/usr/bin/python3 tests/support/netns-run --name bench -- ./bench/run-bench.py --build $(BUILD) $(BENCH_ARGS)
 
 install: build
 	cmake --install $(BUILD)

@@ -3,7 +3,8 @@
  * of an applied template.
  *
  * Every request whose target comes from DNS or from a settings document goes
- * through the guard (docs/security.md): https on port 443 only, the host
+ * through the guard (docs/security.md): https on port 443 only (another port
+ * only through the TEST-ONLY allow list below), the host
  * resolved once through the configured DNS servers (c-ares; no hosts file, no
  * search domains), every address classified, the checked addresses pinned in
  * libcurl and checked again when the socket is opened and before the request
@@ -56,10 +57,30 @@ typedef enum dc_zone_mode {
                       (delegated sub-zones), found by walking up */
 } dc_zone_mode;
 DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode);
-/* TEST ONLY. Lets the guard accept this exact address (IPv4 or IPv6 text),
+/* TEST ONLY. Lets the guard accept this exact address on this exact port,
  * which it would otherwise refuse (e.g. 127.0.0.2 for a loopback test
- * server). Nothing reads it from the environment; never call it in
- * production code. Returns DC_OK, DC_E_INVALID_ARG, DC_E_LIMIT. */
+ * server). `ip` is one of:
+ *   "127.0.0.2", "::1", "[::1]"     the address on port 443;
+ *   "127.0.0.1:8443", "[::1]:8443"  the address on that port (1..65535),
+ *                                   so a test server needs no root.
+ * IPv4 is a strict dotted quad; an IPv6 address with a port must be in
+ * brackets (unbracketed, "::1:8443" is the address ::1:8443 on port 443).
+ * The port is decimal digits without a sign or leading zero; nothing may
+ * follow it. Each entry allows only its address+port pair: "127.0.0.1:8443"
+ * does not allow 127.0.0.1 on port 443, nor "127.0.0.1" on 8443.
+ * A port other than 443 is then accepted in a URL (urlAPI, urlSyncUX,
+ * urlAsyncUX, urlControlPanel, a registered API URL, a request URL) and in
+ * the _domainconnect TXT value ("host:8443[/path]") only when an entry names
+ * that port, and a host on that port passes only if every address it
+ * resolves to is an entry with that port (public addresses included); the
+ * transport pins host:port and its open-socket and pre-request checks
+ * compare address and port. Without such an entry a non-443 port is refused
+ * exactly as in production.
+ * Nothing reads it from the environment; never call it in production code.
+ * Returns DC_OK; DC_E_INVALID_ARG (detail "test-only address 'X': REASON",
+ * e.g. "not an IP address (IP, IPv4:PORT or [IPv6]:PORT)", "empty port",
+ * "port is not decimal digits", "port with a leading zero", "port outside
+ * 1..65535"); DC_E_LIMIT (more than DC_MAX_TEST_ALLOW entries). */
 DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *ip);
 /* HTTP status of the last response received on this handle (0 if the last
  * call got none). */

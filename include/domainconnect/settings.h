@@ -32,6 +32,10 @@ typedef struct dc_txt_rr {
  * DC_MAX_TXT_VALUE. `value` needs no NUL terminator; an embedded NUL is
  * refused like any control byte. DC_E_INVALID_ARG: out NULL, or value NULL
  * with len > 0.
+ * TEST ONLY: "host:PORT[/path]" passes when PORT (strict decimal, not 443)
+ * is the port of an entry of c's test-only allow list
+ * (dc_client_test_only_allow_address with "IP:PORT"); it is kept as
+ * "host:PORT[/path]". Without such an entry a port is refused as above.
  * On success *out is a new string (dc_free). */
 DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
                                     char **out);
@@ -68,7 +72,8 @@ typedef struct dc_settings dc_settings;
  * urlAPI/urlSyncUX/urlAsyncUX/urlControlPanel must be https URLs passing the
  * URL safety rules (see docs/security.md) and are stored in canonical form:
  * scheme and host lower-case, ":443" and a trailing dot of the host dropped,
- * one trailing '/' of the path dropped. urlControlPanel may also carry a
+ * one trailing '/' of the path dropped. TEST ONLY: another port passes (and
+ * is kept) when it is the port of an entry of c's test-only allow list. urlControlPanel may also carry a
  * query (then its path is kept as written); it is checked after %domain% is
  * filled (without a zone, with a placeholder filled in) and, without a zone,
  * kept exactly as given. Unknown fields are ignored.

@@ -57,7 +57,7 @@ enum { EXIT_CONFLICT = 3 };
 
 /* Network options shared by every network command (netopts.c):
  *   --dns-server HOST:PORT (repeatable), --ca-file FILE, --timeout-ms MS,
- *   --test-allow-address IP (TEST ONLY, repeatable).
+ *   --test-allow-address IP[:PORT] (TEST ONLY, repeatable).
  * cli_netopt_long lists them for getopt_long (terminated by a zero entry;
  * their values start at CLI_NETOPT_BASE). cli_netopt_apply handles one
  * (returns 0 when handled, 2 on a usage error, 1 on failure with a

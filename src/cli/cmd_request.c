@@ -29,7 +29,9 @@ static const char k_sync_help[] =
   "  --passphrase-file FILE passphrase of an encrypted key (first line)\n"
   "  --profile default|python  query encoding: RFC 3986 sorted (default) or\n"
   "                         byte-identical to the reference Python client\n"
-  "  --psl-file FILE        public suffix list for the zone split\n";
+  "  --psl-file FILE        public suffix list for the zone split\n"
+  "  --test-allow-address IP[:PORT]  TEST ONLY (repeatable): accept settings\n"
+  "                         URLs on that port (see the network options)\n";
 
 static const char k_consent_help[] =
   "usage: domainconnect consent-url --settings FILE --domain DOMAIN\n"
@@ -48,12 +50,14 @@ static const char k_consent_help[] =
   "  --state STATE          opaque value echoed back (use a fresh random one)\n"
   "  --param NAME=VALUE     template variable for consent-time checks (repeatable)\n"
   "  --provider-name NAME   providerName (shared templates)\n"
-  "  --service-name NAME    serviceName (shared templates)\n";
+  "  --service-name NAME    serviceName (shared templates)\n"
+  "  --test-allow-address IP[:PORT]  TEST ONLY (repeatable): accept settings\n"
+  "                         URLs on that port (see the network options)\n";
 
 enum {
   O_SETTINGS = 256, O_DOMAIN, O_HOST, O_PROVIDER, O_SERVICE, O_PARAM, O_REDIRECT,
   O_STATE, O_GROUP, O_PNAME, O_SNAME, O_INSTANCE, O_KEYFILE, O_KEYID, O_PASSFILE,
-  O_PROFILE, O_PSL, O_CLIENT
+  O_PROFILE, O_PSL, O_CLIENT, O_ALLOW
 };
 
 struct req_opts {
@@ -124,6 +128,7 @@ static int build_url(int argc, char **argv, bool consent)
     {"passphrase-file", required_argument, NULL, O_PASSFILE},
     {"profile", required_argument, NULL, O_PROFILE},
     {"psl-file", required_argument, NULL, O_PSL},
+    {"test-allow-address", required_argument, NULL, O_ALLOW},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -157,6 +162,20 @@ static int build_url(int argc, char **argv, bool consent)
     if (ch == '?' || ch == ':' || sync_only_bad || consent_only_bad) {
       rc = cli_usage(cmd, "unknown option or missing value");
       goto done;
+    }
+    if (ch == O_ALLOW) {
+      /* TEST ONLY: a settings document with URLs on an allowed test port */
+      dc_status ast = dc_client_test_only_allow_address(c, optarg);
+      if (ast == DC_E_INVALID_ARG) {
+        fprintf(stderr, "domainconnect %s: %s\n", cmd, dc_client_error(c));
+        rc = EXIT_USAGE;
+        goto done;
+      }
+      if (ast != DC_OK) {
+        rc = cli_fail(cmd, c, ast);
+        goto done;
+      }
+      continue;
     }
     dc_status st = apply_opt(r, &o, ch, optarg, consent);
     if (st == DC_E_INVALID_ARG) {

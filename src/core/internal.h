@@ -35,10 +35,12 @@ struct dci_registration {
   char *provider_id;     /* DNS provider id, or the API URL's host */
 };
 
-/* An address the TEST-ONLY allow list accepts (family + 16 bytes). */
+/* An address the TEST-ONLY allow list accepts (family + 16 bytes), on
+ * exactly one destination port (443 when given without one). */
 struct dci_allowed_addr {
   int family;
   unsigned char b[16];
+  unsigned port;
 };
 
 struct dc_client {

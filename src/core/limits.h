@@ -84,6 +84,8 @@
 /* DNS servers configured on one client; TEST-ONLY allowed addresses. */
 #define DC_MAX_DNS_SERVERS 8
 #define DC_MAX_TEST_ALLOW 16
+/* Bytes of one TEST-ONLY allow-list entry ("[IPv6]:PORT" is at most 54). */
+#define DC_MAX_ALLOW_SPEC 64
 /* Registered DNS providers on one client. */
 #define DC_MAX_REGISTRATIONS 256
 /* SOA walk: labels stripped at most when looking for the zone apex. */

@@ -11,6 +11,8 @@
 
 #include "core/internal.h"
 #include "domainconnect/net.h"
+#include "guard/addr.h"
+#include "guard/url_rules.h"
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static dc_status g_init_status = DC_E_INTERNAL;
@@ -159,21 +161,75 @@ DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode)
   return DC_OK;
 }
 
-DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *ip)
+/* A TEST-ONLY allow-list entry: "IPv4", "IPv6" or "[IPv6]" (port 443), or
+ * "IPv4:PORT" or "[IPv6]:PORT". IPv4 is a strict dotted quad, the port
+ * strict decimal 1..65535 (dci_port_problem). An unbracketed IPv6 address
+ * is always a whole address ("::1:8443" is the address ::1:8443 on port
+ * 443, as before ports were accepted). Returns NULL, or a fixed reason. */
+static const char *parse_allow(const char *spec, struct dci_allowed_addr *out)
 {
-  if (c == NULL || ip == NULL) return DC_E_INVALID_ARG;
+  char host[INET6_ADDRSTRLEN + 1];
+  const char *port = NULL, *start = spec;
+  size_t len = strnlen(spec, DC_MAX_ALLOW_SPEC + 1), hlen;
+  bool v6 = false;
+  memset(out, 0, sizeof *out);
+  out->port = DCI_HTTPS_PORT;
+  if (len == 0) return "empty";
+  if (len > DC_MAX_ALLOW_SPEC) return "not an IP address: too long";
+  if (spec[0] == '[') {
+    const char *end = memchr(spec, ']', len);
+    if (end == NULL) return "not an IP address: '[' without ']'";
+    start = spec + 1;
+    hlen = (size_t)(end - start);
+    if (end[1] == ':') port = end + 2;
+    else if (end[1] != '\0') return "not an IP address: bytes after ']' other than :PORT";
+    v6 = true;
+  } else if (inet_pton(AF_INET, spec, out->b) == 1) {
+    out->family = AF_INET;
+    return NULL;
+  } else if (inet_pton(AF_INET6, spec, out->b) == 1) {
+    out->family = AF_INET6;
+    return NULL;
+  } else {
+    const char *colon = memchr(spec, ':', len);
+    if (colon == NULL)
+      return "not an IP address (IP, IPv4:PORT or [IPv6]:PORT)";
+    hlen = (size_t)(colon - spec);
+    port = colon + 1;
+  }
+  if (hlen == 0 || hlen >= sizeof host)
+    return "not an IP address (IP, IPv4:PORT or [IPv6]:PORT)";
+  memcpy(host, start, hlen);
+  host[hlen] = '\0';
+  if (v6) {
+    if (inet_pton(AF_INET6, host, out->b) != 1)
+      return "not an IP address: no IPv6 address inside [...]";
+    out->family = AF_INET6;
+  } else {
+    if (inet_pton(AF_INET, host, out->b) != 1)
+      return "not an IP address before ':' (an IPv6 address with a port is "
+             "written [IPv6]:PORT)";
+    out->family = AF_INET;
+  }
+  if (port != NULL) {
+    const char *why = dci_port_problem(port, strlen(port), &out->port);
+    if (why != NULL) return why;
+  }
+  return NULL;
+}
+
+DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *spec)
+{
+  if (c == NULL || spec == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
   if (c->n_test_allow >= DC_MAX_TEST_ALLOW)
     return dci_fail(c, DC_E_LIMIT, "more than %d test-only addresses", DC_MAX_TEST_ALLOW);
-  struct dci_allowed_addr a = {0};
-  if (inet_pton(AF_INET, ip, a.b) == 1) {
-    a.family = AF_INET;
-  } else if (inet_pton(AF_INET6, ip, a.b) == 1) {
-    a.family = AF_INET6;
-  } else {
+  struct dci_allowed_addr a;
+  const char *why = parse_allow(spec, &a);
+  if (why != NULL) {
     char safe[80];
-    dci_sanitize(safe, sizeof safe, ip, strlen(ip), 64);
-    return dci_fail(c, DC_E_INVALID_ARG, "'%s' is not an IP address", safe);
+    dci_sanitize(safe, sizeof safe, spec, strnlen(spec, 256), 64);
+    return dci_fail(c, DC_E_INVALID_ARG, "test-only address '%s': %s", safe, why);
   }
   c->test_allow[c->n_test_allow++] = a;
   return DC_OK;

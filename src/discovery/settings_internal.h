@@ -12,8 +12,9 @@ struct dc_settings {
   char *provider_name;         /* required; 1..255 characters, no controls */
   char *provider_display_name; /* optional; same rules as provider_name */
   /* URL fields passed dci_check_https_url (src/guard/url_rules.h) and are
-   * stored in its canonical form: "https://" + lower-case host (no port, no
-   * trailing dot) + path without a trailing '/'. */
+   * stored in its canonical form: "https://" + lower-case host (no trailing
+   * dot; no port, except a TEST-ONLY allowed one as ":PORT") + path without
+   * a trailing '/'. */
   char *url_sync_ux;           /* optional; no trailing '/' */
   char *url_async_ux;          /* optional; no trailing '/' */
   char *url_api;               /* required; no trailing '/' */

@@ -2,11 +2,16 @@
  * "Rules for the TXT value"). The value is an authority plus an optional
  * path: "https://" + value + "/v2" must be a valid URL, with no scheme,
  * query or fragment (IETF draft, "DNS Provider Discovery"). We are stricter:
- * the authority is a bare host name (no userinfo, no port, no IP literal). */
+ * the authority is a bare host name (no userinfo, no port, no IP literal).
+ * TEST ONLY: "host:PORT[/path]" is accepted when PORT is not 443 and the
+ * client's test-only allow list names that port (dci_guard_test_port); the
+ * host's addresses are then judged with that port when it is fetched. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "domainconnect/settings.h"
+#include "guard/addr.h"
 #include "guard/url_rules.h"
 
 static bool is_ascii_space(unsigned char ch)
@@ -16,8 +21,10 @@ static bool is_ascii_space(unsigned char ch)
 }
 
 /* The first byte-level problem of the trimmed value, or NULL. Checked before
- * the host/path split so that each pitfall of policy 4 gets its own reason. */
-static const char *byte_problem(const char *v, size_t len)
+ * the host/path split so that each pitfall of policy 4 gets its own reason.
+ * `port_colon` is the offset of the ':' of an accepted test port (skipped),
+ * or len. */
+static const char *byte_problem(const char *v, size_t len, size_t port_colon)
 {
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)v[i];
@@ -37,11 +44,32 @@ static const char *byte_problem(const char *v, size_t len)
     case '?': return "a query ('?')";
     case '#': return "a fragment ('#')";
     case '[': case ']': return "an IP literal ('[...]')";
-    case ':': return "a scheme or port (':')";
+    case ':':
+      if (i == port_colon) break;
+      return "a scheme or port (':')";
     default: break;
     }
   }
   return NULL;
+}
+
+/* TEST ONLY: the offset of the ':' in "host:PORT[/path]" when PORT is
+ * strictly written, not 443, and named by the client's test-only allow list;
+ * else len (no port accepted: a ':' is then refused as in production). */
+static size_t test_port_colon(const dc_client *c, const char *v, size_t len,
+                              unsigned *port)
+{
+  const char *slash = memchr(v, '/', len);
+  size_t authlen = slash ? (size_t)(slash - v) : len;
+  const char *colon = memchr(v, ':', authlen);
+  *port = DCI_HTTPS_PORT;
+  if (colon == NULL) return len;
+  size_t off = (size_t)(colon - v);
+  unsigned p = 0;
+  if (dci_port_problem(colon + 1, authlen - off - 1, &p) != NULL) return len;
+  if (!dci_guard_test_port(c, p)) return len;
+  *port = p;
+  return off;
 }
 
 DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
@@ -68,24 +96,32 @@ DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
     why = "empty value";
     goto refuse;
   }
-  why = byte_problem(v, len);
+  unsigned port = DCI_HTTPS_PORT;
+  size_t colon = test_port_colon(c, v, len, &port);
+  why = byte_problem(v, len, colon);
   if (why != NULL) goto refuse;
 
-  /* host [ "/" path ] */
+  /* host [ ":" test port ] [ "/" path ] */
   const char *slash = memchr(v, '/', len);
-  size_t hostlen = slash ? (size_t)(slash - v) : len;
+  size_t authlen = slash ? (size_t)(slash - v) : len;
+  size_t hostlen = colon < len ? colon : authlen;
   why = dci_hostname_problem(v, hostlen, false);
   if (why != NULL) goto refuse;
-  size_t pathlen = len - hostlen;
-  if (pathlen > 0 && v[hostlen + pathlen - 1] == '/') pathlen--; /* one '/' */
-  why = dci_path_prefix_problem(v + hostlen, pathlen);
+  size_t pathlen = len - authlen;
+  if (pathlen > 0 && v[authlen + pathlen - 1] == '/') pathlen--; /* one '/' */
+  why = dci_path_prefix_problem(v + authlen, pathlen);
   if (why != NULL) goto refuse;
 
   size_t outhost = hostlen;
   if (v[outhost - 1] == '.') outhost--; /* one trailing dot of the host */
   for (size_t i = 0; i < outhost; i++)
     DCI_TRY(dci_buf_append_char(&b, (char)dci_lower((unsigned char)v[i])));
-  DCI_TRY(dci_buf_append(&b, v + hostlen, pathlen));
+  if (port != DCI_HTTPS_PORT) {
+    char ptext[8];
+    snprintf(ptext, sizeof ptext, ":%u", port);
+    DCI_TRY(dci_buf_append_str(&b, ptext));
+  }
+  DCI_TRY(dci_buf_append(&b, v + authlen, pathlen));
   *out = dci_buf_take(&b);
   if (*out == NULL) status = DC_E_NOMEM;
   goto done;

@@ -196,9 +196,9 @@ DC_API dc_status dc_client_register_provider(dc_client *c, const char *api_url,
   if (dns_provider_id != NULL) {
     n.provider_id = dci_strdup(dns_provider_id);
   } else {
-    /* canonical: "https://" host [path] */
+    /* canonical: "https://" host [":" test port] [path] */
     const char *h = n.api_url + sizeof "https://" - 1;
-    size_t hl = strcspn(h, "/");
+    size_t hl = strcspn(h, ":/");
     n.provider_id = dci_strndup(h, hl);
     if (n.provider_id != NULL && !dci_valid_dc_id(n.provider_id)) {
       status = dci_fail(c, DC_E_INVALID_ARG,

@@ -231,7 +231,7 @@ const char *dci_local_interface_problem(const dci_addr *a)
   return why;
 }
 
-const char *dci_guard_addr(const dc_client *c, const dci_addr *a)
+const char *dci_guard_addr_port(const dc_client *c, const dci_addr *a, unsigned port)
 {
   if (a == NULL) return "not an IPv4 or IPv6 address";
   if (c != NULL) {
@@ -240,12 +240,28 @@ const char *dci_guard_addr(const dc_client *c, const dci_addr *a)
       dci_addr allowed;
       allowed.family = t->family;
       memcpy(allowed.b, t->b, sizeof allowed.b);
-      if (dci_addr_equal(&allowed, a)) return NULL;
+      if (t->port == port && dci_addr_equal(&allowed, a)) return NULL;
     }
   }
+  if (port != DCI_HTTPS_PORT)
+    return "port other than 443 for an address not on the test-only allow list with "
+           "that port";
   const char *why = dci_addr_problem(a);
   if (why != NULL) return why;
   return dci_local_interface_problem(a);
+}
+
+const char *dci_guard_addr(const dc_client *c, const dci_addr *a)
+{
+  return dci_guard_addr_port(c, a, DCI_HTTPS_PORT);
+}
+
+bool dci_guard_test_port(const dc_client *c, unsigned port)
+{
+  if (c == NULL || port == DCI_HTTPS_PORT) return false;
+  for (size_t i = 0; i < c->n_test_allow && i < DC_MAX_TEST_ALLOW; i++)
+    if (c->test_allow[i].port == port) return true;
+  return false;
 }
 
 bool dci_addr_embedded_ipv4(const dci_addr *a, dci_addr *v4)

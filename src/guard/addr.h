@@ -8,6 +8,10 @@
 
 #include "core/internal.h"
 
+/* The only port the guard connects to in production (policy 0 item 5);
+ * other ports only through the TEST-ONLY allow list. */
+#define DCI_HTTPS_PORT 443u
+
 typedef struct dci_addr {
   int family;            /* AF_INET or AF_INET6 */
   unsigned char b[16];   /* network order; IPv4 uses b[0..3] */
@@ -30,9 +34,22 @@ bool dci_addr_from_sockaddr(const struct sockaddr *sa, dci_addr *out,
  * ::ffff:0:0/96", "outside global unicast 2000::/3", ...). */
 const char *dci_addr_problem(const dci_addr *a);
 
-/* The guard's decision for this client: addresses on the client's TEST-ONLY
- * allow list pass; everything else goes through dci_addr_problem(). */
+/* The guard's decision for this client and destination port 443:
+ * dci_guard_addr_port(c, a, DCI_HTTPS_PORT). */
 const char *dci_guard_addr(const dc_client *c, const dci_addr *a);
+/* The guard's decision for this client, address and destination port: an
+ * entry of the client's TEST-ONLY allow list with exactly this address and
+ * this port passes (a bare address is an entry for port 443; an entry for
+ * 127.0.0.1:8443 does not allow 127.0.0.1 on 443, nor the reverse). On
+ * port 443 everything else goes through dci_addr_problem() and
+ * dci_local_interface_problem(); on any other port everything else is
+ * refused, public addresses included. Returns NULL or a fixed reason. */
+const char *dci_guard_addr_port(const dc_client *c, const dci_addr *a, unsigned port);
+/* TEST ONLY: true when `port` is not 443 and an entry of the client's allow
+ * list names exactly that port. Only then may a URL or a _domainconnect TXT
+ * value carry that port; each address the host resolves to is still judged
+ * with it (dci_guard_addr_port). NULL c: false. */
+bool dci_guard_test_port(const dc_client *c, unsigned port);
 
 /* Refuses an address assigned to one of this host's interfaces (policy 3.1
  * step 3: a public address of our own reaches our own listeners). NULL when

@@ -14,6 +14,12 @@
 
 dc_status dci_guard_resolve(dc_client *c, const char *host, dci_addr_list *out)
 {
+  return dci_guard_resolve_port(c, host, DCI_HTTPS_PORT, out);
+}
+
+dc_status dci_guard_resolve_port(dc_client *c, const char *host, unsigned port,
+                                 dci_addr_list *out)
+{
   dc_status status = DC_OK;
   dci_addr_list list;
   memset(&list, 0, sizeof list);
@@ -29,7 +35,7 @@ dc_status dci_guard_resolve(dc_client *c, const char *host, dci_addr_list *out)
     goto done;
   }
   for (size_t i = 0; i < list.n && i < DCI_MAX_ADDRS; i++) {
-    const char *why = dci_guard_addr(c, &list.a[i]);
+    const char *why = dci_guard_addr_port(c, &list.a[i], port);
     if (why == NULL) continue;
     char text[INET6_ADDRSTRLEN], reason[160];
     dci_addr_format(&list.a[i], text, sizeof text);
@@ -43,13 +49,19 @@ done:
   return status;
 }
 
-/* The host part of a canonical TXT value ("host[/path]") or URL
- * ("https://host[/path][?query]"), copied into buf. */
-static bool host_of(const char *s, size_t skip, char *buf, size_t n)
+/* The host part of a canonical TXT value ("host[:port][/path]") or URL
+ * ("https://host[:port][/path][?query]"), copied into buf, and its port
+ * (443 when none; a canonical form carries only a checked test port). */
+static bool host_of(const char *s, size_t skip, char *buf, size_t n, unsigned *port)
 {
   const char *h = s + skip;
-  size_t len = strcspn(h, "/?");
+  size_t alen = strcspn(h, "/?");
+  const char *colon = memchr(h, ':', alen);
+  size_t len = colon ? (size_t)(colon - h) : alen;
+  *port = DCI_HTTPS_PORT;
   if (len == 0 || len >= n) return false;
+  if (colon != NULL && dci_port_problem(colon + 1, alen - len - 1, port) != NULL)
+    return false;
   memcpy(buf, h, len);
   buf[len] = '\0';
   return true;
@@ -108,11 +120,12 @@ DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve)
   if (status != DC_OK) goto done;
   if (resolve) {
     char host[DC_MAX_NAME_LEN + 1];
-    if (!host_of(canon, 0, host, sizeof host)) {
+    unsigned port = DCI_HTTPS_PORT;
+    if (!host_of(canon, 0, host, sizeof host, &port)) {
       status = dci_fail(c, DC_E_INTERNAL, "TXT value: no host after parsing");
       goto done;
     }
-    DCI_TRY(dci_guard_resolve(c, host, NULL));
+    DCI_TRY(dci_guard_resolve_port(c, host, port, NULL));
   }
 done:
   dc_free(canon);
@@ -133,11 +146,12 @@ DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve)
   if (status != DC_OK) goto done;
   if (resolve) {
     char host[DC_MAX_NAME_LEN + 1];
-    if (!host_of(canon, sizeof "https://" - 1, host, sizeof host)) {
+    unsigned port = DCI_HTTPS_PORT;
+    if (!host_of(canon, sizeof "https://" - 1, host, sizeof host, &port)) {
       status = dci_fail(c, DC_E_INTERNAL, "URL: no host after checking");
       goto done;
     }
-    DCI_TRY(dci_guard_resolve(c, host, NULL));
+    DCI_TRY(dci_guard_resolve_port(c, host, port, NULL));
   }
 done:
   dc_free(canon);

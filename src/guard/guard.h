@@ -12,5 +12,9 @@
  * address and its reason; the resolver's status unchanged when the lookup
  * fails. */
 dc_status dci_guard_resolve(dc_client *c, const char *host, dci_addr_list *out);
+/* The same for destination `port`: every address is judged with
+ * dci_guard_addr_port() (dci_guard_resolve is this with port 443). */
+dc_status dci_guard_resolve_port(dc_client *c, const char *host, unsigned port,
+                                 dci_addr_list *out);
 
 #endif

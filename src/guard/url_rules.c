@@ -1,11 +1,13 @@
 /* Host, path-prefix and https URL rules for attacker-influenced input.
  * Security policy sections 3.6 (non-canonical IPv4 text), 3.7 (special
  * names) and 4 (URL-parsing pitfalls, rules for the TXT value and urlAPI). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <curl/curl.h>
 
+#include "guard/addr.h"
 #include "guard/url_rules.h"
 
 /* Names refused without resolving them (policy 3.7). A host matches when it
@@ -102,6 +104,21 @@ dc_status dci_check_hostname(const char *host, size_t len, bool allow_underscore
   return dci_hostname_problem(host, len, allow_underscore) ? DC_E_UNSAFE_URL : DC_OK;
 }
 
+const char *dci_port_problem(const char *s, size_t len, unsigned *port)
+{
+  unsigned long v = 0;
+  if (port != NULL) *port = 0;
+  if (s == NULL || len == 0) return "empty port";
+  for (size_t i = 0; i < len; i++)
+    if (!dci_is_digit((unsigned char)s[i])) return "port is not decimal digits";
+  if (s[0] == '0') return len == 1 ? "port outside 1..65535" : "port with a leading zero";
+  if (len > 5) return "port outside 1..65535";
+  for (size_t i = 0; i < len; i++) v = v * 10 + (unsigned long)(s[i] - '0');
+  if (v > 65535) return "port outside 1..65535";
+  if (port != NULL) *port = (unsigned)v;
+  return NULL;
+}
+
 static bool path_byte_ok(unsigned char ch)
 {
   return dci_is_alnum(ch) || ch == '.' || ch == '_' || ch == '~' || ch == '/' ||
@@ -132,11 +149,11 @@ const char *dci_path_prefix_problem(const char *path, size_t len)
 
 /* Cross-check with libcurl's own parser (policy 0 item 5: one parser). The
  * canonical URL must parse with CURLU_DISALLOW_USER and give back exactly
- * the host, path and query we validated, and nothing else. Returns NULL when
- * curl agrees, else a reason. */
+ * the host, port (none for 443), path and query we validated, and nothing
+ * else. Returns NULL when curl agrees, else a reason. */
 static const char *curl_disagrees(const char *canon, const char *host,
-                                  size_t hostlen, const char *path, size_t pathlen,
-                                  const char *query, size_t querylen,
+                                  size_t hostlen, unsigned port, const char *path,
+                                  size_t pathlen, const char *query, size_t querylen,
                                   bool *nomem)
 {
   const char *why = NULL;
@@ -188,11 +205,28 @@ static const char *curl_disagrees(const char *canon, const char *host,
   }
   curl_free(part);
   part = NULL;
+  /* Without CURLU_DEFAULT_PORT libcurl reports only a port written in the
+   * URL: none for 443 (dropped from the canonical form), else ours. */
+  CURLUcode prc = curl_url_get(h, CURLUPART_PORT, &part, 0);
+  if (port == DCI_HTTPS_PORT) {
+    if (prc == CURLUE_OK) {
+      why = "libcurl sees a port";
+      goto done;
+    }
+  } else {
+    char want[8];
+    snprintf(want, sizeof want, "%u", port);
+    if (prc != CURLUE_OK || strcmp(part, want) != 0) {
+      why = "libcurl sees another port";
+      goto done;
+    }
+  }
+  curl_free(part);
+  part = NULL;
   static const struct { CURLUPart p; const char *why; } k_absent[] = {
     {CURLUPART_USER, "libcurl sees userinfo"},
     {CURLUPART_PASSWORD, "libcurl sees userinfo"},
     {CURLUPART_OPTIONS, "libcurl sees login options"},
-    {CURLUPART_PORT, "libcurl sees a port"},
     {CURLUPART_ZONEID, "libcurl sees a zone id"},
     {CURLUPART_FRAGMENT, "libcurl sees a fragment"},
   };
@@ -260,11 +294,17 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
   }
   const char *colon = memchr(auth, ':', alen);
   size_t hostlen = colon ? (size_t)(colon - auth) : alen;
+  unsigned port = DCI_HTTPS_PORT;
   if (colon != NULL) {
-    const char *port = colon + 1;
+    const char *ptext = colon + 1;
     size_t portlen = alen - hostlen - 1;
     if (portlen == 0) { why = "empty port"; goto refuse; }
-    if (portlen != 3 || memcmp(port, "443", 3) != 0) {
+    /* Exactly "443", or (TEST ONLY) a strictly written port that the
+     * client's test-only allow list names; its addresses are judged with
+     * that port later (dci_guard_addr_port). Anything else keeps the
+     * production reason. */
+    if (dci_port_problem(ptext, portlen, &port) != NULL ||
+        (port != DCI_HTTPS_PORT && !dci_guard_test_port(c, port))) {
       why = "port other than 443";
       goto refuse;
     }
@@ -294,6 +334,12 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
   DCI_TRY(dci_buf_append(&canon, k_prefix, plen));
   for (size_t i = 0; i < hostlen; i++)
     DCI_TRY(dci_buf_append_char(&canon, (char)dci_lower((unsigned char)auth[i])));
+  if (port != DCI_HTTPS_PORT) {
+    char ptext[8];
+    snprintf(ptext, sizeof ptext, ":%u", port);
+    DCI_TRY(dci_buf_append_str(&canon, ptext));
+  }
+  size_t pathoff = canon.len; /* where the path starts in the canonical URL */
   DCI_TRY(dci_buf_append(&canon, path, outpathlen));
   if (querylen > 0) {
     DCI_TRY(dci_buf_append_char(&canon, '?'));
@@ -301,9 +347,9 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
   }
 
   bool nomem = false;
-  why = curl_disagrees(canon.data, canon.data + plen, hostlen,
-                       canon.data + plen + hostlen, outpathlen,
-                       querylen > 0 ? canon.data + plen + hostlen + outpathlen + 1 : NULL,
+  why = curl_disagrees(canon.data, canon.data + plen, hostlen, port,
+                       canon.data + pathoff, outpathlen,
+                       querylen > 0 ? canon.data + pathoff + outpathlen + 1 : NULL,
                        querylen, &nomem);
   if (nomem) { status = DC_E_NOMEM; goto done; }
   if (why != NULL) goto refuse;

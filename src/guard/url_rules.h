@@ -37,6 +37,13 @@ dc_status dci_check_hostname(const char *host, size_t len, bool allow_underscore
  * Returns NULL when it passes, else a fixed English reason. */
 const char *dci_path_prefix_problem(const char *path, size_t len);
 
+/* Checks the text of a port: `len` bytes of `s`, 1..5 decimal digits
+ * without a sign or a leading zero, value 1..65535. Returns NULL and the
+ * value in *port when it passes, else a fixed English reason ("empty port",
+ * "port is not decimal digits", "port with a leading zero", "port outside
+ * 1..65535"). */
+const char *dci_port_problem(const char *s, size_t len, unsigned *port);
+
 /* Validates an https URL from a settings document (policy 4 "Rules for
  * urlAPI", 7.9) and returns its canonical form in *canonical_out (malloc'd,
  * free with free/dc_free; NULL on failure):
@@ -45,18 +52,23 @@ const char *dci_path_prefix_problem(const char *path, size_t len);
  *   - starts with "https://" (scheme case-insensitive) followed by a byte
  *     other than '/';
  *   - authority without userinfo ('@'), '%', '[' / ']' (IP literals, zone
- *     ids); port absent or exactly ":443"; host passes
- *     dci_hostname_problem() without underscores;
+ *     ids); port absent or exactly ":443", or (TEST ONLY) a port other
+ *     than 443 that passes dci_port_problem() and that an entry of c's
+ *     test-only allow list names (dci_guard_test_port(); c may be NULL:
+ *     then 443 only); host passes dci_hostname_problem() without
+ *     underscores;
  *   - no fragment; no query unless allow_query (then the query may hold any
  *     printable ASCII but '#', '%' included);
  *   - the path, after one trailing '/' is dropped, passes
  *     dci_path_prefix_problem().
  * Canonical form: "https://" + lower-case host (trailing dot dropped) + path
  * without one trailing '/' (the path is kept byte for byte when a query
- * follows it) + "?query" if any. ":443" is dropped.
+ * follows it) + "?query" if any. ":443" is dropped; an allowed test port is
+ * kept as ":PORT" (decimal) after the host.
  * The canonical URL is then parsed with libcurl's curl_url() (flags:
- * CURLU_DISALLOW_USER only); it must parse and give the same scheme, host,
- * no port, user, zone id or fragment, and a query only when allowed.
+ * CURLU_DISALLOW_USER only); it must parse and give the same scheme, host
+ * and port (none for 443), no user, zone id or fragment, and a query only
+ * when allowed.
  * `field` names the URL in the detail ("urlAPI"). Returns DC_OK,
  * DC_E_INVALID_ARG (url or canonical_out NULL), DC_E_NOMEM, DC_E_UNSAFE_URL
  * (detail: field, reason, sanitised URL). */

@@ -4,13 +4,18 @@
  * limits from section 6. In order:
  *   1. the URL passes dci_check_https_url (https, port 443, a host name that
  *      is not an IP literal or special-use name) and is then parsed once by
- *      curl_url(); the same CURLU is the transfer's URL (CURLOPT_CURLU);
+ *      curl_url(); the same CURLU is the transfer's URL (CURLOPT_CURLU).
+ *      TEST ONLY: a port other than 443 passes when the client's test-only
+ *      allow list names it; the transfer's port is then that one;
  *   2. the host is resolved once through the client's DNS (dci_dns_addrs);
- *      if any address is forbidden (dci_guard_addr) the name is refused;
- *   3. the checked set is pinned with CURLOPT_RESOLVE, and a resolver-start
- *      callback makes any attempt by libcurl to resolve again a failure;
+ *      if any address is forbidden for the transfer's port
+ *      (dci_guard_addr_port) the name is refused;
+ *   3. the checked set is pinned with CURLOPT_RESOLVE for host:port, and a
+ *      resolver-start callback makes any attempt by libcurl to resolve
+ *      again a failure;
  *   4. brace 1, the open-socket callback: IP connection, AF_INET/AF_INET6,
- *      port 443, address in the checked set and allowed by the guard, else
+ *      the transfer's port, address in the checked set and allowed by the
+ *      guard for that port, else
  *      no socket (the reason is kept in the transfer context because libcurl
  *      reports CURLE_COULDNT_CONNECT for refusals and real failures alike);
  *   5. brace 2, the pre-request callback: the same checks on the connected
@@ -37,8 +42,6 @@
 #define DC_VERSION_STRING "0"
 #endif
 
-/* The only port the guard connects to (policy 0 item 5). */
-#define DCI_HTTPS_PORT 443u
 /* Bytes of untrusted text (Location, libcurl's error) kept in a detail. */
 #define DCI_DETAIL_TEXT 200
 
@@ -51,6 +54,7 @@ struct dci_http_xfer {
   struct curl_slist *resolve;
   struct curl_slist *headers;   /* may hold the bearer: wiped on free */
   char host[DC_MAX_NAME_LEN + 1];
+  unsigned port;                /* DCI_HTTPS_PORT, or an allowed test port */
   dci_addr_list checked;        /* what the guard approved */
   bool skip_socket_check;       /* TEST ONLY (dci_http_set_test_hooks) */
   size_t header_bytes;
@@ -175,9 +179,9 @@ static bool addr_acceptable(dci_http_xfer *x, const dci_addr *a, unsigned port,
   const char *why = NULL;
   if (scoped)
     why = "an IPv6 address with a zone (scope) id";
-  else if (port != DCI_HTTPS_PORT)
-    why = "not port 443";
-  else if ((why = dci_guard_addr(x->c, a)) != NULL)
+  else if (port != x->port)
+    why = x->port == DCI_HTTPS_PORT ? "not port 443" : "not the port of the URL";
+  else if ((why = dci_guard_addr_port(x->c, a, port)) != NULL)
     ; /* the guard's own reason */
   else if (!in_checked_set(x, a))
     why = "not one of the addresses checked for the host (DNS rebinding?)";
@@ -239,7 +243,7 @@ static int on_prereq(void *clientp, char *primary_ip, char *local_ip,
   return CURL_PREREQFUNC_OK;
 }
 
-/* The pin covers host:443, so libcurl has no reason to resolve anything. */
+/* The pin covers host:port, so libcurl has no reason to resolve anything. */
 static int on_resolver_start(void *resolver_state, void *reserved, void *clientp)
 {
   dci_http_xfer *x = clientp;
@@ -347,12 +351,16 @@ static dc_status check_req(dc_client *c, const dci_http_req *req, bool *post)
   return DC_OK;
 }
 
-/* "host:443:a1,[a2]" for CURLOPT_RESOLVE (no '+': permanent, no fallback). */
+/* "host:443:a1,[a2]" for CURLOPT_RESOLVE (no '+': permanent, no fallback);
+ * the port is the URL's (443, or an allowed test port): libcurl uses an
+ * entry only for the host and port it connects to. */
 static dc_status pin_string(dc_client *c, const dci_http_xfer *x, dci_buf *b)
 {
   dc_status status = DC_OK;
+  char port[16];
+  snprintf(port, sizeof port, ":%u:", x->port);
   DCI_TRY(dci_buf_append_str(b, x->host));
-  DCI_TRY(dci_buf_append_str(b, ":443:"));
+  DCI_TRY(dci_buf_append_str(b, port));
   for (size_t i = 0; i < x->checked.n; i++) {
     char text[64];
     dci_addr_format(&x->checked.a[i], text, sizeof text);
@@ -368,11 +376,11 @@ done:
 }
 
 /* Parses the checked URL with libcurl (the transfer's one parse) and keeps
- * its host. */
+ * its host and port (443 when the URL names none). */
 static dc_status parse_url(dc_client *c, dci_http_xfer *x, const char *canon)
 {
   dc_status status = DC_OK;
-  char *host = NULL;
+  char *host = NULL, *port = NULL;
   x->url = curl_url();
   if (x->url == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
   CURLUcode uc = curl_url_set(x->url, CURLUPART_URL, canon, CURLU_DISALLOW_USER);
@@ -392,9 +400,25 @@ static dc_status parse_url(dc_client *c, dci_http_xfer *x, const char *canon)
                       "request URL");
     goto done;
   }
+  /* dci_check_https_url left a port in the canonical URL only when it is a
+   * test port on the client's allow list; check it again all the same. */
+  x->port = DCI_HTTPS_PORT;
+  uc = curl_url_get(x->url, CURLUPART_PORT, &port, 0);
+  if (uc == CURLUE_OUT_OF_MEMORY) {
+    status = dci_fail(c, DC_E_NOMEM, "out of memory");
+    goto done;
+  }
+  if (uc == CURLUE_OK &&
+      (dci_port_problem(port, strlen(port), &x->port) != NULL ||
+       (x->port != DCI_HTTPS_PORT && !dci_guard_test_port(c, x->port)))) {
+    status = dci_fail(c, DC_E_UNSAFE_URL, "libcurl sees an unacceptable port in the "
+                      "request URL");
+    goto done;
+  }
   memcpy(x->host, host, n + 1);
 done:
   curl_free(host);
+  curl_free(port);
   return status;
 }
 
@@ -410,7 +434,7 @@ static dc_status guard_checked(dc_client *c, dci_http_xfer *x)
     if (a->family != AF_INET && a->family != AF_INET6)
       why = "not an IPv4 or IPv6 address";
     else
-      why = dci_guard_addr(c, a);
+      why = dci_guard_addr_port(c, a, x->port);
     if (why != NULL) {
       char text[64];
       dci_addr_format(a, text, sizeof text);
