@@ -8,7 +8,8 @@ Generates the population of bench/population.py (N domains, default 10,000,
 over 20 providers; the zone holds max(N, --big) names), serves it from ONE
 Knot zone bench.test on 127.0.0.1:<free port> and K HTTPS servers
 (tests/integration/httpsd.py with bench/bench_routes.py, default 4) on
-127.0.0.30.. port 443, with a fresh test CA (tests/integration/harness.py).
+127.0.0.30.. port 443, with a fresh test CA (tests/support/dcservers.py, as
+the integration harness).
 Then, in one run, measures and prints each figure with its command:
 
   (a) baselines: raw DNS query rate of that Knot (bench/dnsblast.c) and raw
@@ -21,6 +22,14 @@ Then, in one run, measures and prints each figure with its command:
       -v), outcome counts checked against the population, client and server
       CPU (each part is reported PENDING when its API or option is missing)
   (d) one-shot `domainconnect discover DOMAIN`: process wall time, max RSS
+
+Peak memory, as reported: bench_batch's maxrss_kb is VmHWM of its own
+process image (/proc/self/status); the CLI's maxrss is /usr/bin/time -v's
+"Maximum resident set size", the child's ru_maxrss, which Linux carries over
+from the forking parent, so it is at least /usr/bin/time's own peak (about
+1 MiB; /usr/bin/time, not this Python script, is the parent). Figures only:
+no assertion rests on them (the memory check with an assertion is
+tests/integration/test_batch.c, on VmHWM).
   (e) dc_sign against OpenSSL EVP RSA-2048 (bench/bench_sign.c) and
       `openssl speed rsa2048`
   (f) bench_template (template application against zone size)
@@ -35,19 +44,19 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
-sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import population as pop  # noqa: E402
-import harness  # noqa: E402  (make_pki, start_knot)
+import dcservers  # noqa: E402  (make_pki, start_knot, start_https, Processes)
 
 REPORT = []
 
@@ -79,17 +88,19 @@ def kv(line):
 def machine():
     model = "?"
     try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
     except OSError:
         pass
     mem = "?"
     try:
-        for line in open("/proc/meminfo"):
-            if line.startswith("MemTotal"):
-                mem = "%.1f GiB" % (int(line.split()[1]) / 1048576)
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal"):
+                    mem = "%.1f GiB" % (int(line.split()[1]) / 1048576)
     except OSError:
         pass
     return "nproc=%d cpu=%s mem=%s kernel=%s" % (os.cpu_count(), model, mem,
@@ -116,20 +127,9 @@ def cpu_line(err):
 def start_https(state, addrs, cert, key, procs):
     """bench/bench_httpsd.py (httpsd.py with TCP_NODELAY) on each ADDR:443
     with bench_routes and no request log; appended to procs as started."""
-    for addr in addrs:
-        ready = os.path.join(state, "https-%s.ready" % addr)
-        errlog = open(os.path.join(state, "https-%s.err" % addr), "w")
-        procs.append(subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "bench_httpsd.py"), "--addr", addr,
-             "--port", "443", "--cert", cert, "--key", key, "--log", "/dev/null",
-             "--ready-file", ready, "--routes", "bench_routes"],
-            stdout=errlog, stderr=errlog))
-        deadline = time.time() + 10
-        while not os.path.exists(ready):
-            if procs[-1].poll() is not None or time.time() > deadline:
-                raise RuntimeError("httpsd on %s did not start: %s" %
-                                   (addr, open(errlog.name).read()))
-            time.sleep(0.05)
+    dcservers.start_https(state, addrs, cert, key, procs,
+                          script=os.path.join(HERE, "bench_httpsd.py"),
+                          log="/dev/null", routes="bench_routes")
 
 
 def proc_cpu(procs):
@@ -137,7 +137,8 @@ def proc_cpu(procs):
     d = {}
     for p in procs:
         try:
-            f = open("/proc/%d/stat" % p.pid).read()
+            with open("/proc/%d/stat" % p.pid) as sf:
+                f = sf.read()
             fields = f[f.rindex(")") + 2:].split()
             d[p.pid] = int(fields[11]) + int(fields[12])
         except (OSError, ValueError, IndexError):
@@ -188,26 +189,18 @@ def main():
     cli = os.path.join(bindir, "domainconnect")
     secs = 2 if a.quick else 5
 
+    dcservers.exit_on_sigterm()
     state = tempfile.mkdtemp(prefix="dc-bench-")
-    procs = []
+    procs = dcservers.Processes()
     rc = 1
     try:
         rc = bench(a, state, bindir, cli, secs, procs)
     except Exception as e:  # report and fail, never hang
         out("run-bench.py: %s" % e)
+        traceback.print_exc()
         rc = 1
     finally:
-        for p in procs:
-            try:
-                os.kill(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.kill(p.pid, signal.SIGKILL)
-                p.wait()
+        procs.stop_all()  # by PID: SIGTERM, wait, SIGKILL after 5 s
         shutil.rmtree(state, ignore_errors=True)
         os.makedirs(os.path.dirname(os.path.abspath(report)), exist_ok=True)
         with open(report, "w") as f:
@@ -261,35 +254,14 @@ def bench(a, state, bindir, cli, secs, procs):
 
     # ---- servers
     t0 = time.monotonic()
-    ca, _, cert, key = harness.make_pki(
+    ca, _, cert, key = dcservers.make_pki(
         state, {"bench.test"} | {pop.api_host(k) for k in range(pop.PROVIDERS)})
-    # free_port() closes its probe socket before knotd binds the port, so
-    # another process may take it in between: retry with a new port.
-    for attempt in range(3):
-        try:
-            kstate = os.path.join(state, "k%d" % attempt)
-            os.makedirs(kstate)
-            knot, port, _ = harness.start_knot(
-                kstate, zdir, [("bench.test", "bench.test.zone", False)])
-            break
-        except RuntimeError as e:
-            out("knotd did not start (%s): %s" % (e, "retrying" if attempt < 2 else "giving up"))
-            # harness.start_knot drops the handle of a knotd that never got
-            # ready: stop that one (its command line names our config) by PID.
-            conf = os.path.join(kstate, "knot", "knot.conf")
-            for pid in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    argv = open("/proc/%s/cmdline" % pid, "rb").read().split(b"\0")
-                except OSError:
-                    continue
-                if conf.encode() in argv:
-                    try:
-                        os.kill(int(pid), signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-            if attempt == 2:
-                raise
-    procs.append(knot)
+    # The free port's probes are closed before knotd binds it, so another
+    # process may take it in between: start_knot stops that knotd by PID and
+    # retries with a new port (up to 3 attempts). knotd is procs[0].
+    _, port, _ = dcservers.start_knot(
+        state, zdir, [("bench.test", "bench.test.zone", False)], procs,
+        attempts=3, note=out)
     start_https(state, servers, cert, key, procs)
     dns = "127.0.0.1:%d" % port
     out("servers up in %.1f s: knotd %s (zone bench.test, %d names), httpsd %s"
@@ -520,6 +492,10 @@ def bench(a, state, bindir, cli, secs, procs):
         s, b = R["batch"][pre + "small"], R["batch"][pre + "big"]
         out(("  memory (%s): maxrss" % ("CLI" if pre else "library")) + " %d KiB at %d domains vs %d KiB at %d domains (x%.2f)"
             % (s[2], s[0], b[2], b[0], b[2] / s[2] if s[2] > 0 else 0))
+    if R["batch"]:
+        out("  (maxrss: library = VmHWM of bench_batch's own process; CLI and "
+            "one-shot = /usr/bin/time -v's ru_maxrss of the child, at least "
+            "/usr/bin/time's own ~1 MiB)")
     if not R["batch"]:
         out("  batch: pending (no --batch in the CLI)")
     sg = R["sign"]

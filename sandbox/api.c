@@ -1,5 +1,5 @@
-/* domainconnect-sandbox: request routing and the provider API (protocol
- * notes 1.3 settings, 2.1 template query, 3.3 token, 3.5 apply, 3.6
+/* domainconnect-sandbox: request routing and the provider API (docs/protocol.md
+ * §1.3 settings, §2.1 template query, §3.3 token, §3.5 apply, §3.6
  * revert). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +128,7 @@ enum sbx_perr sbx_params(const struct sbx_req *req, bool use_body, struct sbx_kv
     sbx_kv_free(&form);
     return e;
   }
-  /* JSON (protocol notes 3.3/3.5: application/json; also without a type) */
+  /* JSON (docs/protocol.md §3.3, §3.5: application/json; also without a type) */
   json_error_t je;
   json_t *doc = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
   if (doc == NULL) return SBX_P_SYNTAX;
@@ -220,7 +220,7 @@ fail:
   return NULL;
 }
 
-/* ---- protocol parameter names (docs/security.md "URLs we build") */
+/* ---- protocol parameter names (docs/security.md §4.5) */
 bool sbx_reserved_param(const char *name)
 {
   static const char *const names[] = {
@@ -232,7 +232,7 @@ bool sbx_reserved_param(const char *name)
   return false;
 }
 
-/* ---- settings (protocol notes 1.3) */
+/* ---- settings (docs/protocol.md §1.3) */
 void sbx_api_settings(struct sbx_app *app, const char *zone, struct sbx_resp *resp)
 {
   const struct sbx_config *cfg = app->cfg;
@@ -254,7 +254,7 @@ void sbx_api_settings(struct sbx_app *app, const char *zone, struct sbx_resp *re
   free(z);
 }
 
-/* ---- template support (protocol notes 2.1) */
+/* ---- template support (docs/protocol.md §2.1) */
 static void api_template(struct sbx_app *app, const char *p, const char *s, struct sbx_resp *resp)
 {
   const struct sbx_template *t = sbx_templates_find(app->templates, p, s);
@@ -266,7 +266,7 @@ static void api_template(struct sbx_app *app, const char *p, const char *s, stru
   sbx_resp_json(resp, 200, v >= 0 ? json_pack("{s:I}", "version", (json_int_t)v) : json_object());
 }
 
-/* ---- token endpoint (protocol notes 3.3) */
+/* ---- token endpoint (docs/protocol.md §3.3) */
 static void api_token(struct sbx_app *app, const struct sbx_req *req, struct sbx_resp *resp)
 {
   struct sbx_kvlist p = {0};
@@ -371,7 +371,7 @@ static dc_status fill_opts(struct sbx_app *app, const struct sbx_apply_req *ar, 
   for (size_t i = 0; i < p->n; i++) {
     if (sbx_reserved_param(p->items[i].name)) continue;
     st = dc_apply_opts_set_param(o, p->items[i].name, p->items[i].value);
-    /* protocol notes 2.2: parameters the template does not use are ignored,
+    /* docs/protocol.md §2.2: parameters the template does not use are ignored,
      * including names that cannot be variables */
     if (st == DC_E_NOMEM) return st;
   }
@@ -522,7 +522,7 @@ void sbx_apply(struct sbx_app *app, const struct sbx_apply_req *ar, bool dry_run
   }
 }
 
-/* ---- bearer calls: apply and revert (protocol notes 3.5, 3.6) */
+/* ---- bearer calls: apply and revert (docs/protocol.md §3.5, §3.6) */
 static bool b64token(const char *t)
 {
   /* RFC 6750 2.1 */
@@ -609,8 +609,8 @@ static bool domain_host(const struct sbx_kvlist *p, char **domain, char **host,
   return true;
 }
 
-/* providerName / serviceName only with the shared* flags (protocol notes
- * 2.2 step 5). */
+/* providerName / serviceName only with the shared* flags (docs/protocol.md
+ * §2.2 step 5). */
 const char *sbx_check_shared(const struct sbx_template *t, const struct sbx_kvlist *p)
 {
   if (sbx_kv_get(p, "providerName") != NULL && !dc_template_shared_provider_name(t->t))
@@ -814,7 +814,7 @@ void sbx_route(struct sbx_app *app, const struct sbx_req *req, struct sbx_resp *
         bool consent = sbx_query_parse(req->query, strlen(req->query), &q) == SBX_Q_OK &&
                        sbx_kv_get(&q, "client_id") != NULL;
         sbx_kv_free(&q);
-        /* protocol notes 3.2: some clients put the serviceId in the
+        /* docs/protocol.md §3.2: some clients put the serviceId in the
          * consent path; a query with client_id is a consent request */
         if (get && consent) sbx_consent_async(app, req, prov, resp);
         else if (get) api_template(app, prov, svc, resp);

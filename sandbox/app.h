@@ -23,8 +23,8 @@ struct sbx_app {
   struct sbx_templates *templates;
   struct sbx_oauth *oauth;
   struct sbx_pending *pending;
-  char api_url[300];  /* https://api.sandbox.test */
-  char ux_url[300];   /* https://connect.sandbox.test */
+  char api_url[300];  /* https://api.sandbox.test[:PORT] (PORT when not 443) */
+  char ux_url[300];   /* https://connect.sandbox.test[:PORT] */
 };
 
 /* One request as the handlers see it. */
@@ -100,7 +100,7 @@ void sbx_apply(struct sbx_app *app, const struct sbx_apply_req *ar, bool dry_run
                struct sbx_apply_out *out);
 void sbx_apply_out_clear(struct sbx_apply_out *o);
 /* NULL, or why providerName/serviceName are not allowed for the template
- * (protocol notes 2.2 step 5). */
+ * (docs/protocol.md §2.2 step 5). */
 const char *sbx_check_shared(const struct sbx_template *t, const struct sbx_kvlist *p);
 /* True for the protocol's own parameter names (never template variables). */
 bool sbx_reserved_param(const char *name);

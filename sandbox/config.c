@@ -140,7 +140,7 @@ static bool norm_name(struct cerr *e, char **name, bool underscore, const char *
 }
 
 /* TXT records publishing an RSA public key (PEM "PUBLIC KEY"), in the
- * fragment format of the protocol notes 2.4: "p=N,a=RS256,d=...". */
+ * fragment format of docs/protocol.md §2.4: "p=N,a=RS256,d=...". */
 static bool pubkey_records(struct cerr *e, const char *path, struct sbx_pubkey *pk)
 {
   bool ok = false;

@@ -1,5 +1,5 @@
 /* domainconnect-sandbox: the HTML pages a user sees: the synchronous apply
- * consent page (protocol notes 2.2, 2.5), the OAuth consent page (3.2),
+ * consent page (docs/protocol.md §2.2, §2.5), the OAuth consent page (§3.2),
  * the form they post to (/consent), and two read-only views of the zones.
  * No JavaScript; every value shown is HTML-escaped. There is one implicit
  * user, who owns every hosted zone. */
@@ -178,9 +178,9 @@ static char *https_host(const char *uri)
   return norm;
 }
 
-/* Protocol notes 2.5 [ADVICE]: the redirect_uri host equals, or is below,
- * an entry of syncRedirectDomain (comma-separated, spaces trimmed, case
- * ignored). */
+/* The redirect rule of docs/protocol.md §2.5: the redirect_uri host equals,
+ * or is below, an entry of syncRedirectDomain (comma-separated, spaces
+ * trimmed, case ignored). */
 static bool in_redirect_domains(const struct sbx_template *t, const char *host)
 {
   const char *list = dc_template_sync_redirect_domain(t->t);
@@ -315,7 +315,7 @@ static void form(struct sbuf *b, const char *id, const char *csrf, const char *y
 }
 
 /* The display name: the template's, augmented by the request's when the
- * template allows it (protocol notes 2.2). */
+ * template allows it (docs/protocol.md §2.2). */
 static void display_names(struct sbuf *b, const struct sbx_template *t, const char *pname,
                           const char *sname)
 {
@@ -362,7 +362,7 @@ static void sync_req_clear(struct sync_req *s)
 }
 
 /* An error in the sync flow: redirect with error/state when a redirect is
- * allowed, else an error page (protocol notes 2.5). */
+ * allowed, else an error page (docs/protocol.md §2.5). */
 static void sync_error(struct sbx_resp *resp, const struct sync_req *s, unsigned status,
                        const char *error, const char *desc)
 {
@@ -374,7 +374,7 @@ static void sync_error(struct sbx_resp *resp, const struct sync_req *s, unsigned
   error_page(resp, status, "Domain Connect request refused", desc);
 }
 
-/* Checks a sync request (query in s->q): steps 1-6 of protocol notes 2.2.
+/* Checks a sync request (query in s->q): steps 1-6 of docs/protocol.md §2.2.
  * Returns false with the response set. */
 static bool sync_check(struct sbx_app *app, const char *query, const char *provider,
                        const char *service, struct sync_req *s, struct sbx_resp *resp)
@@ -452,7 +452,7 @@ static bool sync_check(struct sbx_app *app, const char *query, const char *provi
         goto done;
       }
       s->signed_ok = true;
-      /* a verified signature allows any https redirect_uri (notes 2.5) */
+      /* a verified signature allows any https redirect_uri (docs/protocol.md §2.5) */
       if (s->redirect == NULL && ruri != NULL && rhost != NULL) s->redirect = sbx_strdup(ruri);
     }
   }
@@ -784,7 +784,7 @@ void sbx_consent_async(struct sbx_app *app, const struct sbx_req *req, const cha
   if (g.domain == NULL) ASYNC_FAIL("invalid_request", "domain is missing or not a domain name");
   if (sbx_store_find(app->store, g.domain) == NULL)
     ASYNC_FAIL("access_denied", "the domain is not in your account here");
-  /* host: comma-separated, an empty entry is the apex (protocol notes 3.2) */
+  /* host: comma-separated, an empty entry is the apex (docs/protocol.md §3.2) */
   const char *hosts = sbx_kv_get(&q, "host");
   if (hosts == NULL) hosts = "";
   for (const char *p = hosts;;) {

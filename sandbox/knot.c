@@ -83,7 +83,7 @@ static bool port_free(int port)
   return ok;
 }
 
-static int pick_port(void)
+static int pick_port(int avoid)
 {
   for (int tries = 0; tries < 50; tries++) {
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -96,7 +96,7 @@ static int pick_port(void)
         getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
       port = ntohs(sa.sin_port);
     close(fd);
-    if (port >= 1024 && port_free(port)) return port;
+    if (port >= 1024 && port != avoid && port_free(port)) return port;
   }
   return 0;
 }
@@ -108,8 +108,8 @@ static bool safe_path(const char *p)
   return true;
 }
 
-bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, char *const *zones,
-                    size_t nzones, char *err, size_t errsz)
+bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, int avoid,
+                    char *const *zones, size_t nzones, char *err, size_t errsz)
 {
   char path[PATH_MAX], portfile[PATH_MAX];
   struct sbuf conf;
@@ -150,10 +150,11 @@ bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, char *c
     if (prev != NULL) {
       size_t l = strlen(prev);
       while (l > 0 && (prev[l - 1] == '\n' || prev[l - 1] == ' ')) prev[--l] = '\0';
-      if (sbx_parse_long(prev, 1024, 65535, &p) && port_free((int)p)) port = (int)p;
+      if (sbx_parse_long(prev, 1024, 65535, &p) && p != avoid && port_free((int)p))
+        port = (int)p;
       free(prev);
     }
-    if (port == 0) port = pick_port();
+    if (port == 0) port = pick_port(avoid);
     if (port == 0) {
       snprintf(err, errsz, "no free port for DNS on 127.0.0.1");
       goto done;

@@ -18,8 +18,9 @@ struct sbx_knot {
 };
 
 /* Prepares STATE/knot and knot.conf for `zones`. `port` 0 picks one: the
- * port of the previous run when it is free, else a free high port. */
-bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port,
+ * port of the previous run when it is free, else a free high port; never
+ * `avoid` (the HTTPS listen port, bound after Knot starts; 0: none). */
+bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, int avoid,
                     char *const *zones, size_t nzones, char *err, size_t errsz);
 /* Writes STATE/knot/zones/ZONE.zone atomically. */
 bool sbx_knot_write_zone(const struct sbx_knot *k, const char *zone, const char *text);

@@ -42,7 +42,9 @@ static const char usage[] =
     "  --state DIR       state directory (zones, CA, tokens, Knot); created if needed\n"
     "  --config FILE     configuration (JSON); default: the built-in one\n"
     "  --listen ADDR     HTTPS address, IPv4 or [IPv6], optional :PORT\n"
-    "                    (default 127.0.0.2:443; clients accept only port 443)\n"
+    "                    (default 127.0.0.2:443). On another port the URLs and\n"
+    "                    the _domainconnect TXT name it; clients accept that\n"
+    "                    only with --test-allow-address ADDR:PORT\n"
     "  --dns-port N      DNS port on 127.0.0.1 (default: the previous run's, or a free one)\n"
     "  --foreground      stay attached (logs on stderr) instead of detaching\n"
     "                    (logs in DIR/sandbox.log)\n"
@@ -92,6 +94,19 @@ static bool parse_listen(const char *s, struct sockaddr_storage *ss, char *ip, s
     return inet_ntop(AF_INET6, &v6->sin6_addr, ip, (socklen_t)ipsz) != NULL;
   }
   return false;
+}
+
+/* Can a TCP listener on `ss` clash with Knot's 127.0.0.1 listener on the
+ * same port? (127.0.0.1 itself, or a wildcard address.) */
+static bool overlaps_knot(const struct sockaddr_storage *ss)
+{
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *v4 = (const struct sockaddr_in *)ss;
+    uint32_t a = ntohl(v4->sin_addr.s_addr);
+    return a == INADDR_LOOPBACK || a == INADDR_ANY;
+  }
+  const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)ss;
+  return IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr);
 }
 
 /* Detaches: the parent waits for the "key: value" lines on a pipe and
@@ -191,6 +206,11 @@ static int run(const struct opts *o, int ready_fd)
             o->listen);
     goto done;
   }
+  if (o->dns_port != 0 && o->dns_port == listen_port && overlaps_knot(&ss)) {
+    sbx_log(SBX_ERROR, "--dns-port %d is the HTTPS port of --listen %s: Knot listens on "
+            "127.0.0.1 port %d too; choose another", o->dns_port, o->listen, o->dns_port);
+    goto done;
+  }
   /* one sandbox per state directory */
   if (!sbx_fmt(path, sizeof path, "%s/sandbox.lock", state)) goto done;
   lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -209,9 +229,10 @@ static int run(const struct opts *o, int ready_fd)
   if (templates.n == 0) sbx_log(SBX_WARN, "no template loaded");
   if (!sbx_pki_setup(state, cfg->hosts, cfg->n_hosts, &pki, err, sizeof err) ||
       !sbx_store_plan(&store, cfg, err, sizeof err) ||
-      !sbx_knot_setup(&knot, state, o->dns_port, store.served, store.n_served, err, sizeof err) ||
-      !sbx_store_open(&store, cfg, state, &knot, listen_ip, ss.ss_family == AF_INET6, err,
-                      sizeof err)) {
+      !sbx_knot_setup(&knot, state, o->dns_port, listen_port, store.served, store.n_served, err,
+                      sizeof err) ||
+      !sbx_store_open(&store, cfg, state, &knot, listen_ip, ss.ss_family == AF_INET6,
+                      listen_port, err, sizeof err)) {
     sbx_log(SBX_ERROR, "%s", err);
     goto done;
   }
@@ -231,8 +252,15 @@ static int run(const struct opts *o, int ready_fd)
     sbx_log(SBX_ERROR, "%s", app.oauth == NULL ? err : "out of memory");
     goto done;
   }
-  snprintf(app.api_url, sizeof app.api_url, "https://%s", cfg->api_host);
-  snprintf(app.ux_url, sizeof app.ux_url, "https://%s", cfg->ux_host);
+  /* The advertised URLs (settings, consent pages) name the port when it is
+   * not 443, as the _domainconnect TXT does (store.c). */
+  if (listen_port != 443) {
+    snprintf(app.api_url, sizeof app.api_url, "https://%s:%d", cfg->api_host, listen_port);
+    snprintf(app.ux_url, sizeof app.ux_url, "https://%s:%d", cfg->ux_host, listen_port);
+  } else {
+    snprintf(app.api_url, sizeof app.api_url, "https://%s", cfg->api_host);
+    snprintf(app.ux_url, sizeof app.ux_url, "https://%s", cfg->ux_host);
+  }
   http = sbx_http_start(&app, (struct sockaddr *)&ss, pki.server_key, pki.server_cert, err,
                         sizeof err);
   if (http == NULL) {

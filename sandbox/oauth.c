@@ -1,5 +1,5 @@
-/* domainconnect-sandbox: authorization codes and tokens (protocol notes
- * 3.2-3.3). */
+/* domainconnect-sandbox: authorization codes and tokens (docs/protocol.md
+ * §3.2-§3.3). */
 #include "oauth.h"
 
 #include <pthread.h>

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <time.h>
 
-/* What the user allowed on the consent page (protocol notes 3.2). */
+/* What the user allowed on the consent page (docs/protocol.md §3.2). */
 struct sbx_grant {
   char *client_id;
   char *redirect_uri;  /* of the consent request; the token call repeats it */

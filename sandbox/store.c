@@ -195,7 +195,7 @@ static bool render_record(struct sbuf *b, const json_t *r, const char *zone, siz
   const char *service = jstr(r, "service"), *protocol = jstr(r, "protocol");
   if (strcmp(type, "SRV") == 0 && service != NULL && protocol != NULL && service[0] != '\0' &&
       protocol[0] != '\0') {
-    /* RFC 2782 owner: _service._proto.name (protocol notes 4.5) */
+    /* RFC 2782 owner: _service._proto.name (docs/protocol.md §4.2) */
     if (!sbx_fmt(owner, sizeof owner, "_%s._%s%s%s", strip_us(service), strip_us(protocol),
                  strcmp(name, "@") == 0 ? "" : ".", strcmp(name, "@") == 0 ? "" : name) ||
         !valid_owner(owner, zone))
@@ -300,9 +300,16 @@ char *sbx_render_zone(const struct sbx_store *s, const char *zone, uint32_t seri
   sbuf_addf(&b, "@ %ld IN NS %s.\n", cfg->default_ttl, cfg->ns_host);
   ents[nents++] = (struct owner_ent){sbx_strdup("@"), false};
   if (hosted) {
-    /* protocol notes 1.2: discovery at the zone apex */
+    /* docs/protocol.md §1.2: discovery at the zone apex. On a port other than
+     * 443 the value names it ("https://" + value + "/v2" stays a URL); the
+     * client accepts that only with a test-only allowance for the port. */
+    char txt[300];
+    if (s->listen_port > 0 && s->listen_port != 443)
+      snprintf(txt, sizeof txt, "%s:%d", cfg->api_host, s->listen_port);
+    else
+      snprintf(txt, sizeof txt, "%s", cfg->api_host);
     sbuf_addf(&b, "_domainconnect %ld IN TXT ", cfg->default_ttl);
-    add_txt(&b, cfg->api_host);
+    add_txt(&b, txt);
     sbuf_addc(&b, '\n');
     ents[nents++] = (struct owner_ent){sbx_strdup("_domainconnect"), false};
   } else if (strcmp(zone, cfg->provider_zone) == 0) {
@@ -440,13 +447,14 @@ bool sbx_store_plan(struct sbx_store *s, const struct sbx_config *cfg, char *err
 }
 
 bool sbx_store_open(struct sbx_store *s, const struct sbx_config *cfg, const char *state_dir,
-                    struct sbx_knot *knot, const char *listen_ip, bool listen_v6, char *err,
-                    size_t errsz)
+                    struct sbx_knot *knot, const char *listen_ip, bool listen_v6,
+                    int listen_port, char *err, size_t errsz)
 {
   char path[PATH_MAX];
   s->cfg = cfg;
   s->knot = knot;
   s->listen_v6 = listen_v6;
+  s->listen_port = listen_port;
   s->listen_ip = sbx_strdup(listen_ip);
   if (s->listen_ip == NULL || !sbx_fmt(path, sizeof path, "%s/zones", state_dir) ||
       (s->dir = sbx_strdup(path)) == NULL)

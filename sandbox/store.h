@@ -26,6 +26,7 @@ struct sbx_store {
   char *dir;
   char *listen_ip;   /* what the provider host names resolve to */
   bool listen_v6;
+  int listen_port;   /* HTTPS port; the _domainconnect TXT names it when not 443 */
   struct sbx_zone *zones; /* hosted zones */
   size_t n_zones;
   char **served;     /* every zone Knot serves: hosted, provider, key zones */
@@ -34,10 +35,11 @@ struct sbx_store {
 
 /* Opens STATE/zones: creates a hosted zone's file from the configuration
  * the first time, checks the others load. Writes every zone file for Knot
- * (call before sbx_knot_start). */
+ * (call before sbx_knot_start). `listen_port` other than 443 is published in
+ * every hosted zone's _domainconnect TXT ("api.host:PORT"). */
 bool sbx_store_open(struct sbx_store *s, const struct sbx_config *cfg, const char *state_dir,
-                    struct sbx_knot *knot, const char *listen_ip, bool listen_v6, char *err,
-                    size_t errsz);
+                    struct sbx_knot *knot, const char *listen_ip, bool listen_v6,
+                    int listen_port, char *err, size_t errsz);
 /* The zone names Knot must serve (valid after sbx_store_plan). */
 bool sbx_store_plan(struct sbx_store *s, const struct sbx_config *cfg, char *err, size_t errsz);
 void sbx_store_close(struct sbx_store *s);

@@ -26,7 +26,7 @@ struct sbx_templates {
 bool sbx_templates_load(struct sbx_templates *ts, char *const *dirs, size_t ndirs,
                         char *err, size_t errsz);
 void sbx_templates_free(struct sbx_templates *ts);
-/* Exact, case-sensitive lookup (protocol notes 2.2 step 1). */
+/* Exact, case-sensitive lookup (docs/protocol.md §2.2 step 1). */
 const struct sbx_template *sbx_templates_find(const struct sbx_templates *ts,
                                               const char *provider_id,
                                               const char *service_id);

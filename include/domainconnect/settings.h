@@ -25,7 +25,7 @@ typedef struct dc_txt_rr {
  * any byte outside printable ASCII, an IP literal host (IPv4 dotted quad or
  * any all-numeric/hex last label, '[' ... ']'), a host that breaks the name
  * rules (LDH labels of 1..63, name <= 253, no empty label, at least two
- * labels, not localhost/.local/.internal/... per the security policy), a path
+ * labels, not localhost/.local/.internal/... per docs/security.md §3.7), a path
  * with empty, "." or ".." segments or characters outside [A-Za-z0-9._~/-].
  * The host is an ASCII name: U-labels are refused, A-labels ("xn--") pass.
  * DC_E_LIMIT when `len` (the bytes as received, before trimming) exceeds

@@ -20,11 +20,9 @@ const char cli_netopt_help[] =
   "                           system's resolv.conf servers)\n"
   "  --ca-file FILE           trust anchors for TLS (default: system store)\n"
   "  --timeout-ms MS          total time for each HTTPS transfer\n"
-  "  --test-allow-address IP[:PORT]\n"
-  "                           TEST ONLY (repeatable): let the guard accept this\n"
-  "                           exact address on this exact port (default 443),\n"
-  "                           e.g. 127.0.0.2 or 127.0.0.1:8443 or [::1]:8443;\n"
-  "                           URLs and the TXT value may then name that port\n";
+  "  --test-allow-address IP[:PORT]  TEST ONLY: let the guard accept this\n"
+  "                           address on this port only (default 443; e.g.\n"
+  "                           127.0.0.1:8443, [::1]:8443), which URLs may name\n";
 
 int cli_netopt_apply(const char *cmd, dc_client *c, int ch, const char *arg)
 {

@@ -12,21 +12,21 @@
  * are longer than their A-labels in bytes). */
 #define DC_MAX_DOMAIN_INPUT 1024
 
-/* _domainconnect TXT value: host plus a short path (security policy 4). */
+/* _domainconnect TXT value: host plus a short path (docs/security.md §4.2). */
 #define DC_MAX_TXT_VALUE 253
 /* Distinct TXT RRs considered when selecting the _domainconnect value. */
 #define DC_MAX_TXT_RRS 16
 
-/* A URL field of the settings document (security policy 4: 2048 bytes). */
+/* A URL field of the settings document (docs/security.md §4.3: 2048 bytes). */
 #define DC_MAX_URL_LEN 2048
 
 /* Settings / token / 409 JSON documents: bytes and nesting depth
- * (security policy 6: 16 KiB settings and token; 64 KiB error bodies). */
+ * (docs/security.md §5.2: 16 KiB settings and token; 64 KiB error bodies). */
 #define DC_MAX_SETTINGS_JSON (16 * 1024)
 #define DC_MAX_TOKEN_JSON (16 * 1024)
 #define DC_MAX_CONFLICT_JSON (64 * 1024)
 #define DC_MAX_JSON_DEPTH 32
-/* Any single JSON string we keep (security policy 6: 8 KiB). */
+/* Any single JSON string we keep (docs/security.md §5.3: 8 KiB). */
 #define DC_MAX_JSON_STRING (8 * 1024)
 /* nameServers entries kept from a settings document. */
 #define DC_MAX_NAME_SERVERS 32
@@ -50,9 +50,10 @@
 /* A callback query string (what the provider redirects back with). */
 #define DC_MAX_CALLBACK_QUERY (16 * 1024)
 
-/* OAuth: access and refresh tokens (security policy 7.5). */
+/* OAuth: access and refresh tokens (docs/security.md §6.4). */
 #define DC_MAX_TOKEN_LEN 4096
-/* expires_in accepted from a provider: 1 s .. 30 days (security policy 7.5). */
+/* expires_in accepted from a provider: 1 s .. 30 days
+ * (docs/security.md §6.4). */
 #define DC_MAX_EXPIRES_IN (86400L * 30)
 /* Default clock skew subtracted from the expiry, seconds. */
 #define DC_DEFAULT_TOKEN_SKEW 60
@@ -69,7 +70,7 @@
 #define DC_MAX_PUBKEY_FRAGMENTS 64
 #define DC_TXT_STRING_MAX 255
 
-/* ---- network (security policy 6) */
+/* ---- network (docs/security.md §5) */
 #define DC_DEFAULT_DNS_TIMEOUT_MS 3000L
 #define DC_DEFAULT_CONNECT_TIMEOUT_MS 5000L
 #define DC_DEFAULT_TOTAL_TIMEOUT_MS 10000L   /* settings, template query */

@@ -1,6 +1,7 @@
-/* Discovery over the network (protocol notes 1.1-1.3, 2.1; security policy
- * 0.1, 4, 6): zone split -> TXT _domainconnect.{zone} -> guarded GET
- * https://{txt}/v2/{zone}/settings, and the template support query.
+/* Discovery over the network (docs/protocol.md §1.1-§1.3, §2.1;
+ * docs/security.md §2, §4, §5): zone split -> TXT _domainconnect.{zone}
+ * -> guarded GET https://{txt}/v2/{zone}/settings, and the template support
+ * query.
  *
  * Decisions beyond net.h:
  *   - SOA-walk mode (DC_ZONE_SOA): the public suffix list still gives the
@@ -92,7 +93,7 @@ static dc_status set_zone(dc_client *c, dci_disc *d, const char *found)
   return DC_OK;
 }
 
-/* SOA walk (protocol notes 1.1 [ADVICE]: find the zone cut): candidates are
+/* SOA walk (docs/protocol.md §1.1: find the zone cut): candidates are
  * the full name and each name with one more label stripped, down to (not
  * including) the registrable domain, at most DC_MAX_SOA_WALK of them. */
 dc_status dci_disc_start(dc_client *c, dci_disc *d, const char *domain,
@@ -158,8 +159,8 @@ done:
   return status;
 }
 
-/* TXT _domainconnect.{zone} -> canonical value (protocol notes 1.2), then
- * GET https://{+_domainconnect}/v2/{domain}/settings (protocol notes 1.3;
+/* TXT _domainconnect.{zone} -> canonical value (docs/protocol.md §1.2), then
+ * GET https://{+_domainconnect}/v2/{domain}/settings (docs/protocol.md §1.3;
  * "+": the TXT value's path prefix is kept as is). The zone is an A-label
  * name, so encoding leaves it unchanged; it is done for form's sake. */
 dc_status dci_disc_txt(dc_client *c, dci_disc *d, const dci_txt_answer *ans)
@@ -203,7 +204,7 @@ dc_status dci_disc_settings(dc_client *c, dci_disc *d, const dci_http_resp *resp
   dc_settings *s = NULL;
   *out = NULL;
   if (!is_2xx(resp->status)) {
-    /* Protocol notes 1.3: 404 = the provider does not host this zone (a
+    /* docs/protocol.md §1.3: 404 = the provider does not host this zone (a
      * stale TXT); every non-2xx means "Domain Connect not available". */
     return dci_fail(c, DC_E_HTTP_STATUS, "settings: HTTP %ld from %s%s",
                     resp->status, d->url,
@@ -319,7 +320,7 @@ DC_API dc_status dc_check_template(dc_client *c, const dc_settings *s,
     goto done;
   }
 
-  /* Protocol notes 2.1: GET {urlAPI}/v2/domainTemplates/providers/{p}/services/{s}
+  /* docs/protocol.md §2.1: GET {urlAPI}/v2/domainTemplates/providers/{p}/services/{s}
    * (dc-ids need no encoding in a path segment). */
   DCI_TRY(dci_buf_append_str(&u, s->url_api));
   DCI_TRY(dci_buf_append_str(&u, "/v2/domainTemplates/providers/"));

@@ -1,4 +1,4 @@
-/* Domain normalisation and the zone/host split (protocol notes 1.1, 1.4).
+/* Domain normalisation and the zone/host split (docs/protocol.md §1.1, §1.4).
  * Zone apex discovery uses the Public Suffix List, as the reference client
  * does; names travel in A-label (IDNA) form. */
 #include <stdlib.h>

@@ -5,7 +5,7 @@
 #include "core/internal.h"
 
 /* Checks the `host` parameter of the sync/async URLs: the sub-domain part
- * left of the zone (protocol notes 1.4). "" is the zone apex and passes.
+ * left of the zone (docs/protocol.md §1.4). "" is the zone apex and passes.
  * Otherwise: labels separated by '.', each 1..DC_MAX_LABEL_LEN bytes of
  * ASCII letters, digits, '-' and '_' (underscore labels such as "_dmarc" are
  * legitimate owner names), not starting or ending with '-'; no empty label

@@ -1,6 +1,6 @@
-/* The settings document (protocol notes 1.3; IETF draft "DNS Provider
- * Discovery", settings table; security policy 4 "Rules for urlAPI" and 7.9
- * for the URL fields). */
+/* The settings document (docs/protocol.md §1.3; IETF draft "DNS Provider
+ * Discovery", settings table; docs/security.md §4.3 for the URL fields and
+ * §4.4 for the others). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,11 +117,11 @@ done:
   return status;
 }
 
-/* urlControlPanel (IETF draft: after substitution an https URI; security
- * policy 7.9: same checks as the other URLs). A query is allowed. With a
- * zone the filled URL is checked and stored in canonical form; without one
- * a copy filled with a placeholder is checked and the value is kept as
- * given, token included. */
+/* urlControlPanel (IETF draft: after substitution an https URI;
+ * docs/security.md §4.3: same checks as the other URLs). A query is
+ * allowed. With a zone the filled URL is checked and stored in canonical
+ * form; without one a copy filled with a placeholder is checked and the
+ * value is kept as given, token included. */
 static dc_status get_control_panel(dc_client *c, json_t *root, const char *zone,
                                    char **out)
 {

@@ -1,5 +1,5 @@
-/* The _domainconnect TXT value (protocol notes 1.2; security policy 4,
- * "Rules for the TXT value"). The value is an authority plus an optional
+/* The _domainconnect TXT value (docs/protocol.md §1.2; docs/security.md
+ * §4.2). The value is an authority plus an optional
  * path: "https://" + value + "/v2" must be a valid URL, with no scheme,
  * query or fragment (IETF draft, "DNS Provider Discovery"). We are stricter:
  * the authority is a bare host name (no userinfo, no port, no IP literal).
@@ -21,7 +21,8 @@ static bool is_ascii_space(unsigned char ch)
 }
 
 /* The first byte-level problem of the trimmed value, or NULL. Checked before
- * the host/path split so that each pitfall of policy 4 gets its own reason.
+ * the host/path split so that each pitfall of docs/security.md §4.1 gets
+ * its own reason.
  * `port_colon` is the offset of the ':' of an accepted test port (skipped),
  * or len. */
 static const char *byte_problem(const char *v, size_t len, size_t port_colon)
@@ -33,7 +34,7 @@ static const char *byte_problem(const char *v, size_t len, size_t port_colon)
     if (ch == ' ') return "space inside the value";
   }
   /* "http://api.x" would become "https://http://api.x/v2/...": host "http"
-   * (policy 4, "scheme inside the TXT value"). */
+   * (docs/security.md §4.1, "scheme inside the TXT value"). */
   for (size_t i = 0; i + 3 <= len; i++)
     if (v[i] == ':' && v[i + 1] == '/' && v[i + 2] == '/') return "a scheme (\"://\")";
   for (size_t i = 0; i < len; i++) {
@@ -138,7 +139,7 @@ done:
   return status;
 }
 
-/* Joins the character-strings of one RR (protocol notes 1.2 [ADVICE]) and
+/* Joins the character-strings of one RR (docs/protocol.md §1.2) and
  * parses the result. */
 static dc_status parse_rr(dc_client *c, const dc_txt_rr *rr, size_t index,
                           char **out)
@@ -191,7 +192,7 @@ DC_API dc_status dc_txt_select(dc_client *c, const dc_txt_rr *rrs, size_t n,
     if (other == NULL) continue;
     /* Identical RRs (e.g. duplicates through a CNAME) are harmless;
      * distinct ones are refused: their order is under the zone owner's
-     * control (security policy 4, "Rules for the TXT value"). */
+     * control (docs/security.md §4.2). */
     if (strcmp(chosen, other) != 0) {
       status = dci_fail(c, DC_E_TXT_MULTIPLE,
                         "%zu distinct _domainconnect TXT records (\"%s\" and \"%s\")",

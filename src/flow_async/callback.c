@@ -1,11 +1,11 @@
 /* OAuth callback query (what the DNS Provider redirects the user agent back
  * with at the end of the consent step).
  *
- * Protocol: protocol notes 3.2 (success: code + state; error: error
- * [+ error_description] + state) and 2.5 (error codes, the user_cancel
- * convention); RFC 6749 4.1.2 / 4.1.2.1. Security policy 7.2 (state compared
- * in constant time, duplicates refused) and 7.8 (code and state wiped, never
- * put in details).
+ * Protocol: docs/protocol.md §3.2 (success: code + state; error: error
+ * [+ error_description] + state) and §2.5 (error codes, the user_cancel
+ * convention); RFC 6749 4.1.2 / 4.1.2.1. docs/security.md §6.2 (state
+ * compared in constant time, duplicates refused) and §7 (code and state
+ * wiped, never put in details).
  *
  * Order of checks, so that an attacker-controlled redirect without the right
  * state learns nothing else from us:
@@ -39,7 +39,7 @@
 
 struct dc_callback {
   char *code;              /* secret: wiped on free */
-  char *state;             /* wiped on free too (security policy 7.8) */
+  char *state;             /* wiped on free too (docs/security.md §7.2) */
   char *error;             /* sanitised */
   char *error_description; /* sanitised */
 };
@@ -156,7 +156,7 @@ DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
   memset(p, 0, sizeof p);
   scan_query(query, len, p);
 
-  /* 1. state, before anything else is reported (security policy 7.2). */
+  /* 1. state, before anything else is reported (docs/security.md §6.2). */
   if (p[P_STATE].seen > 1) {
     status = dci_fail(c, DC_E_CALLBACK, "callback has more than one state parameter");
     goto done;
@@ -242,7 +242,7 @@ DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
       goto done;
     }
   }
-  /* Protocol notes 2.5: a user cancel is access_denied with a description
+  /* docs/protocol.md §2.5: a user cancel is access_denied with a description
    * starting "user_cancel". */
   if (strcmp(error, "access_denied") == 0) {
     if (desc != NULL && starts_with(desc, "user_cancel"))

@@ -1,8 +1,9 @@
 /* 409 conflict body of an async apply.
  *
- * Protocol: protocol notes 3.5 and 7.15: {"code": "409", "message": ...,
- * "records": [{"type", "host", "data"}, ...]}. The shape is a SHOULD and
- * [I] itself flags it as under-specified, so only what we keep is checked:
+ * Protocol: docs/protocol.md §3.5 and §5.15: {"code": "409", "message": ...,
+ * "records": [{"type", "host", "data"}, ...]}. The shape is a SHOULD, and
+ * the IETF draft itself calls it under-specified, so only what we keep is
+ * checked:
  *   - code: string or JSON integer (kept as its decimal text); absent: NULL;
  *   - message: optional string;
  *   - records: optional array of at most DC_MAX_CONFLICT_RECORDS objects,

@@ -1,5 +1,5 @@
 /* dc_consent_url: the asynchronous flow's OAuth authorization URL
- * (protocol notes 3.2; spec "Async: OAuth Flow", "Getting Authorization"). */
+ * (docs/protocol.md §3.2; spec "Async: OAuth Flow", "Getting Authorization"). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
-/* The OAuth calls of the asynchronous flow (protocol notes 3.3-3.8; security
- * policy 0.7 and 7): provider registrations, token exchange and refresh, and
+/* The OAuth calls of the asynchronous flow (docs/protocol.md §3.3-§3.8;
+ * docs/security.md §6): provider registrations, token exchange and refresh, and
  * the bearer calls apply and revert.
  *
  * Decisions beyond net.h:
@@ -132,7 +132,7 @@ static void provider_error(const dci_http_resp *resp, char *out, size_t outsz,
 }
 
 /* Total timeout of an OAuth call: the client's, else the OAuth default
- * (security policy 6: 15 s for token, refresh, apply, revert). */
+ * (docs/security.md §5.1: 15 s for token, refresh, apply, revert). */
 static long oauth_timeout(const dc_client *c)
 {
   return c->timeout_total_ms > 0 ? c->timeout_total_ms : DC_DEFAULT_OAUTH_TIMEOUT_MS;
@@ -249,7 +249,7 @@ DC_API dc_status dc_check_registered_api(dc_client *c, const dc_settings *s)
   if (s == NULL || s->url_api == NULL)
     return dci_fail(c, DC_E_INVALID_ARG, "check registered API: NULL settings");
   if (find_reg(c, s->url_api) != NULL) return DC_OK;
-  /* Protocol notes 3.8: a settings document pointing elsewhere must never
+  /* docs/protocol.md §3.8: a settings document pointing elsewhere must never
    * receive the client secret. */
   return dci_fail(c, DC_E_API_MISMATCH,
                   "the discovered urlAPI %s is not a registered provider API",
@@ -272,7 +272,7 @@ static dc_status token_call(dc_client *c, const struct dci_registration *reg,
   resp.body.secret = true;
   dci_buf_init(&u, API_URL_MAX);
 
-  /* Security policy 7.4: nothing in the query string. */
+  /* docs/security.md §6.3: nothing in the query string. */
   DCI_TRY(dci_buf_append_str(&u, reg->api_url));
   DCI_TRY(dci_buf_append_str(&u, "/v2/oauth/access_token"));
   url = dci_buf_take(&u);
@@ -289,7 +289,7 @@ static dc_status token_call(dc_client *c, const struct dci_registration *reg,
   };
   DCI_TRY(dci_http_perform(c, &req, &resp));
   if (!is_2xx(resp.status)) {
-    /* Security policy 7.5: surface error / error_description, sanitised;
+    /* docs/security.md §6.4: surface error / error_description, sanitised;
      * invalid_grant on a refresh means the user must consent again. */
     char perr[300], ecode[80];
     provider_error(&resp, perr, sizeof perr, ecode, sizeof ecode);
@@ -369,7 +369,7 @@ DC_API dc_status dc_token_exchange(dc_client *c, const char *api_url,
                       settings->url_api ? settings->url_api : "(none)", canon);
     goto done;
   }
-  /* Protocol notes 3.3; security policy 7.4: a JSON body. */
+  /* docs/protocol.md §3.3; docs/security.md §6.3: a JSON body. */
   DCI_TRY(dci_buf_append_char(&b, '{'));
   DCI_TRY(json_member(&b, "grant_type", "authorization_code"));
   DCI_TRY(json_member(&b, "code", code));
@@ -435,14 +435,15 @@ DC_API dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **ou
                       "token refresh: no provider registered for %s", canon);
     goto done;
   }
-  /* Protocol notes 3.3 (refresh grant); security policy 7.4: nothing secret
-   * in the URL (the reference client puts the secret in the query here). */
+  /* docs/protocol.md §3.3 (refresh grant); docs/security.md §6.3: nothing
+   * secret in the URL (the reference client puts the secret in the query
+   * here). */
   DCI_TRY(dci_buf_append_char(&b, '{'));
   DCI_TRY(json_member(&b, "grant_type", "refresh_token"));
   DCI_TRY(json_member(&b, "refresh_token", rt));
   DCI_TRY(token_body_tail(&b, reg));
   DCI_TRY(token_call(c, reg, &b, dc_token_provider_id(t), true, rt, &fresh));
-  /* Security policy 7.7: a rotated refresh token replaces the old one; an
+  /* docs/security.md §6.6: a rotated refresh token replaces the old one; an
    * absent one keeps it. */
   if (dc_token_refresh_token(fresh) != NULL) {
     *out = fresh;
@@ -495,7 +496,7 @@ done:
   return status;
 }
 
-/* Protocol notes 3.5 / 3.6: the parameters as an application/json body. */
+/* docs/protocol.md §3.5 / §3.6: the parameters as an application/json body. */
 static dc_status build_body(const dc_request *r, const struct target *tg,
                             bool revert, int force, dci_buf *b)
 {
@@ -550,8 +551,8 @@ static dc_status bearer_call(dc_client *c, const dc_token *t,
     status = dci_fail(c, DC_E_INVALID_ARG, "%s: NULL token or request", op);
     goto done;
   }
-  /* The token is bound to the API that issued it (security policy 0.1,
-   * 7.1): the call goes there, and settings naming another API are refused. */
+  /* The token is bound to the API that issued it (docs/security.md §6.5):
+   * the call goes there, and settings naming another API are refused. */
   DCI_TRY(canonical_api(c, "token api_url", dc_token_api_url(t), &canon));
   if (s != NULL && (s->url_api == NULL || strcmp(s->url_api, canon) != 0)) {
     status = dci_fail(c, DC_E_TOKEN_BINDING,
@@ -603,7 +604,7 @@ static dc_status bearer_call(dc_client *c, const dc_token *t,
   provider_error(&resp, perr, sizeof perr, NULL, 0);
   mask(perr, dc_token_access_token(t));
   if (code == 409) {
-    /* Protocol notes 3.5: 409 with {"code","message","records"}. */
+    /* docs/protocol.md §3.5: 409 with {"code","message","records"}. */
     status = DC_E_CONFLICT;
     if (conflicts == NULL) {
       dci_fail(c, status, "%s: HTTP 409 from %s: conflicting records", op, url);

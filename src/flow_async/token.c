@@ -1,8 +1,8 @@
 /* OAuth token model: the token endpoint response, a storage form, expiry.
  *
- * Protocol: protocol notes 3.3 (response {access_token, token_type,
- * expires_in, refresh_token}); security policy 7.5 (syntax and range rules)
- * and 7.8 (wipe, never log). RFC 6750 2.1 (b64token), RFC 6749 A.17
+ * Protocol: docs/protocol.md §3.3 (response {access_token, token_type,
+ * expires_in, refresh_token}); docs/security.md §6.4 (syntax and range
+ * rules) and §7 (wipe, never log). RFC 6750 2.1 (b64token), RFC 6749 A.17
  * (refresh_token = 1*VSCHAR).
  *
  * Decisions beyond the header contract:
@@ -152,7 +152,7 @@ static dc_status read_refresh_token(dc_client *c, const char *what, json_t *root
   return *out ? DC_OK : dci_fail(c, DC_E_NOMEM, "out of memory");
 }
 
-/* Security policy 7.5 / RFC 6749 7.1: bearer, case-insensitively. */
+/* docs/security.md §6.4 / RFC 6749 7.1: bearer, case-insensitively. */
 static dc_status check_token_type(dc_client *c, const char *what, json_t *root)
 {
   json_t *v = json_object_get(root, "token_type");
@@ -435,7 +435,7 @@ DC_API time_t dc_token_expires_at(const dc_token *t)
   return t ? t->expires_at : 0;
 }
 
-/* Security policy 7.7: refresh when now + skew >= expiry. Computed without
+/* docs/security.md §6.6: refresh when now + skew >= expiry. Computed without
  * signed overflow for any now / skew. */
 DC_API int dc_token_expired(const dc_token *t, time_t now, long skew_seconds)
 {

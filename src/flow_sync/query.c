@@ -1,4 +1,4 @@
-/* Query-string encoding profiles (see query.h, DESIGN 5). */
+/* Query-string encoding profiles (see query.h, docs/internals/query-encoding.md). */
 #include <stdlib.h>
 #include <string.h>
 

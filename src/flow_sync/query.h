@@ -1,6 +1,6 @@
 /* Query-string encoding for the URLs we build (internal).
  *
- * Two profiles (DESIGN 5, request.h dc_profile):
+ * Two profiles (docs/internals/query-encoding.md, request.h dc_profile):
  * - DC_PROFILE_DEFAULT: names and values percent-encoded per RFC 3986
  *   (unreserved A-Za-z0-9-._~ kept, everything else %XX upper-case, so a
  *   space is %20), pairs ordered by the ENCODED name, compared as bytes

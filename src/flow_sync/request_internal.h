@@ -25,7 +25,7 @@ struct dci_var {
  * - add_group_id appends; NULL clears the list.
  * - set_param replaces the value of a variable with the same (byte-equal)
  *   name, keeping its position; a NULL value removes the variable.
- * - state is wiped when replaced or freed (security policy 7.2). */
+ * - state is wiped when replaced or freed (docs/security.md §6.2). */
 struct dc_request {
   char *domain;
   char *provider_id;

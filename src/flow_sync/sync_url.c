@@ -1,4 +1,4 @@
-/* dc_sync_apply_url: the synchronous apply URL (protocol notes 2.2, 2.3;
+/* dc_sync_apply_url: the synchronous apply URL (docs/protocol.md §2.2, §2.3;
  * spec "Apply Template" synchronous flow, "Digitally Sign Requests"). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* IP address classification for the SSRF guard (security policy 3.1-3.7).
+/* IP address classification for the SSRF guard (docs/security.md §3).
  *
  * The policy is data: one table of prefixes (bytes + length + fixed reason),
  * walked in order by one matcher; the first matching row decides. A row
@@ -14,7 +14,7 @@
 #include "guard/addr.h"
 
 /* Where an IPv6 form carries an IPv4 address (for the error message only:
- * the policy refuses these forms whatever they embed, 3.4). */
+ * they are refused whatever they embed, docs/security.md §3.4). */
 enum embed {
   EMBED_NONE = 0,
   EMBED_LOW32,   /* bytes 12..15: mapped, compatible, translated, NAT64 /96 */
@@ -36,7 +36,7 @@ struct rule {
 #define R4(a, b, c, d, len, why) {AF_INET, V4(a, b, c, d), len, false, EMBED_NONE, why}
 
 static const struct rule k_rules[] = {
-  /* ---- IPv4, policy 3.2 (every row, the optional ones included) */
+  /* ---- IPv4, docs/security.md §3.2 (every row) */
   R4(0, 0, 0, 0, 8, "\"this network\" 0.0.0.0/8"),
   R4(10, 0, 0, 0, 8, "private-use 10.0.0.0/8"),
   R4(100, 64, 0, 0, 10, "shared address space (CGNAT) 100.64.0.0/10"),
@@ -55,11 +55,11 @@ static const struct rule k_rules[] = {
   R4(192, 31, 196, 0, 24, "AS112 anycast 192.31.196.0/24"),
   R4(192, 175, 48, 0, 24, "AS112 direct delegation 192.175.48.0/24"),
   R4(192, 52, 193, 0, 24, "AMT relay anycast 192.52.193.0/24"),
-  /* ---- IPv4, explicit cloud deny-list (3.7) */
+  /* ---- IPv4, explicit cloud deny-list (docs/security.md §3.7) */
   R4(168, 63, 129, 16, 32, "cloud platform endpoint 168.63.129.16/32"),
 
-  /* ---- IPv6, policy 3.1 step 2b: IPv4-embedding forms (the two single
-   * addresses first, so that :: and ::1 get their own names) */
+  /* ---- IPv6, docs/security.md §3.1 step 2b: IPv4-embedding forms (the
+   * two single addresses first, so that :: and ::1 get their own names) */
   {AF_INET6, {0}, 128, false, EMBED_NONE, "unspecified address ::/128"},
   {AF_INET6, {[15] = 1}, 128, false, EMBED_NONE, "loopback ::1/128"},
   {AF_INET6, {0}, 96, false, EMBED_LOW32, "IPv4-compatible IPv6 ::/96"},
@@ -126,7 +126,8 @@ bool dci_addr_parse(const char *text, dci_addr *out)
   char buf[INET6_ADDRSTRLEN + 2];
   size_t len = strnlen(text, sizeof buf);
   if (len == 0 || len >= sizeof buf) return false;
-  /* A zone id ("%eth0", "%25eth0") is refused whatever follows (3.1 2a). */
+  /* A zone id ("%eth0", "%25eth0") is refused whatever follows
+   * (docs/security.md §3.1 step 2a). */
   if (memchr(text, '%', len) != NULL) return false;
   if (text[0] == '[') {
     if (len < 3 || text[len - 1] != ']') return false;
@@ -139,7 +140,7 @@ bool dci_addr_parse(const char *text, dci_addr *out)
   memcpy(buf, text, len + 1);
   /* glibc's inet_pton(AF_INET) takes exactly four decimal parts without
    * leading zeros: "127.1", "0x7f.0.0.1", "010.0.0.1" and "2130706433"
-   * are not addresses (3.6). */
+   * are not addresses (docs/security.md §3.6). */
   if (inet_pton(AF_INET, buf, out->b) == 1) {
     out->family = AF_INET;
     return true;
@@ -210,7 +211,7 @@ const char *dci_addr_problem(const dci_addr *a)
   return r ? r->why : NULL;
 }
 
-/* Policy 3.1 step 3 (should-have): an address the policy allows may still
+/* docs/security.md §3.1 step 3: an address the classifier allows may still
  * be one of this host's own (a public address on an interface reaches the
  * local listeners). The interface list is read on every call. If it cannot
  * be read the address is refused: the check fails closed. */

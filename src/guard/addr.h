@@ -1,6 +1,5 @@
 /* IP address classification for the SSRF guard (internal).
- * Security policy sections 3.1-3.7: classify 4- or 16-byte addresses, never
- * text. */
+ * docs/security.md §3: classify 4- or 16-byte addresses, never text. */
 #ifndef DC_GUARD_ADDR_H
 #define DC_GUARD_ADDR_H
 
@@ -8,7 +7,7 @@
 
 #include "core/internal.h"
 
-/* The only port the guard connects to in production (policy 0 item 5);
+/* The only port the guard connects to in production (docs/security.md §2.2);
  * other ports only through the TEST-ONLY allow list. */
 #define DCI_HTTPS_PORT 443u
 
@@ -51,8 +50,8 @@ const char *dci_guard_addr_port(const dc_client *c, const dci_addr *a, unsigned 
  * with it (dci_guard_addr_port). NULL c: false. */
 bool dci_guard_test_port(const dc_client *c, unsigned port);
 
-/* Refuses an address assigned to one of this host's interfaces (policy 3.1
- * step 3: a public address of our own reaches our own listeners). NULL when
+/* Refuses an address assigned to one of this host's interfaces (docs/security.md
+ * §3.1 step 3: a public address of our own reaches our own listeners). NULL when
  * not local. Fails closed when the interfaces cannot be listed. */
 const char *dci_local_interface_problem(const dci_addr *a);
 /* For the IPv6 forms that embed an IPv4 address (mapped, compatible,

@@ -1,6 +1,6 @@
 /* The SSRF guard for inspection (net.h): judge an IP literal, a
  * _domainconnect TXT value or an https URL, optionally resolving the host
- * and classifying every address (security policy 0.3, 3.1, 5.3 step 3).
+ * and classifying every address (docs/security.md §2.4, §3.1).
  * Every refusal is DC_E_BLOCKED with the reason as the detail. */
 #include <arpa/inet.h>
 #include <string.h>
@@ -73,7 +73,7 @@ DC_API dc_status dc_guard_ip(dc_client *c, const char *ip)
   dci_clear(c);
   dci_addr a;
   if (!dci_addr_parse(ip, &a)) {
-    /* A scoped IPv6 address is an address the policy refuses (3.1 2a). */
+    /* A scoped IPv6 address is refused (docs/security.md §3.1 step 2a). */
     const char *pct = strchr(ip, '%');
     if (pct != NULL && (size_t)(pct - ip) < INET6_ADDRSTRLEN) {
       char head[INET6_ADDRSTRLEN];

@@ -1,6 +1,6 @@
 /* Host, path-prefix and https URL rules for attacker-influenced input.
- * Security policy sections 3.6 (non-canonical IPv4 text), 3.7 (special
- * names) and 4 (URL-parsing pitfalls, rules for the TXT value and urlAPI). */
+ * docs/security.md §3.6 (non-canonical IPv4 text), §3.7 (special names)
+ * and §4 (URL-parsing pitfalls, rules for the TXT value and urlAPI). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +10,10 @@
 #include "guard/addr.h"
 #include "guard/url_rules.h"
 
-/* Names refused without resolving them (policy 3.7). A host matches when it
- * equals the suffix or ends with "." + suffix. .test and .example are not
- * here on purpose: RFC 6761 says applications should not treat them as
- * special, and test harnesses rely on them. */
+/* Names refused without resolving them (docs/security.md §3.7). A host
+ * matches when it equals the suffix or ends with "." + suffix. .test and
+ * .example are not here on purpose: RFC 6761 says applications should not
+ * treat them as special, and test harnesses rely on them. */
 static const struct {
   const char *suffix;
   const char *reason;
@@ -42,8 +42,8 @@ static bool has_suffix_label(const char *name, size_t len, const char *suffix)
 /* WHATWG URL "ends in a number": the last label is all decimal digits, or
  * "0x"/"0X" followed by hex digits (possibly none). Such a host is parsed as
  * an IPv4 address by WHATWG parsers and by libcurl/getaddrinfo in various
- * non-canonical ways (policy 3.6), so every one is refused; a strict dotted
- * quad is a special case of it. */
+ * non-canonical ways (docs/security.md §3.6), so every one is refused; a
+ * strict dotted quad is a special case of it. */
 static bool ends_in_number(const char *label, size_t n)
 {
   if (n == 0) return false;
@@ -61,7 +61,8 @@ const char *dci_hostname_problem(const char *host, size_t len,
                                  bool allow_underscore)
 {
   if (host == NULL || len == 0) return "empty host";
-  /* Policy 4 "trailing dot": strip exactly one before the name rules. */
+  /* docs/security.md §4.1, "trailing dot": strip exactly one before the
+   * name rules. */
   if (host[len - 1] == '.') len--;
   if (len == 0) return "empty host";
   if (len > DC_MAX_NAME_LEN) return "host name longer than 253 bytes";
@@ -94,7 +95,7 @@ const char *dci_hostname_problem(const char *host, size_t len,
   for (size_t k = 0; k < sizeof k_special / sizeof k_special[0]; k++)
     if (has_suffix_label(host, len, k_special[k].suffix)) return k_special[k].reason;
   /* Single-label names reach intranet hosts through search domains and
-   * metadata services ("metadata", "kubernetes"): policy 3.7. */
+   * metadata services ("metadata", "kubernetes"): docs/security.md §3.7. */
   if (labels < 2) return "single-label host";
   return NULL;
 }
@@ -147,7 +148,7 @@ const char *dci_path_prefix_problem(const char *path, size_t len)
   return NULL;
 }
 
-/* Cross-check with libcurl's own parser (policy 0 item 5: one parser). The
+/* Cross-check with libcurl's own parser (docs/security.md §2.2). The
  * canonical URL must parse with CURLU_DISALLOW_USER and give back exactly
  * the host, port (none for 443), path and query we validated, and nothing
  * else. Returns NULL when curl agrees, else a reason. */
@@ -260,7 +261,8 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
   if (len == 0) { why = "empty URL"; goto refuse; }
 
   /* Whole string: printable ASCII, no backslash (libcurl and WHATWG read
-   * "\" differently: policy 4, "backslash" and "Orange Tsai variants"). */
+   * "\" differently: docs/security.md §4.1, "backslash" and "Orange Tsai
+   * variants"). */
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)url[i];
     if (ch >= 0x80) { why = "non-ASCII byte"; goto refuse; }
@@ -270,7 +272,7 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
   }
 
   /* Literal "https://" then a non-'/' byte: "https:/x" and "https:///x" both
-   * parse to host x in libcurl (policy 4, "slash count"). */
+   * parse to host x in libcurl (docs/security.md §4.1, "slash count"). */
   static const char k_prefix[] = "https://";
   const size_t plen = sizeof k_prefix - 1;
   if (len < plen) { why = "URL does not start with https://"; goto refuse; }

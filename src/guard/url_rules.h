@@ -1,7 +1,7 @@
 /* Syntactic rules for hosts and https URLs that come from DNS or from a
  * provider's settings document (internal). Shared by the _domainconnect TXT
  * value parser, the settings parser and the SSRF guard.
- * Security policy sections 3.6, 3.7 and 4; protocol notes 1.2 and 1.3. */
+ * docs/security.md §3.6, §3.7 and §4; docs/protocol.md §1.2 and §1.3. */
 #ifndef DC_GUARD_URL_RULES_H
 #define DC_GUARD_URL_RULES_H
 
@@ -16,10 +16,10 @@
  *   - labels 1..DC_MAX_LABEL_LEN bytes, no empty label (so ".." fails), no
  *     label starting or ending with '-';
  *   - not an IP literal: neither a dotted quad nor a name whose last label is
- *     all digits or 0x-hex (WHATWG "ends in a number"; policy 3.6);
- *   - not a special-use name (policy 3.7): localhost and *.localhost, *.local,
- *     *.internal, home.arpa and below, *.onion, *.alt, *.invalid (.test and
- *     .example are deliberately allowed);
+ *     all digits or 0x-hex (WHATWG "ends in a number"; docs/security.md §3.6);
+ *   - not a special-use name (docs/security.md §3.7): localhost and
+ *     *.localhost, *.local, *.internal, home.arpa and below, *.onion, *.alt,
+ *     *.invalid (.test and .example are deliberately allowed);
  *   - at least two labels.
  * Returns NULL when the host passes, else a fixed English reason (static
  * storage, never contains input bytes). */
@@ -30,8 +30,9 @@ const char *dci_hostname_problem(const char *host, size_t len,
  * it to their own status). */
 dc_status dci_check_hostname(const char *host, size_t len, bool allow_underscore);
 
-/* Checks a URL path prefix (policy 4, "query or fragment in a prefix"):
- * `len` bytes from `path`; the caller has already stripped one trailing '/'.
+/* Checks a URL path prefix (docs/security.md §4.1, "query or fragment in a
+ * prefix"): `len` bytes from `path`; the caller has already stripped one
+ * trailing '/'.
  * Empty is fine (no path). Otherwise it starts with '/', uses only
  * A-Za-z0-9 . _ ~ / -, and has no empty, "." or ".." segment.
  * Returns NULL when it passes, else a fixed English reason. */
@@ -44,8 +45,8 @@ const char *dci_path_prefix_problem(const char *path, size_t len);
  * 1..65535"). */
 const char *dci_port_problem(const char *s, size_t len, unsigned *port);
 
-/* Validates an https URL from a settings document (policy 4 "Rules for
- * urlAPI", 7.9) and returns its canonical form in *canonical_out (malloc'd,
+/* Validates an https URL from a settings document (docs/security.md §4.3)
+ * and returns its canonical form in *canonical_out (malloc'd,
  * free with free/dc_free; NULL on failure):
  *   - at most DC_MAX_URL_LEN bytes, printable ASCII only (no space, control
  *     or non-ASCII byte), no '\\' anywhere;

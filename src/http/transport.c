@@ -1,7 +1,7 @@
 /* HTTPS transport over libcurl with the SSRF guard.
  *
- * Security policy 5.3 ("a belt and two braces") and 5.4 (the option table),
- * limits from section 6. In order:
+ * docs/security.md §2 (the steps) and §2.10 (the option table), limits
+ * from §5. In order:
  *   1. the URL passes dci_check_https_url (https, port 443, a host name that
  *      is not an IP literal or special-use name) and is then parsed once by
  *      curl_url(); the same CURLU is the transfer's URL (CURLOPT_CURLU).
@@ -191,7 +191,7 @@ static bool addr_acceptable(dci_http_xfer *x, const dci_addr *a, unsigned port,
   return false;
 }
 
-/* Brace 1 (policy 5.3 step 5): runs before the TCP SYN. */
+/* Brace 1 (docs/security.md §2.6): runs before the TCP SYN. */
 static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
                                     struct curl_sockaddr *sa)
 {
@@ -221,7 +221,7 @@ static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
   return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
 }
 
-/* Brace 2 (policy 5.3 step 6): after TLS, before the first request byte. */
+/* Brace 2 (docs/security.md §2.7): after TLS, before the first request byte. */
 static int on_prereq(void *clientp, char *primary_ip, char *local_ip,
                      int primary_port, int local_port)
 {
@@ -423,7 +423,7 @@ done:
 }
 
 /* Refuses the whole name if any address of the resolved set is forbidden
- * (policy 5.3 step 3); an empty set is never allowed. */
+ * (docs/security.md §2.4); an empty set is never allowed. */
 static dc_status guard_checked(dc_client *c, dci_http_xfer *x)
 {
   if (x->checked.n == 0 || x->checked.n > DCI_MAX_ADDRS)
@@ -514,8 +514,8 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
     DCI_SETOPT(set_long, CURLOPT_FRESH_CONNECT, 1L);
     DCI_SETOPT(set_long, CURLOPT_FORBID_REUSE, 1L);
   } else {
-    /* Connection reuse across calls of this client (security policy 5.3
-     * step 6): safe because this transfer's pre-request callback checks the
+    /* Connection reuse across calls of this client (docs/security.md
+     * §2.8): safe because this transfer's pre-request callback checks the
      * reused connection's address against this transfer's checked set
      * before a byte is sent. Secret-bearing calls never join. */
     DCI_TRY(dci_http_share(c));

@@ -1,5 +1,5 @@
 /* HTTPS transport over libcurl with the SSRF guard (internal).
- * Security policy sections 5 and 6. */
+ * docs/security.md §2 and §5. */
 #ifndef DC_HTTP_TRANSPORT_H
 #define DC_HTTP_TRANSPORT_H
 

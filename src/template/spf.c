@@ -1,5 +1,5 @@
-/* SPF merging for SPFM records (spec "SPF Record Merging"; protocol notes
- * 4.10). The terms of spfRules go in front of the existing record's terms,
+/* SPF merging for SPFM records (spec "SPF Record Merging"; docs/protocol.md
+ * §4.4). The terms of spfRules go in front of the existing record's terms,
  * as the conformance suite expects ("v=spf1 foo bar -all" from rules "foo"
  * and "v=spf1 bar -all"); terms already present are not repeated; the
  * existing record's own "all" term is kept. docs/template-engine.md. */

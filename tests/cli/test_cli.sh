@@ -2,42 +2,16 @@
 # End-to-end tests of the domainconnect CLI (public API only).
 # Usage: test_cli.sh CLI DATA_DIR
 set -u
+# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
+. "$(dirname "$0")/../support/lib.sh"
 CLI=$1
 DATA=$2
 VEC=$DATA/vectors
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+scratch_dir
 # DC_CLI_WRAPPER (e.g. "valgrind --error-exitcode=99 --leak-check=full -q")
 # runs every CLI invocation under that command; `make valgrind` uses it.
-if [ -n "${DC_CLI_WRAPPER:-}" ]; then
-  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DC_CLI_WRAPPER" "$CLI" > "$T/cli-wrapped"
-  chmod +x "$T/cli-wrapped"
-  CLI=$T/cli-wrapped
-fi
-pass=0
-fail=0
+CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-
-# expect_exit CODE DESC -- CMD...: runs CMD, compares the exit code.
-expect_exit() {
-  want=$1; desc=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"
-  got=$?
-  if [ "$got" -eq "$want" ]; then ok; else
-    bad "$desc: exit $got, expected $want"; cat "$T/out" "$T/err" >&2; fi
-}
-# expect_out DESC EXPECTED: compares the last command's stdout (one line).
-expect_out() {
-  if [ "$(cat "$T/out")" = "$2" ]; then ok; else
-    bad "$1: got '$(cat "$T/out")', expected '$2'"; fi
-}
-expect_err_has() {
-  if grep -q -- "$2" "$T/err"; then ok; else
-    bad "$1: stderr lacks '$2': $(cat "$T/err")"; fi
-}
 json_field() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/out" "$1"; }
 
 # --- usage and help
@@ -182,5 +156,4 @@ script -qfec "\"$CLI\" discover --batch \"$T/batch.txt\"" /dev/null > "$T/tty" 2
 if grep -q '\[##############################\] 100% 3/3' "$T/tty"; then ok; else
   bad "progress bar on a terminal: $(cat "$T/tty")"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -2,38 +2,16 @@
 # `domainconnect template lint|apply` (the DNS Provider template engine).
 # Usage: test_template_cli.sh CLI DATA_DIR
 set -u
+# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
+. "$(dirname "$0")/../support/lib.sh"
 CLI=$1
 DATA=$2
 TPL=$DATA/../conformance/templates
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+scratch_dir
 # DC_CLI_WRAPPER (e.g. valgrind) runs every CLI invocation under that command.
-if [ -n "${DC_CLI_WRAPPER:-}" ]; then
-  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DC_CLI_WRAPPER" "$CLI" > "$T/cli-wrapped"
-  chmod +x "$T/cli-wrapped"
-  CLI=$T/cli-wrapped
-fi
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-expect_exit() {
-  want=$1; desc=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"
-  got=$?
-  if [ "$got" -eq "$want" ]; then ok; else
-    bad "$desc: exit $got, expected $want"; cat "$T/out" "$T/err" >&2; fi
-}
-expect_out() {
-  if [ "$(cat "$T/out")" = "$2" ]; then ok; else
-    bad "$1: got '$(cat "$T/out")', expected '$2'"; fi
-}
+CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
 expect_out_has() {
   if grep -q -- "$2" "$T/out"; then ok; else bad "$1: stdout lacks '$2': $(cat "$T/out")"; fi
-}
-expect_err_has() {
-  if grep -q -- "$2" "$T/err"; then ok; else bad "$1: stderr lacks '$2': $(cat "$T/err")"; fi
 }
 # py EXPR: evaluates EXPR with j = the JSON on stdout.
 py() { $PY -c "import json,sys; j=json.load(open(sys.argv[1])); print($1)" "$T/out"; }
@@ -130,5 +108,4 @@ expect_exit 1 "group matches nothing" -- "$CLI" template apply --template "$TPL/
   --zone "$T/zone.json" --domain example.com --param IP=192.0.2.1 --param RANDOMTEXT=x --group-id g9
 expect_err_has "group status" "template: .*groupId"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -6,21 +6,13 @@
 # and the exit codes.
 # Usage: cli_batch.sh CLI DATA_DIR
 set -u
+# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
+. "$(dirname "$0")/../support/lib.sh"
 CLI=$1
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-if [ -n "${DC_CLI_WRAPPER:-}" ]; then
-  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DC_CLI_WRAPPER" "$CLI" > "$T/cli-wrapped"
-  chmod +x "$T/cli-wrapped"
-  CLI=$T/cli-wrapped
-fi
+scratch_dir
+CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
 : "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}"
 NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 
 cat > "$T/list" <<'LIST'
 # the population: one domain per line
@@ -125,5 +117,4 @@ if [ $? -eq 1 ]; then ok; else bad "missing file: exit not 1"; fi
 "$CLI" discover --batch "$T/empty" $NET >"$T/o" 2>"$T/e"
 if [ $? -eq 0 ] && [ ! -s "$T/o" ] && grep -q '0 domains' "$T/e"; then ok; else bad "empty list"; fi
 
-echo "cli_batch: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish cli_batch

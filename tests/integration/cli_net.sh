@@ -5,16 +5,12 @@
 # 127.0.0.3 (see cli_net.harness).
 # Usage: cli_net.sh CLI DATA_DIR
 set -u
+# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
+. "$(dirname "$0")/../support/lib.sh"
 CLI=$1
-PY=/usr/bin/python3
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+scratch_dir
 # DC_CLI_WRAPPER (e.g. valgrind) runs every CLI invocation under that command.
-if [ -n "${DC_CLI_WRAPPER:-}" ]; then
-  printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DC_CLI_WRAPPER" "$CLI" > "$T/cli-wrapped"
-  chmod +x "$T/cli-wrapped"
-  CLI=$T/cli-wrapped
-fi
+CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
 : "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}" "${DC_TEST_HTTPS_LOG:?}"
 NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
 TWIN="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA"
@@ -23,41 +19,9 @@ SP=exampleservice.domainconnect.org
 SECRET=s3cr3t-Client-Secret-7f2a9c
 CODE=code-cli-0f1e2d
 CODE2=code-cli-twin-3c4b5a
-pass=0
-fail=0
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-
-# expect_exit CODE DESC -- CMD...: runs CMD, compares the exit code; every
-# output is kept for the secret check at the end.
-expect_exit() {
-  want=$1; desc=$2; shift 3
-  "$@" >"$T/out" 2>"$T/err"
-  got=$?
-  cat "$T/out" "$T/err" >> "$T/all-output"
-  if [ "$got" -eq "$want" ]; then ok; else
-    bad "$desc: exit $got, expected $want"; cat "$T/out" "$T/err" >&2; fi
-}
-expect_out() {
-  if [ "$(cat "$T/out")" = "$2" ]; then ok; else
-    bad "$1: got '$(cat "$T/out")', expected '$2'"; fi
-}
-# stderr's first line starts with the status's stable name
-expect_err_starts() {
-  if head -n 1 "$T/err" | grep -q "^$2:"; then ok; else
-    bad "$1: stderr does not start with '$2:': $(cat "$T/err")"; fi
-}
-expect_err_has() {
-  if grep -q -- "$2" "$T/err"; then ok; else
-    bad "$1: stderr lacks '$2': $(cat "$T/err")"; fi
-}
-# json_field FILE EXPR: evaluates a Python expression on the JSON document d
-json_field() { $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
-expect_json() {
-  got=$(json_field "$T/out" "$2" 2>/dev/null)
-  if [ "$got" = "$3" ]; then ok; else bad "$1: $2 = '$got', expected '$3'"; fi
-}
+# expect_exit keeps every output here, for the secret check at the end.
+# shellcheck disable=SC2034  # read by expect_exit (tests/support/lib.sh)
+OUTPUT_LOG=$T/all-output
 mode_of() { stat -c %a "$1"; }
 
 # --- help and usage
@@ -72,23 +36,23 @@ expect_exit 2 "check-template missing ids" -- "$CLI" check-template $NET example
 
 # --- discover
 expect_exit 0 "discover apex" -- "$CLI" discover $NET example.test
-expect_json "discover apex domain" 'd["domain"]' example.test
-expect_json "discover apex host" 'd["host"]' ""
-expect_json "discover providerId" 'd["providerId"]' provider.test
-expect_json "discover urlAPI" 'd["urlAPI"]' "$API"
-expect_json "discover width" 'd["width"]' 800
+expect_out_json "discover apex domain" 'd["domain"]' example.test
+expect_out_json "discover apex host" 'd["host"]' ""
+expect_out_json "discover providerId" 'd["providerId"]' provider.test
+expect_out_json "discover urlAPI" 'd["urlAPI"]' "$API"
+expect_out_json "discover width" 'd["width"]' 800
 if [ "$(wc -l < "$T/out")" -eq 1 ]; then ok; else bad "discover prints one line"; fi
 expect_exit 0 "discover sub-domain" -- "$CLI" discover $NET www.example.test
-expect_json "discover sub-domain zone" 'd["domain"]' example.test
-expect_json "discover sub-domain host" 'd["host"]' www
+expect_out_json "discover sub-domain zone" 'd["domain"]' example.test
+expect_out_json "discover sub-domain host" 'd["host"]' www
 expect_exit 0 "discover options after the domain" -- "$CLI" discover www.example.co.uk $NET
-expect_json "discover co.uk zone" 'd["domain"]' example.co.uk
+expect_out_json "discover co.uk zone" 'd["domain"]' example.co.uk
 expect_exit 0 "discover --soa" -- "$CLI" discover --soa $NET www.sub.example.test
-expect_json "discover --soa zone" 'd["domain"]' sub.example.test
-expect_json "discover --soa host" 'd["host"]' www
-expect_json "discover --soa urlAPI" 'd["urlAPI"]' https://api2.provider.test
+expect_out_json "discover --soa zone" 'd["domain"]' sub.example.test
+expect_out_json "discover --soa host" 'd["host"]' www
+expect_out_json "discover --soa urlAPI" 'd["urlAPI"]' https://api2.provider.test
 expect_exit 0 "discover without --soa" -- "$CLI" discover $NET www.sub.example.test
-expect_json "discover psl zone" 'd["domain"]' example.test
+expect_out_json "discover psl zone" 'd["domain"]' example.test
 expect_exit 1 "discover no record" -- "$CLI" discover $NET nodc.test
 expect_err_starts "discover no record" no_record
 expect_exit 1 "discover settings 404" -- "$CLI" discover $NET missing.test
@@ -136,10 +100,10 @@ expect_exit 0 "token" -- "$CLI" token $NET --api-url $API --client-id sp-client 
   --out "$T/token.json"
 if [ "$(mode_of "$T/token.json")" = 600 ]; then ok; else bad "token file mode $(mode_of "$T/token.json")"; fi
 cp "$T/token.json" "$T/out"
-expect_json "token api_url" 'd["api_url"]' "$API"
-expect_json "token provider_id" 'd["provider_id"]' api.provider.test
-expect_json "token type" 'd["token_type"]' bearer
-expect_json "token has a refresh token" '"refresh_token" in d' True
+expect_out_json "token api_url" 'd["api_url"]' "$API"
+expect_out_json "token provider_id" 'd["provider_id"]' api.provider.test
+expect_out_json "token type" 'd["token_type"]' bearer
+expect_out_json "token has a refresh token" '"refresh_token" in d' True
 if ls "$T" | grep -q tmp; then bad "temporary token file left behind"; else ok; fi
 # the code is single-use
 expect_exit 1 "token code replay" -- "$CLI" token $NET --api-url $API --client-id sp-client \
@@ -171,10 +135,10 @@ expect_out "apply output" '{"result":"applied","http_status":204}'
 expect_exit 0 "apply 202" -- "$CLI" apply $NET --token "$T/token.json" $TGT --service-id accepted
 expect_out "apply 202 output" '{"result":"applied","http_status":202}'
 expect_exit 3 "apply conflict" -- "$CLI" apply $NET --token "$T/token.json" $TGT --service-id conflict
-expect_json "conflict code" 'd["code"]' 409
-expect_json "conflict message" 'd["message"]' "Conflicting records"
-expect_json "conflict records" 'len(d["records"])' 2
-expect_json "conflict record 0" '(d["records"][0]["type"], d["records"][0]["host"], d["records"][0]["data"])' "('CNAME', 'www', '@')"
+expect_out_json "conflict code" 'd["code"]' 409
+expect_out_json "conflict message" 'd["message"]' "Conflicting records"
+expect_out_json "conflict records" 'len(d["records"])' 2
+expect_out_json "conflict record 0" '(d["records"][0]["type"], d["records"][0]["host"], d["records"][0]["data"])' "('CNAME', 'www', '@')"
 expect_err_starts "apply conflict" conflict
 expect_exit 0 "apply --force" -- "$CLI" apply $NET --token "$T/token.json" $TGT --service-id conflict --force
 expect_exit 1 "apply reserved variable" -- "$CLI" apply $NET --token "$T/token.json" $TGT \
@@ -197,10 +161,10 @@ chmod 644 "$T/token.json"
 expect_exit 0 "refresh" -- "$CLI" refresh $NET --token "$T/token.json" --out "$T/token.json" \
   --client-id sp-client --client-secret-file "$T/secret" --redirect-uri https://app.example/cb
 if [ "$(mode_of "$T/token.json")" = 600 ]; then ok; else bad "refreshed token mode $(mode_of "$T/token.json")"; fi
-old_rt=$(json_field "$T/token-old.json" 'd["refresh_token"]')
-new_rt=$(json_field "$T/token.json" 'd["refresh_token"]')
-old_at=$(json_field "$T/token-old.json" 'd["access_token"]')
-new_at=$(json_field "$T/token.json" 'd["access_token"]')
+old_rt=$(json_eval "$T/token-old.json" 'd["refresh_token"]')
+new_rt=$(json_eval "$T/token.json" 'd["refresh_token"]')
+old_at=$(json_eval "$T/token-old.json" 'd["access_token"]')
+new_at=$(json_eval "$T/token.json" 'd["access_token"]')
 if [ -n "$new_rt" ] && [ "$old_rt" != "$new_rt" ] && [ "$old_at" != "$new_at" ]; then ok
 else bad "refresh did not rotate the tokens"; fi
 expect_exit 1 "refresh with the rotated-away token" -- "$CLI" refresh $NET --token "$T/token-old.json" \
@@ -255,5 +219,4 @@ sys.exit(0 if n > 10 else "too few requests logged")
 EOF
 then ok; else bad "request log check"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

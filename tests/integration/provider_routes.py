@@ -8,13 +8,13 @@ Routes (each may sit under one of config["prefixes"], e.g. "/dc/v1"):
        config["settings"][zone] as JSON; config["zone_faults"][zone] selects
        a fault instead: "404", "500", "badjson" (200, not JSON), "huge"
        (200, 1 MiB chunked, no Content-Length), "redirect" (302). Any other
-       zone: 404 (protocol notes 1.3: the provider does not host it).
+       zone: 404 (docs/protocol.md §1.3: the provider does not host it).
   GET  /v2/domainTemplates/providers/{p}/services/{s}
        a template of config["templates"]: 200 {"version": N}, or 200 with an
        empty body when its version is null; else 404.
   POST /v2/oauth/access_token
        parameters from the query, a JSON body or a form body (merged;
-       protocol notes 3.3). Clients: config["clients"][client_id]["secret"]
+       docs/protocol.md §3.3). Clients: config["clients"][client_id]["secret"]
        (unknown client or wrong secret: 401 invalid_client). Grants:
        authorization_code with a one-time code of config["codes"] (unknown,
        used, other client, other redirect_uri: 400 invalid_grant), and
@@ -31,7 +31,7 @@ Routes (each may sit under one of config["prefixes"], e.g. "/dc/v1"):
        OAuth-style error; revert 501 when configured, else 204 when the
        template was applied to that domain/host (instanceId-aware), else 410.
   POST /_admin/revoke   {"access_token": T} revokes T (stands in for the
-       user revoking access in the provider's UI, protocol notes 3.7).
+       user revoking access in the provider's UI, docs/protocol.md §3.7).
 
 State (codes used, tokens, applied templates) lives in memory per server
 process, inside the config dict httpsd passes to every call.

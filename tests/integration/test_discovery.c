@@ -11,54 +11,11 @@
 #include <time.h>
 
 #include "core/internal.h"
-#include "testutil.h"
+#include "it_support.h"
 
-static const char *env(const char *name)
-{
-  const char *v = getenv(name);
-  if (v == NULL || v[0] == '\0') fail_msg("%s is not set: run under harness.py", name);
-  return v;
-}
-
-/* A client pointed at the test DNS and CA; `allow` adds the test servers'
- * addresses to the TEST-ONLY allow list. */
-static dc_client *client(bool allow)
-{
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  assert_status(dc_client_add_dns_server(c, env("DC_TEST_DNS")), DC_OK);
-  assert_status(dc_client_set_ca_file(c, env("DC_TEST_CA")), DC_OK);
-  if (allow) {
-    assert_status(dc_client_test_only_allow_address(c, "127.0.0.2"), DC_OK);
-    assert_status(dc_client_test_only_allow_address(c, "127.0.0.3"), DC_OK);
-  }
-  return c;
-}
-
-/* Number of lines in the HTTPS request log. */
-static size_t log_lines(void)
-{
-  size_t len = 0, n = 0;
-  char *log = tu_read_file(env("DC_TEST_HTTPS_LOG"), &len);
-  for (size_t i = 0; i < len; i++)
-    if (log[i] == '\n') n++;
-  free(log);
-  return n;
-}
-
-/* The last request line of the log (static buffer). */
-static const char *last_log_line(void)
-{
-  static char line[8192];
-  size_t len = 0;
-  char *log = tu_read_file(env("DC_TEST_HTTPS_LOG"), &len);
-  while (len > 0 && log[len - 1] == '\n') len--;
-  size_t start = len;
-  while (start > 0 && log[start - 1] != '\n') start--;
-  snprintf(line, sizeof line, "%.*s", (int)(len - start), log + start);
-  free(log);
-  return line;
-}
+/* Clients (it_client: the test DNS and CA; `allow` adds the test servers'
+ * addresses to the TEST-ONLY allow list), env and request log:
+ * tests/support/it_support.h. */
 
 static dc_settings *discover_ok(dc_client *c, const char *domain)
 {
@@ -91,7 +48,7 @@ static const char k_doc[] =
 static void test_apex(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   dc_settings *s = discover_ok(c, "example.test");
   assert_string_equal(dc_settings_zone(s), "example.test");
   assert_string_equal(dc_settings_host(s), "");
@@ -105,7 +62,7 @@ static void test_apex(void **state)
   assert_int_equal(dc_settings_name_server_count(s), 2);
   assert_int_equal(dc_client_http_status(c), 200);
   /* The settings request went to the TXT's host with the zone in the path. */
-  const char *line = last_log_line();
+  const char *line = it_log_last_line();
   assert_non_null(strstr(line, "\"path_and_query\": \"/v2/example.test/settings\""));
   assert_non_null(strstr(line, "\"addr\": \"127.0.0.2\""));
   assert_non_null(strstr(line, "\"sni\": \"api.provider.test\""));
@@ -116,7 +73,7 @@ static void test_apex(void **state)
 static void test_subdomain(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   dc_settings *s = discover_ok(c, "WWW.Example.Test.");
   assert_string_equal(dc_settings_zone(s), "example.test");
   assert_string_equal(dc_settings_host(s), "www");
@@ -131,12 +88,12 @@ static void test_subdomain(void **state)
 static void test_multi_label_suffix(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   dc_settings *s = discover_ok(c, "www.example.co.uk");
   assert_string_equal(dc_settings_zone(s), "example.co.uk");
   assert_string_equal(dc_settings_host(s), "www");
   assert_string_equal(dc_settings_url_api(s), "https://api.provider.test");
-  assert_non_null(strstr(last_log_line(), "/v2/example.co.uk/settings"));
+  assert_non_null(strstr(it_log_last_line(), "/v2/example.co.uk/settings"));
   dc_settings_free(s);
   discover_fails(c, "co.uk", DC_E_PUBLIC_SUFFIX);
   discover_fails(c, "bad..name.test", DC_E_INVALID_DOMAIN);
@@ -146,10 +103,10 @@ static void test_multi_label_suffix(void **state)
 static void test_path_prefix(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   dc_settings *s = discover_ok(c, "pathprefix.test");
   assert_string_equal(dc_settings_url_api(s), "https://api.provider.test/dc/v1");
-  assert_non_null(strstr(last_log_line(),
+  assert_non_null(strstr(it_log_last_line(),
                          "\"path_and_query\": \"/dc/v1/v2/pathprefix.test/settings\""));
   dc_settings_free(s);
   dc_client_free(c);
@@ -158,7 +115,7 @@ static void test_path_prefix(void **state)
 static void test_cname_and_duplicates(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   /* _domainconnect.cname.test is a CNAME to _dc.provider.test's TXT. */
   dc_settings *s = discover_ok(c, "cname.test");
   assert_string_equal(dc_settings_zone(s), "cname.test");
@@ -175,17 +132,17 @@ static void test_cname_and_duplicates(void **state)
 static void test_txt_multiple(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
-  size_t before = log_lines();
+  dc_client *c = it_client(true);
+  size_t before = it_log_lines();
   discover_fails(c, "multi-rr.test", DC_E_TXT_MULTIPLE);
-  assert_int_equal(log_lines(), before); /* nothing fetched */
+  assert_int_equal(it_log_lines(), before); /* nothing fetched */
   dc_client_free(c);
 }
 
 static void test_no_record(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   discover_fails(c, "nodc.test", DC_E_NO_RECORD);   /* NXDOMAIN */
   discover_fails(c, "nodata.test", DC_E_NO_RECORD); /* NODATA */
   assert_int_equal(dc_client_http_status(c), 0);
@@ -195,7 +152,7 @@ static void test_no_record(void **state)
 static void test_servfail(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   discover_fails(c, "servfail.test", DC_E_DNS);
   dc_client_free(c);
 }
@@ -203,17 +160,11 @@ static void test_servfail(void **state)
 static void test_silent_dns(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  assert_status(dc_client_add_dns_server(c, env("DC_TEST_SILENT_DNS")), DC_OK);
+  dc_client *c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 800);
   assert_status(dc_client_test_only_allow_address(c, "127.0.0.2"), DC_OK);
-  assert_status(dc_client_set_timeout_ms(c, DC_TIMEOUT_DNS, 800), DC_OK);
-  struct timespec t0, t1;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
+  double t0 = it_now_ms();
   discover_fails(c, "example.test", DC_E_DNS_TIMEOUT);
-  clock_gettime(CLOCK_MONOTONIC, &t1);
-  double ms = (double)(t1.tv_sec - t0.tv_sec) * 1000.0 +
-              (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  double ms = it_now_ms() - t0;
   /* One lookup (the TXT) bounded by the DNS timeout (net.h: all tries). */
   if (ms > 800.0 + 700.0) fail_msg("silent DNS took %.0f ms, bound 800 ms", ms);
   dc_client_free(c);
@@ -224,7 +175,7 @@ static void test_silent_dns(void **state)
 static void test_settings_http_status(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   discover_fails(c, "missing.test", DC_E_HTTP_STATUS);
   assert_int_equal(dc_client_http_status(c), 404);
   assert_non_null(strstr(dc_client_error(c), "404"));
@@ -237,7 +188,7 @@ static void test_settings_http_status(void **state)
 static void test_settings_bad_body(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   discover_fails(c, "badjson.test", DC_E_JSON);
   discover_fails(c, "huge.test", DC_E_TOO_LARGE);
   discover_fails(c, "redirect.test", DC_E_REDIRECT);
@@ -247,8 +198,8 @@ static void test_settings_bad_body(void **state)
 static void test_wrong_ca(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
-  assert_status(dc_client_set_ca_file(c, env("DC_TEST_WRONG_CA")), DC_OK);
+  dc_client *c = it_client(true);
+  assert_status(dc_client_set_ca_file(c, it_env("DC_TEST_WRONG_CA")), DC_OK);
   discover_fails(c, "example.test", DC_E_TRANSPORT);
   dc_client_free(c);
 }
@@ -258,12 +209,12 @@ static void test_wrong_ca(void **state)
 static void test_twin_without_allow_list(void **state)
 {
   (void)state;
-  dc_client *c = client(false);
-  size_t before = log_lines();
+  dc_client *c = it_client(false);
+  size_t before = it_log_lines();
   discover_fails(c, "example.test", DC_E_BLOCKED);
   assert_non_null(strstr(dc_client_error(c), "127.0.0.2"));
   discover_fails(c, "sub.example.test", DC_E_BLOCKED);
-  assert_int_equal(log_lines(), before);
+  assert_int_equal(it_log_lines(), before);
   dc_settings *s = NULL;
   assert_status(dc_settings_parse(c, k_doc, strlen(k_doc), "example.test", &s), DC_OK);
   assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
@@ -277,7 +228,7 @@ static void test_twin_without_allow_list(void **state)
 static void test_soa_walk(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   /* PSL mode: the registrable domain, whatever the delegation. */
   dc_settings *s = discover_ok(c, "www.sub.example.test");
   assert_string_equal(dc_settings_zone(s), "example.test");
@@ -291,7 +242,7 @@ static void test_soa_walk(void **state)
   assert_string_equal(dc_settings_host(s), "www");
   assert_string_equal(dc_settings_url_api(s), "https://api2.provider.test");
   assert_string_equal(dc_settings_provider_id(s), "other.provider.test");
-  assert_non_null(strstr(last_log_line(), "\"addr\": \"127.0.0.3\""));
+  assert_non_null(strstr(it_log_last_line(), "\"addr\": \"127.0.0.3\""));
   dc_settings_free(s);
   s = discover_ok(c, "sub.example.test");
   assert_string_equal(dc_settings_zone(s), "sub.example.test");
@@ -316,13 +267,13 @@ static void test_soa_walk(void **state)
 static void test_check_template(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   dc_settings *s = discover_ok(c, "example.test");
   long v = 0;
   assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
                                   "template1", &v), DC_OK);
   assert_int_equal(v, 2);
-  assert_non_null(strstr(last_log_line(),
+  assert_non_null(strstr(it_log_last_line(),
                          "/v2/domainTemplates/providers/exampleservice.domainconnect.org"
                          "/services/template1\""));
   v = 0;
@@ -337,10 +288,10 @@ static void test_check_template(void **state)
                                   "unknown", &v), DC_E_NOT_SUPPORTED);
   assert_int_equal(v, -1);
   assert_int_equal(dc_client_http_status(c), 404);
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(dc_check_template(c, s, "bad/id", "template1", &v), DC_E_INVALID_ID);
   assert_status(dc_check_template(c, s, "p", "x?y", &v), DC_E_INVALID_ID);
-  assert_int_equal(log_lines(), before);
+  assert_int_equal(it_log_lines(), before);
   assert_status(dc_check_template(c, NULL, "p", "s", &v), DC_E_INVALID_ARG);
   dc_settings_free(s);
 
@@ -349,7 +300,7 @@ static void test_check_template(void **state)
   assert_status(dc_check_template(c, s, "exampleservice.domainconnect.org",
                                   "template1", &v), DC_OK);
   assert_int_equal(v, 2);
-  assert_non_null(strstr(last_log_line(), "\"/dc/v1/v2/domainTemplates/"));
+  assert_non_null(strstr(it_log_last_line(), "\"/dc/v1/v2/domainTemplates/"));
   dc_settings_free(s);
   dc_client_free(c);
 }
@@ -357,7 +308,7 @@ static void test_check_template(void **state)
 static void test_arguments(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   dc_settings *s = (dc_settings *)1;
   assert_status(dc_discover(c, NULL, &s), DC_E_INVALID_ARG);
   assert_null(s);

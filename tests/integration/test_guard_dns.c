@@ -6,25 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "testutil.h"
+#include "it_support.h"
 
 #include "dns/resolver.h"
 #include "guard/guard.h"
 #include "domainconnect/net.h"
 
-static const char *env(const char *name)
-{
-  const char *v = getenv(name);
-  if (v == NULL || *v == '\0') fail_msg("%s is not set: run under harness.py", name);
-  return v;
-}
-
+/* A client of the test DNS (tests/support/it_support.h). */
 static dc_client *client(void)
 {
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  assert_status(dc_client_add_dns_server(c, env("DC_TEST_DNS")), DC_OK);
-  return c;
+  return it_client_dns(it_env("DC_TEST_DNS"), 0);
 }
 
 struct row {
@@ -127,10 +118,7 @@ static void test_resolve_list(void **state)
 static void test_dns_timeout(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  assert_status(dc_client_add_dns_server(c, env("DC_TEST_SILENT_DNS")), DC_OK);
-  assert_status(dc_client_set_timeout_ms(c, DC_TIMEOUT_DNS, 300), DC_OK);
+  dc_client *c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 300);
   assert_status(dc_guard_txt(c, "public.guard.test", 1), DC_E_DNS_TIMEOUT);
   assert_status(dc_guard_url(c, "https://public.guard.test", 1), DC_E_DNS_TIMEOUT);
   /* a syntax refusal is decided before any lookup */

@@ -17,7 +17,7 @@
 
 #include "core/internal.h"
 #include "http/transport.h"
-#include "testutil.h"
+#include "it_support.h"
 
 #define API "https://api.provider.test"
 #define API2 "https://api2.provider.test"
@@ -73,52 +73,8 @@ static void no_secret_in_error(const dc_client *c)
                dc_client_error(c), dc_status_name(want));                      \
   } while (0)
 
-static const char *env(const char *name)
-{
-  const char *v = getenv(name);
-  if (v == NULL || v[0] == '\0') fail_msg("%s is not set: run under harness.py", name);
-  return v;
-}
-
-static dc_client *client(bool allow)
-{
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  assert_status(dc_client_add_dns_server(c, env("DC_TEST_DNS")), DC_OK);
-  assert_status(dc_client_set_ca_file(c, env("DC_TEST_CA")), DC_OK);
-  if (allow) {
-    assert_status(dc_client_test_only_allow_address(c, "127.0.0.2"), DC_OK);
-    assert_status(dc_client_test_only_allow_address(c, "127.0.0.3"), DC_OK);
-  }
-  return c;
-}
-
-/* ---- request log */
-
-static size_t log_lines(void)
-{
-  size_t len = 0, n = 0;
-  char *log = tu_read_file(env("DC_TEST_HTTPS_LOG"), &len);
-  for (size_t i = 0; i < len; i++)
-    if (log[i] == '\n') n++;
-  free(log);
-  return n;
-}
-
-/* The last logged request (json_decref it). */
-static json_t *last_request(void)
-{
-  size_t len = 0;
-  char *log = tu_read_file(env("DC_TEST_HTTPS_LOG"), &len);
-  while (len > 0 && log[len - 1] == '\n') len--;
-  size_t start = len;
-  while (start > 0 && log[start - 1] != '\n') start--;
-  json_error_t err;
-  json_t *j = json_loadb(log + start, len - start, 0, &err);
-  free(log);
-  if (j == NULL) fail_msg("log line is not JSON: %s", err.text);
-  return j;
-}
+/* ---- request log (it_log_lines, it_log_json(-1): the last request;
+ * clients and env: tests/support/it_support.h) */
 
 static const char *jstr(json_t *o, const char *key)
 {
@@ -129,7 +85,7 @@ static const char *jstr(json_t *o, const char *key)
 /* The last request's body as a JSON object (json_decref it). */
 static json_t *last_body(json_t **req_out)
 {
-  json_t *req = last_request();
+  json_t *req = it_log_json(-1);
   const char *logged = jstr(req, "body");
   assert_non_null(logged);
   /* httpsd logs the body decoded as latin-1: back to the bytes sent. */
@@ -170,7 +126,7 @@ static dc_request *request(const char *service, const char *host)
  * revoking access in the provider's UI). */
 static void admin_revoke(const char *access_token)
 {
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   char body[512];
   snprintf(body, sizeof body, "{\"access_token\":\"%s\"}", access_token);
   dci_http_req req = {.method = "POST", .url = API "/_admin/revoke",
@@ -195,12 +151,12 @@ static int setup(void **state)
   remember("code-roundtrip-1a2b3c", true);
   remember("code-second-4d5e6f", true);
   remember("code-norotate-7a8b9c", true);
-  g_c = client(true);
+  g_c = it_client(true);
   if (dc_client_register_provider(g_c, API, CLIENT_ID, SECRET, REDIRECT, NULL) != DC_OK)
     return -1;
   g_settings = NULL;
   if (dc_discover(g_c, "example.test", &g_settings) != DC_OK) return -1;
-  dc_client *soa = client(true);
+  dc_client *soa = it_client(true);
   dc_client_set_zone_mode(soa, DC_ZONE_SOA);
   dc_status st = dc_discover(soa, "sub.example.test", &g_other);
   dc_client_free(soa);
@@ -225,7 +181,7 @@ static int teardown(void **state)
 static void test_register(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   CHECK(c, dc_client_register_provider(c, "http://api.provider.test", CLIENT_ID, SECRET,
                                        NULL, NULL), DC_E_UNSAFE_URL);
   CHECK(c, dc_client_register_provider(c, "https://api.provider.test:8443", CLIENT_ID,
@@ -284,7 +240,7 @@ static void test_check_registered_api(void **state)
 static void test_exchange_refused_before_sending(void **state)
 {
   (void)state;
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   dc_token *t = (dc_token *)1;
   CHECK(g_c, dc_token_exchange(g_c, API2, NULL, "code-second-4d5e6f", &t),
         DC_E_NOT_REGISTERED);
@@ -295,7 +251,7 @@ static void test_exchange_refused_before_sending(void **state)
   CHECK(g_c, dc_token_exchange(g_c, API, NULL, "", &t), DC_E_INVALID_ARG);
   CHECK(g_c, dc_token_exchange(g_c, API, NULL, NULL, &t), DC_E_INVALID_ARG);
   CHECK(g_c, dc_token_exchange(g_c, "ftp://x", NULL, "c", &t), DC_E_UNSAFE_URL);
-  assert_int_equal(log_lines(), before);
+  assert_int_equal(it_log_lines(), before);
 }
 
 static void test_exchange_provider_errors(void **state)
@@ -303,7 +259,7 @@ static void test_exchange_provider_errors(void **state)
   (void)state;
   dc_token *t = NULL;
   /* Wrong secret: 401 invalid_client, the secret in no message. */
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   CHECK(c, dc_client_register_provider(c, API, CLIENT_ID, "wrong-secret-value-123",
                                        REDIRECT, NULL), DC_OK);
   CHECK(c, dc_token_exchange(c, API, NULL, "code-second-4d5e6f", &t), DC_E_HTTP_STATUS);
@@ -367,9 +323,9 @@ static void test_round_trip_exchange(void **state)
 static void test_twin_guard_refuses_without_allow_list(void **state)
 {
   (void)state;
-  dc_client *c = client(false);
+  dc_client *c = it_client(false);
   CHECK(c, dc_client_register_provider(c, API, CLIENT_ID, SECRET, REDIRECT, NULL), DC_OK);
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   dc_token *t = NULL;
   CHECK(c, dc_token_exchange(c, API, NULL, "code-second-4d5e6f", &t), DC_E_BLOCKED);
   assert_null(t);
@@ -382,7 +338,7 @@ static void test_twin_guard_refuses_without_allow_list(void **state)
   CHECK(c, dc_revert(c, g_token, NULL, r), DC_E_BLOCKED);
   CHECK(c, dc_token_refresh(c, g_token, &t), DC_E_BLOCKED);
   assert_null(t);
-  assert_int_equal(log_lines(), before);
+  assert_int_equal(it_log_lines(), before);
   dc_request_free(r);
   dc_client_free(c);
 }
@@ -509,7 +465,7 @@ static void test_apply_errors(void **state)
   dc_request_free(r);
 
   /* Refused before anything is sent. */
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   const char *reserved[] = {"domain", "host", "force", "groupId", "instanceId",
                             "providerName", "serviceName", "redirect_uri", "state"};
   for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
@@ -546,13 +502,13 @@ static void test_apply_errors(void **state)
   CHECK(g_c, dc_apply(g_c, g_token, g_settings, NULL, 0, NULL), DC_E_INVALID_ARG);
   assert_status(dc_apply(NULL, g_token, g_settings, r, 0, NULL), DC_E_INVALID_ARG);
   dc_request_free(r);
-  assert_int_equal(log_lines(), before);
+  assert_int_equal(it_log_lines(), before);
 }
 
 static void test_token_binding(void **state)
 {
   (void)state;
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   dc_request *r = request("template1", "www");
   /* Settings whose urlAPI is another provider's: the token is not theirs. */
   CHECK(g_c, dc_apply(g_c, g_token, g_other, r, 0, NULL), DC_E_TOKEN_BINDING);
@@ -563,10 +519,10 @@ static void test_token_binding(void **state)
   assert_status(dc_settings_parse(g_c, doc, strlen(doc), NULL, &fake), DC_OK);
   CHECK(g_c, dc_apply(g_c, g_token, fake, r, 0, NULL), DC_E_TOKEN_BINDING);
   dc_settings_free(fake);
-  assert_int_equal(log_lines(), before);
+  assert_int_equal(it_log_lines(), before);
   /* The right settings pass, and the call goes to the token's API. */
   CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
-  json_t *req = last_request();
+  json_t *req = it_log_json(-1);
   assert_string_equal(jstr(req, "addr"), "127.0.0.2");
   json_decref(req);
   dc_request_free(r);
@@ -655,9 +611,9 @@ static void test_refresh_rotation(void **state)
                               "\"expires_in\":60,\"refresh_token\":\"r-unregistered\"}";
   assert_status(dc_token_parse_response(g_c, resp2, strlen(resp2), API2, "p.test",
                                         time(NULL), &plain), DC_OK);
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   CHECK(g_c, dc_token_refresh(g_c, plain, &t), DC_E_NOT_REGISTERED);
-  assert_int_equal(log_lines(), before);
+  assert_int_equal(it_log_lines(), before);
   dc_token_free(plain);
   CHECK(g_c, dc_token_refresh(g_c, NULL, &t), DC_E_INVALID_ARG);
 }
@@ -665,7 +621,7 @@ static void test_refresh_rotation(void **state)
 static void test_refresh_without_rotation(void **state)
 {
   (void)state;
-  dc_client *c = client(true);
+  dc_client *c = it_client(true);
   CHECK(c, dc_client_register_provider(c, API, NOROTATE_ID, NOROTATE_SECRET, NULL,
                                        "provider.test"), DC_OK);
   dc_token *t = NULL, *t2 = NULL, *t3 = NULL;
@@ -711,11 +667,11 @@ static void test_expired_token(void **state)
   dc_token *t = NULL;
   assert_status(dc_token_parse_response(g_c, resp, strlen(resp), API, "p.test",
                                         time(NULL) - 7200, &t), DC_OK);
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   dc_request *r = request("template1", "www");
   CHECK(g_c, dc_apply(g_c, t, g_settings, r, 0, NULL), DC_E_TOKEN_EXPIRED);
   CHECK(g_c, dc_revert(g_c, t, NULL, r), DC_E_TOKEN_EXPIRED);
-  assert_int_equal(log_lines(), before);
+  assert_int_equal(it_log_lines(), before);
   dc_request_free(r);
   dc_token_free(t);
 }
@@ -725,7 +681,7 @@ static void test_no_secret_in_request_lines(void **state)
 {
   (void)state;
   size_t len = 0, lines = 0, token_bodies_with_secret = 0;
-  char *log = tu_read_file(env("DC_TEST_HTTPS_LOG"), &len);
+  char *log = tu_read_file(it_env("DC_TEST_HTTPS_LOG"), &len);
   for (char *line = log, *nl; line < log + len; line = nl + 1) {
     nl = strchr(line, '\n');
     if (nl == NULL) nl = log + len;

@@ -15,38 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "testutil.h"
+#include "it_support.h"
 
 #include "core/internal.h"
 #include "dns/resolver.h"
 
-static const char *env_or_fail(const char *name)
-{
-  const char *v = getenv(name);
-  if (v == NULL || *v == '\0') fail_msg("%s is not set: run under harness.py", name);
-  return v;
-}
-
-static dc_client *client_with(const char *server, long timeout_ms)
-{
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  if (server) assert_status(dc_client_add_dns_server(c, server), DC_OK);
-  if (timeout_ms > 0) assert_status(dc_client_set_timeout_ms(c, DC_TIMEOUT_DNS, timeout_ms), DC_OK);
-  return c;
-}
-
-static dc_client *knot(void)
-{
-  return client_with(env_or_fail("DC_TEST_DNS"), 5000);
-}
-
-static double now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
+/* Clients: it_knot() (the harness's Knot, 5 s DNS timeout) and
+ * it_client_dns(SERVER, TIMEOUT_MS); tests/support/it_support.h. */
 
 /* The strings of one RR joined with '|' (static buffer). */
 static const char *rr_text(const dc_txt_rr *rr)
@@ -109,7 +84,7 @@ static void expect_txt_fail(dc_client *c, const char *name, dc_status want_st,
 static void test_txt_answers(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   static const char *const apex[] = {"api.provider.test"};
   expect_txt(c, "_domainconnect.example.test", 1, apex);
   expect_txt(c, "_DomainConnect.Example.Test.", 1, apex); /* case, trailing dot */
@@ -133,7 +108,7 @@ static void test_txt_answers(void **state)
 static void test_txt_multi_string_kept_apart(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   dci_txt_answer a;
   assert_status(dci_dns_txt(c, "multi.example.test", &a, NULL), DC_OK);
   assert_int_equal(a.n, 1);
@@ -156,7 +131,7 @@ static void test_txt_multi_string_kept_apart(void **state)
 static void test_txt_cname(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   static const char *const apex[] = {"api.provider.test"};
   /* into another zone: Knot stops at the CNAME, the resolver asks on */
   expect_txt(c, "_domainconnect.cname.test", 1, apex);
@@ -172,7 +147,7 @@ static void test_txt_cname(void **state)
 static void test_txt_outcomes(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   expect_txt_fail(c, "_domainconnect.nodc.test", DC_E_NO_RECORD, DCI_DNS_NXDOMAIN, "NXDOMAIN");
   expect_txt_fail(c, "_domainconnect.nodata.test", DC_E_NO_RECORD, DCI_DNS_NODATA,
                   "no TXT record");
@@ -194,7 +169,7 @@ static void test_txt_outcomes(void **state)
 static void test_txt_large_and_limits(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   /* ~2.5 KB: truncated over UDP, fetched over TCP */
   dci_txt_answer a;
   assert_status(dci_dns_txt(c, "big.resolver.test", &a, NULL), DC_OK);
@@ -218,21 +193,21 @@ static void test_txt_large_and_limits(void **state)
 static void test_timeout(void **state)
 {
   (void)state;
-  dc_client *c = client_with(env_or_fail("DC_TEST_SILENT_DNS"), 300);
+  dc_client *c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 300);
   dci_txt_answer a;
   dci_dns_result r;
-  double t0 = now_ms();
+  double t0 = it_now_ms();
   dc_status st = dci_dns_txt(c, "_domainconnect.example.test", &a, &r);
-  double el = now_ms() - t0;
+  double el = it_now_ms() - t0;
   assert_status(st, DC_E_DNS_TIMEOUT);
   assert_int_equal(r, DCI_DNS_TIMEOUT);
   if (el < 300.0 || el > 800.0) fail_msg("timed out after %.1f ms, expected 300..800", el);
   assert_non_null(strstr(dc_client_error(c), "300 ms"));
   /* A and AAAA together are one lookup: one timeout, not two */
   dci_addr_list l;
-  t0 = now_ms();
+  t0 = it_now_ms();
   st = dci_dns_addrs(c, "www.example.test", &l, &r);
-  el = now_ms() - t0;
+  el = it_now_ms() - t0;
   assert_status(st, DC_E_DNS_TIMEOUT);
   assert_int_equal(l.n, 0);
   if (el < 300.0 || el > 800.0) fail_msg("A/AAAA timed out after %.1f ms", el);
@@ -247,12 +222,12 @@ static void test_second_server(void **state)
   (void)state;
   /* the silent server first, then Knot: the answer still comes within
    * the lookup's timeout */
-  dc_client *c = client_with(env_or_fail("DC_TEST_SILENT_DNS"), 2000);
-  assert_status(dc_client_add_dns_server(c, env_or_fail("DC_TEST_DNS")), DC_OK);
+  dc_client *c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 2000);
+  assert_status(dc_client_add_dns_server(c, it_env("DC_TEST_DNS")), DC_OK);
   static const char *const apex[] = {"api.provider.test"};
-  double t0 = now_ms();
+  double t0 = it_now_ms();
   expect_txt(c, "_domainconnect.example.test", 1, apex);
-  double el = now_ms() - t0;
+  double el = it_now_ms() - t0;
   if (el > 2000.0) fail_msg("took %.1f ms", el);
   dc_client_free(c);
 }
@@ -349,7 +324,7 @@ static void test_odd_answers(void **state)
   (void)state;
   struct fake f;
   fake_start(&f);
-  dc_client *c = client_with(f.addr, 2000);
+  dc_client *c = it_client_dns(f.addr, 2000);
   static const char *const fine[] = {"fine"};
   expect_txt(c, "ok.fake.test", 1, fine);
   expect_txt_fail(c, "formerr.fake.test", DC_E_DNS, DCI_DNS_BADRESP, "FORMERR");
@@ -360,7 +335,7 @@ static void test_odd_answers(void **state)
   expect_txt(c, "lateonce.fake.test", 1, fine);
   dc_client_free(c);
   /* ... and times out if none comes */
-  c = client_with(f.addr, 300);
+  c = it_client_dns(f.addr, 300);
   expect_txt_fail(c, "wrongq.fake.test", DC_E_DNS_TIMEOUT, DCI_DNS_TIMEOUT, "300 ms");
   dc_client_free(c);
   fake_stop(&f);
@@ -386,7 +361,7 @@ static void expect_addrs(dc_client *c, const char *name, size_t n, const char *c
 static void test_addrs(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   static const char *const www[] = {"8.8.8.8"};
   expect_addrs(c, "www.example.test", 1, www);
   static const char *const dual[] = {"8.8.8.8", "2606:4700:4700::1111"};
@@ -423,7 +398,7 @@ static void test_addrs(void **state)
 static void test_soa(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   bool has = false;
   dci_dns_result r;
   assert_status(dci_dns_has_soa(c, "example.test", &has, &r), DC_OK);
@@ -475,7 +450,7 @@ static void conc_cb(void *arg, dci_dns_outcome *o)
 static void test_concurrent(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   dci_resolver *r = NULL;
   assert_status(dci_resolver_new(c, &r), DC_OK);
   enum { N = 50 };
@@ -513,7 +488,7 @@ static void test_concurrent(void **state)
 static void test_thousand(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   dci_resolver *r = NULL;
   assert_status(dci_resolver_new(c, &r), DC_OK);
   enum { N = 1000 };
@@ -585,7 +560,7 @@ static void mixed_cb(void *arg, dci_dns_outcome *o)
 static void test_caller_loop(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   struct mixed m;
   memset(&m, 0, sizeof m);
   assert_status(dci_resolver_new(c, &m.r), DC_OK);
@@ -596,9 +571,9 @@ static void test_caller_loop(void **state)
     assert_status(dci_resolver_soa(m.r, "sub.example.test", mixed_cb, &m), DC_OK);
     assert_status(dci_resolver_soa(m.r, "www.sub.example.test", mixed_cb, &m), DC_OK);
   }
-  double t0 = now_ms();
+  double t0 = it_now_ms();
   while (dci_resolver_pending(m.r) > 0) {
-    if (now_ms() - t0 > 10000) fail_msg("loop did not finish");
+    if (it_now_ms() - t0 > 10000) fail_msg("loop did not finish");
     struct pollfd fds[DCI_RESOLVER_MAX_FDS];
     size_t n = dci_resolver_fds(m.r, fds, DCI_RESOLVER_MAX_FDS);
     assert_true(n <= DCI_RESOLVER_MAX_FDS);
@@ -644,7 +619,7 @@ static void test_async_timeouts_and_free(void **state)
 {
   (void)state;
   /* many lookups against the silent server all time out at their deadline */
-  dc_client *c = client_with(env_or_fail("DC_TEST_SILENT_DNS"), 200);
+  dc_client *c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 200);
   dci_resolver *r = NULL;
   assert_status(dci_resolver_new(c, &r), DC_OK);
   int timeouts = 0;
@@ -654,19 +629,19 @@ static void test_async_timeouts_and_free(void **state)
     assert_status(i % 2 ? dci_resolver_txt(r, name, count_cb, &timeouts)
                         : dci_resolver_addrs(r, name, count_cb, &timeouts), DC_OK);
   }
-  double t0 = now_ms();
+  double t0 = it_now_ms();
   assert_status(dci_resolver_run(r), DC_OK);
-  double el = now_ms() - t0;
+  double el = it_now_ms() - t0;
   assert_int_equal(timeouts, 20);
   if (el < 200.0 || el > 700.0) fail_msg("20 lookups timed out after %.1f ms", el);
   /* more than DC_MAX_DNS_INFLIGHT: the later ones wait, and each gets its
    * whole timeout once sent (three waves of 200 ms) */
   timeouts = 0;
-  t0 = now_ms();
+  t0 = it_now_ms();
   for (int i = 0; i < 2 * DC_MAX_DNS_INFLIGHT + 1; i++)
     assert_status(dci_resolver_txt(r, "c00.resolver.test", count_cb, &timeouts), DC_OK);
   assert_status(dci_resolver_run(r), DC_OK);
-  el = now_ms() - t0;
+  el = it_now_ms() - t0;
   assert_int_equal(timeouts, 2 * DC_MAX_DNS_INFLIGHT + 1);
   if (el < 600.0 || el > 1100.0) fail_msg("three waves timed out after %.1f ms", el);
   /* lookups pending at free: dropped without callbacks, nothing leaks */
@@ -675,7 +650,7 @@ static void test_async_timeouts_and_free(void **state)
   dci_resolver_free(r);
   dc_client_free(c);
 
-  c = knot();
+  c = it_knot();
   assert_status(dci_resolver_new(c, &r), DC_OK);
   for (int i = 0; i < 10; i++)
     assert_status(dci_resolver_txt(r, "big.resolver.test", never_cb, NULL), DC_OK);
@@ -692,7 +667,7 @@ static void test_system_servers(void **state)
   (void)state;
   /* without configured servers the system's are used; only set-up is
    * checked here (no query leaves the machine) */
-  dc_client *c = client_with(NULL, 0);
+  dc_client *c = it_client_dns(NULL, 0);
   dci_resolver *r = NULL;
   assert_status(dci_resolver_new(c, &r), DC_OK);
   assert_int_equal(dci_resolver_timeout_ms(r), -1);

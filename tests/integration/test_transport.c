@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "testutil.h"
+#include "it_support.h"
 
 #include "core/internal.h"
 #include "domainconnect/net.h"
@@ -23,25 +23,8 @@
 
 #define BASE "https://ok.transport.test"
 
-static const char *env(const char *name)
-{
-  const char *v = getenv(name);
-  if (v == NULL || *v == '\0') fail_msg("%s is not set: run under harness.py", name);
-  return v;
-}
-
-/* ---- the request log of httpsd.py (one JSON object per line) */
-
-static size_t log_lines(void)
-{
-  size_t len = 0;
-  char *s = tu_read_file(env("DC_TEST_HTTPS_LOG"), &len);
-  size_t n = 0;
-  for (size_t i = 0; i < len; i++)
-    if (s[i] == '\n') n++;
-  free(s);
-  return n;
-}
+/* ---- the request log of httpsd.py (one JSON object per line):
+ * it_log_lines, it_log_json (tests/support/it_support.h) */
 
 /* Line count once the server had time to log a request it might have got;
  * used where the assertion is that nothing arrived. */
@@ -49,29 +32,13 @@ static size_t log_lines_settled(void)
 {
   struct timespec ts = {0, 200 * 1000 * 1000};
   nanosleep(&ts, NULL);
-  return log_lines();
+  return it_log_lines();
 }
 
 /* The JSON object on line `idx` (0-based) of the log. */
 static json_t *log_entry(size_t idx)
 {
-  char *s = tu_read_file(env("DC_TEST_HTTPS_LOG"), NULL);
-  char *p = s;
-  for (size_t i = 0; i < idx && p != NULL; i++) {
-    p = strchr(p, '\n');
-    if (p != NULL) p++;
-  }
-  if (p == NULL || *p == '\0') {
-    free(s);
-    fail_msg("request log has no line %zu", idx);
-  }
-  char *end = strchr(p, '\n');
-  if (end != NULL) *end = '\0';
-  json_error_t err;
-  json_t *j = json_loads(p, 0, &err);
-  free(s);
-  if (j == NULL) fail_msg("log line %zu is not JSON: %s", idx, err.text);
-  return j;
+  return it_log_json((long)idx);
 }
 
 static const char *jstr(json_t *obj, const char *key)
@@ -89,14 +56,10 @@ typedef struct {
   dci_http_resp resp;
 } fx;
 
+/* The test DNS and CA; `allow` puts 127.0.0.2 (only) on the allow list. */
 static dc_client *new_client(bool allow)
 {
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  assert_status(dc_client_add_dns_server(c, env("DC_TEST_DNS")), DC_OK);
-  assert_status(dc_client_set_ca_file(c, env("DC_TEST_CA")), DC_OK);
-  if (allow) assert_status(dc_client_test_only_allow_address(c, "127.0.0.2"), DC_OK);
-  return c;
+  return it_client_tls(it_env("DC_TEST_DNS"), allow ? IT_ALLOW_API : IT_ALLOW_NONE);
 }
 
 static int setup(void **state)
@@ -140,25 +103,20 @@ static void assert_detail_lacks(const dc_client *c, const char *needle)
   if (strstr(d, needle) != NULL) fail_msg("detail \"%s\" contains \"%s\"", d, needle);
 }
 
-static double now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return it_now_ms() / 1000.0; }
 
 /* ---- plain requests */
 
 static void test_get_ok(void **state)
 {
   fx *f = *state;
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, BASE "/_test/status/200"), DC_OK);
   assert_int_equal(f->resp.status, 200);
   assert_int_equal(dc_client_http_status(f->c), 200);
   assert_string_equal(f->resp.body.data, "{\"status\": 200}");
   assert_string_equal(f->resp.content_type, "application/json");
-  assert_int_equal(log_lines(), before + 1);
+  assert_int_equal(it_log_lines(), before + 1);
   json_t *e = log_entry(before);
   assert_string_equal(jstr(e, "method"), "GET");
   assert_string_equal(jstr(e, "path_and_query"), "/_test/status/200");
@@ -173,7 +131,7 @@ static void test_blocked_without_allowance(void **state)
   fx *f = *state;
   dc_client_free(f->c);
   f->c = new_client(false);
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, BASE "/_test/status/200"), DC_E_BLOCKED);
   assert_detail_has(f->c, "127.0.0.2");
   assert_detail_has(f->c, "ok.transport.test");
@@ -226,10 +184,10 @@ static void test_post_json_with_bearer(void **state)
   f->req.content_type = "application/json";
   f->req.bearer = "tok.EN-123~_+/=";
   f->req.fresh_connection = true;
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, BASE "/_test/echo"), DC_OK);
   assert_int_equal(f->resp.status, 200);
-  assert_int_equal(log_lines(), before + 1);
+  assert_int_equal(it_log_lines(), before + 1);
   json_t *e = log_entry(before);
   assert_string_equal(jstr(e, "method"), "POST");
   assert_string_equal(jstr(e, "body"), body);
@@ -245,7 +203,7 @@ static void test_post_json_with_bearer(void **state)
 static void test_connection_reuse(void **state)
 {
   fx *f = *state;
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, BASE "/_test/status/200"), DC_OK);
   dci_http_resp_free(&f->resp);
   dci_http_resp_init(&f->resp);
@@ -257,7 +215,7 @@ static void test_connection_reuse(void **state)
   dci_http_resp_free(&f->resp);
   dci_http_resp_init(&f->resp);
   assert_status(get(f, BASE "/_test/status/200"), DC_OK);
-  assert_int_equal(log_lines(), before + 4);
+  assert_int_equal(it_log_lines(), before + 4);
   json_t *e0 = log_entry(before), *e1 = log_entry(before + 1);
   json_t *e2 = log_entry(before + 2), *e3 = log_entry(before + 3);
   /* same client port: the second call reused the first call's connection */
@@ -277,10 +235,10 @@ static void test_ca_blob(void **state)
   dc_client_free(f->c);
   f->c = NULL;
   assert_status(dc_client_new(&f->c), DC_OK);
-  assert_status(dc_client_add_dns_server(f->c, env("DC_TEST_DNS")), DC_OK);
+  assert_status(dc_client_add_dns_server(f->c, it_env("DC_TEST_DNS")), DC_OK);
   assert_status(dc_client_test_only_allow_address(f->c, "127.0.0.2"), DC_OK);
   size_t len = 0;
-  char *pem = tu_read_file(env("DC_TEST_CA"), &len);
+  char *pem = tu_read_file(it_env("DC_TEST_CA"), &len);
   assert_status(dc_client_set_ca_blob(f->c, pem, len), DC_OK);
   free(pem);
   assert_status(get(f, BASE "/_test/status/200"), DC_OK);
@@ -317,7 +275,7 @@ static void test_dual_stack_pin(void **state)
 static void test_redirect_302(void **state)
 {
   fx *f = *state;
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, BASE "/_test/redirect"), DC_E_REDIRECT);
   assert_int_equal(dc_client_http_status(f->c), 302);
   assert_detail_has(f->c, "https://127.0.0.1/secret");
@@ -334,7 +292,7 @@ static void test_redirect_307_post(void **state)
   f->req.body = body;
   f->req.body_len = sizeof body - 1;
   f->req.content_type = "application/json";
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, BASE "/_test/redirect307"), DC_E_REDIRECT);
   assert_int_equal(dc_client_http_status(f->c), 307);
   assert_detail_has(f->c, "307");
@@ -408,13 +366,13 @@ static void test_wrong_ca(void **state)
 {
   fx *f = *state;
   static const char body[] = "{\"client_secret\":\"never-in-a-detail\"}";
-  assert_status(dc_client_set_ca_file(f->c, env("DC_TEST_WRONG_CA")), DC_OK);
+  assert_status(dc_client_set_ca_file(f->c, it_env("DC_TEST_WRONG_CA")), DC_OK);
   f->req.method = "POST";
   f->req.body = body;
   f->req.body_len = sizeof body - 1;
   f->req.content_type = "application/json";
   f->req.bearer = "bearer-never-in-a-detail";
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, BASE "/_test/echo"), DC_E_TRANSPORT);
   assert_detail_has(f->c, "ok.transport.test");
   assert_detail_has(f->c, "certificate");
@@ -428,7 +386,7 @@ static void test_wrong_ca(void **state)
 static void test_wrong_host_name(void **state)
 {
   fx *f = *state;
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, "https://x.nocert.transport.test/_test/status/200"),
                 DC_E_TRANSPORT);
   assert_detail_has(f->c, "x.nocert.transport.test");
@@ -442,7 +400,7 @@ static void test_wrong_host_name(void **state)
 static void test_mixed_answer_refused(void **state)
 {
   fx *f = *state;
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   assert_status(get(f, "https://mixed.transport.test/_test/status/200"), DC_E_BLOCKED);
   assert_detail_has(f->c, "127.0.0.3");
   assert_detail_has(f->c, "loopback");
@@ -493,7 +451,7 @@ static void test_rebinding_not_in_checked_set(void **state)
   int trap = open_trap();
   struct dci_http_test_hooks h = {.override_resolve = "ok.transport.test:443:127.0.0.1"};
   dci_http_set_test_hooks(&h);
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   dc_status st = get(f, BASE "/_test/status/200");
   dci_http_set_test_hooks(NULL);
   assert_trap_untouched(trap);
@@ -535,7 +493,7 @@ static void test_prereq_brace(void **state)
   f->req.body = body;
   f->req.body_len = sizeof body - 1;
   f->req.content_type = "application/json";
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   dc_status st = get(f, "https://pre.transport.test/_test/echo");
   dci_http_set_test_hooks(NULL);
   assert_status(st, DC_E_BLOCKED);
@@ -558,7 +516,7 @@ static void test_unsafe_urls(void **state)
     "https://ok.transport.test/_test/status/200#frag",
     "https://localhost/_test/status/200",
   };
-  size_t before = log_lines();
+  size_t before = it_log_lines();
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     dc_status st = get(f, bad[i]);
     if (st != DC_E_UNSAFE_URL)

@@ -13,35 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "testutil.h"
+#include "it_support.h"
 
 #include "core/internal.h"
 #include "dns/resolver.h"
 
-static const char *env_or_fail(const char *name)
-{
-  const char *v = getenv(name);
-  if (v == NULL || *v == '\0') fail_msg("%s is not set: run under harness.py", name);
-  return v;
-}
-
-static dc_client *client_with(const char *server, long timeout_ms)
-{
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  assert_status(dc_client_add_dns_server(c, server), DC_OK);
-  assert_status(dc_client_set_timeout_ms(c, DC_TIMEOUT_DNS, timeout_ms), DC_OK);
-  return c;
-}
-
-static dc_client *knot(void) { return client_with(env_or_fail("DC_TEST_DNS"), 5000); }
-
-static double now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
+/* Clients: it_knot() (the harness's Knot, 5 s DNS timeout) and
+ * it_client_dns(SERVER, TIMEOUT_MS); tests/support/it_support.h. */
 
 /* ---- dci_dns_rrset over Knot */
 
@@ -84,7 +62,7 @@ static void expect_rrset(dc_client *c, const char *name, unsigned qtype, const c
 static void test_rrset_types(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   expect_rrset(c, "verify.test", 1, "8.8.4.4|8.8.8.8");
   expect_rrset(c, "www.verify.test", 28, "2606:4700:4700::1111");
   expect_rrset(c, "app.verify.test", 5, "apps.verify-svc.test");
@@ -135,7 +113,7 @@ static void test_rrset_types(void **state)
 static void test_rrset_outcomes(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   dci_rrset s;
   dci_dns_result r;
   assert_status(dci_dns_rrset(c, "nothing.verify.test", 15, &s, &r), DC_E_NO_RECORD);
@@ -154,7 +132,7 @@ static void test_rrset_outcomes(void **state)
   assert_int_equal(r, DCI_DNS_SERVFAIL);
   dci_rrset_free(&s);
   dc_client_free(c);
-  c = client_with(env_or_fail("DC_TEST_SILENT_DNS"), 300);
+  c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 300);
   assert_status(dci_dns_rrset(c, "verify.test", 15, &s, &r), DC_E_DNS_TIMEOUT);
   assert_int_equal(r, DCI_DNS_TIMEOUT);
   dci_rrset_free(&s);
@@ -189,7 +167,7 @@ static dc_apply_opts *opts_for(const char *group, const char *host)
 static void expect_verify(const char *group, const char *host, int attempts,
                           long interval, dc_status want, const char *const *parts)
 {
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   dc_template *t = load_template(c);
   dc_apply_opts *o = opts_for(group, host);
   dc_status st = dc_verify_applied(c, t, o, attempts, interval);
@@ -230,9 +208,9 @@ static void test_verify_missing(void **state)
   /* a name that does not exist, after 3 attempts */
   static const char *const txt[] = {"TXT", "_missing.verify.test", "nothing", "NXDOMAIN",
                                     "3 attempts", NULL};
-  double t0 = now_ms();
+  double t0 = it_now_ms();
   expect_verify("missingtxt", NULL, 3, 100, DC_E_NOT_VERIFIED, txt);
-  if (now_ms() - t0 < 190) fail_msg("3 attempts 100 ms apart took %.0f ms", now_ms() - t0);
+  if (it_now_ms() - t0 < 190) fail_msg("3 attempts 100 ms apart took %.0f ms", it_now_ms() - t0);
   /* everything at once: the first missing one is named */
   static const char *const all[] = {"not in DNS", NULL};
   expect_verify(NULL, NULL, 1, 0, DC_E_NOT_VERIFIED, all);
@@ -244,21 +222,21 @@ static void test_verify_missing(void **state)
 static void test_verify_dns_errors(void **state)
 {
   (void)state;
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   dc_template *t = load_template(c);
   dc_apply_opts *o = NULL;
   /* SERVFAIL is returned as such, not retried into NOT_VERIFIED */
   assert_status(dc_apply_opts_new(&o), DC_OK);
   assert_status(dc_apply_opts_set_domain(o, "servfail.test"), DC_OK);
   assert_status(dc_apply_opts_add_group_id(o, "hosted"), DC_OK);
-  double t0 = now_ms();
+  double t0 = it_now_ms();
   assert_status(dc_verify_applied(c, t, o, 5, 1000), DC_E_DNS);
-  if (now_ms() - t0 > 900) fail_msg("SERVFAIL was retried");
+  if (it_now_ms() - t0 > 900) fail_msg("SERVFAIL was retried");
   assert_non_null(strstr(dc_client_error(c), "servfail.test"));
   dc_apply_opts_free(o);
   dc_client_free(c);
   /* a server that never answers */
-  c = client_with(env_or_fail("DC_TEST_SILENT_DNS"), 300);
+  c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 300);
   o = opts_for("hosted", "h1");
   assert_status(dc_verify_applied(c, t, o, 2, 10), DC_E_DNS_TIMEOUT);
   dc_apply_opts_free(o);
@@ -286,7 +264,7 @@ static void test_verify_dns_errors(void **state)
  * child process; returns its pid. */
 static pid_t add_record_later(long delay_ms)
 {
-  const char *conf = env_or_fail("DC_TEST_KNOT_CONF");
+  const char *conf = it_env("DC_TEST_KNOT_CONF");
   char script[1024];
   snprintf(script, sizeof script,
            "knotc -c '%s' zone-begin verify.test >/dev/null && "
@@ -309,14 +287,14 @@ static void test_verify_retry(void **state)
   (void)state;
   static const char *const absent[] = {"late.verify.test", "added-later", NULL};
   expect_verify("late", NULL, 1, 0, DC_E_NOT_VERIFIED, absent);
-  double t0 = now_ms();
+  double t0 = it_now_ms();
   pid_t pid = add_record_later(300);
   /* 200 ms between tries: absent on the first ones, present later */
-  dc_client *c = knot();
+  dc_client *c = it_knot();
   dc_template *t = load_template(c);
   dc_apply_opts *o = opts_for("late", NULL);
   dc_status st = dc_verify_applied(c, t, o, 25, 200);
-  double took = now_ms() - t0;
+  double took = it_now_ms() - t0;
   int wst = 0;
   assert_int_equal(waitpid(pid, &wst, 0), pid);
   if (!WIFEXITED(wst) || WEXITSTATUS(wst) != 0) fail_msg("knotc failed (status %d)", wst);

@@ -11,19 +11,17 @@
 # DC_SANDBOX_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") runs the
 # sandbox under that command; its exit status must still be 0.
 set -u
+# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
+. "$(dirname "$0")/../support/lib.sh"
 SBX=$1
 CLI=$2
 ADDR=${3:-127.0.0.9}
-PY=/usr/bin/python3
 WRAP=${DC_SANDBOX_WRAPPER:-}
 T=$(mktemp -d)
 STATE=$T/state
 SPID=
-pass=0
-fail=0
+SBX=$(wrapped "$SBX" "$WRAP" sandbox-wrapped)
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
 check() { # check DESC CMD...: passes when CMD succeeds
   desc=$1; shift
   if "$@" >/dev/null 2>&1; then ok; else bad "$desc"; fi
@@ -52,7 +50,7 @@ done
 start() {
   : > "$T/out"
   # shellcheck disable=SC2086
-  $WRAP "$SBX" --state "$STATE" --listen "$ADDR" --foreground >"$T/out" 2>>"$T/sandbox.log" &
+  "$SBX" --state "$STATE" --listen "$ADDR" --foreground >"$T/out" 2>>"$T/sandbox.log" &
   SPID=$!
   i=0
   while ! grep -q '^pid: ' "$T/out"; do
@@ -92,13 +90,6 @@ cli() {
   got=$?
   cat "$T/o" "$T/e" >> "$T/cli-output"
   if [ "$got" -eq "$want" ]; then ok; else bad "$desc: exit $got, expected $want: $(cat "$T/o" "$T/e")"; fi
-}
-json() { # json FILE EXPR: a Python expression on the document d
-  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
-}
-expect_json() { # expect_json DESC FILE EXPR WANT
-  got=$(json "$2" "$3")
-  if [ "$got" = "$4" ]; then ok; else bad "$1: $3 = '$got', expected '$4'"; fi
 }
 
 # http DESC WANT_STATUS CURL-ARGS...: body in $T/body, headers in $T/hdr;
@@ -141,7 +132,7 @@ chmod 600 "$T/secret"
 
 # ======================================================================
 echo "# start"
-start || { echo "$pass passed, $fail failed"; exit 1; }
+start || { finish; exit 1; }
 if [ "$(sed -n 's/^listen: //p' "$T/out")" = "$ADDR:443" ]; then ok; else bad "listen line: $(cat "$T/out")"; fi
 if [ "$(sed -n 's/^api-url: //p' "$T/out")" = "$API" ]; then ok; else bad "api-url line"; fi
 if [ -z "$WRAP" ]; then
@@ -326,7 +317,7 @@ if [ "$code" = 200 ] && ! grep -qi '^location' "$T/hdr" && grep -q 'id="result"'
 else bad "off-site redirect_uri after apply: HTTP $code $(location)"; fi
 
 echo "# malformed and oversized requests"
-AT=$(json "$T/token.json" 'd["access_token"]')
+AT=$(json_eval "$T/token.json" 'd["access_token"]' 2>/dev/null)
 APPLY=$API/v2/domainTemplates/providers/$SP/services/website/apply
 http "unknown path" 404 "$API/nope"
 http "wrong method" 405 -X DELETE "$API/v2/example.test/settings"
@@ -423,7 +414,7 @@ curl -s $RES "$API/zones/example.test/records" > "$T/zone-before.json"
 curl -s $RES "$API/zones/example2.test/records" >> "$T/zone-before.json"
 stop
 if dig1 example.test SOA | grep -q .; then bad "Knot still answers after stop"; else ok; fi
-start || { echo "$pass passed, $fail failed"; exit 1; }
+start || { finish; exit 1; }
 snapshot > "$T/dns-after"
 curl -s $RES "$API/zones/example.test/records" > "$T/zone-after.json"
 curl -s $RES "$API/zones/example2.test/records" >> "$T/zone-after.json"
@@ -453,10 +444,9 @@ if [ -z "$WRAP" ]; then
 fi
 
 echo "# secrets never in logs"
-for s in "$SECRET" "$CODE" "$AT" "$(json "$T/token.json" 'd["refresh_token"]')"; do
+for s in "$SECRET" "$CODE" "$AT" "$(json_eval "$T/token.json" 'd["refresh_token"]' 2>/dev/null)"; do
   if grep -qF -- "$s" "$T/sandbox.log" "$STATE/sandbox.log" 2>/dev/null; then bad "a secret is in the log"; else ok; fi
 done
 if grep -q 'ERROR: AddressSanitizer\|runtime error:' "$T/sandbox.log"; then bad "sanitizer reports in the log"; else ok; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -13,7 +13,7 @@ else
   files=$(find . -type f ! -path './build*' | sed 's|^\./||')
 fi
 hits=$(printf '%s\n' "$files" | grep -v '^$' | tr '\n' '\0' |
-       xargs -0 grep -n -I -e "$pat" -e 'DC_SHARED_DIR' -- 2>/dev/null)
+       xargs -0 grep -n -I -e "$pat" -e 'DC_'"SHARED_DIR" -- 2>/dev/null)
 if [ -n "$hits" ]; then
   echo "FAIL: references outside the repository:"
   echo "$hits"

@@ -1,5 +1,5 @@
-/* dc_callback_parse: the OAuth callback query (protocol notes 3.2, 2.5;
- * security policy 7.2). Table-driven: every row names the exact status. */
+/* dc_callback_parse: the OAuth callback query (docs/protocol.md §3.2, §2.5;
+ * docs/security.md §6.2). Table-driven: every row names the exact status. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* 409 conflict body (protocol notes 3.5, 7.15). */
+/* 409 conflict body (docs/protocol.md §3.5, §5.15). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 /* SSRF guard (src/guard/addr.c, src/guard/guard.c, src/cli/cmd_guard.c):
- * the classifier table of security policy 5.5 (first and last address of
+ * the classifier table of docs/security.md §3.8 (first and last address of
  * every block, the IPv6 forms embedding each IPv4 block, the public
- * neighbours of each block), strict literal parsing (3.6), the TEST-ONLY
+ * neighbours of each block), strict literal parsing (§3.6), the TEST-ONLY
  * allow list with its twin, and dc_guard_ip/txt/url without resolving. */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -44,7 +44,7 @@ static void expect_allowed(const char *text)
   if (why != NULL) fail_msg("%s: refused (%s), expected allowed", text, why);
 }
 
-/* ---- IPv4 blocks of policy 3.2 and 3.7 */
+/* ---- IPv4 blocks of docs/security.md §3.2 and §3.7 */
 struct v4block {
   const char *first, *last, *why;
 };
@@ -144,7 +144,7 @@ static void test_embedded_public(void **state)
   (void)state;
   check_embeddings("8.8.8.8");
   check_embeddings("1.1.1.1");
-  /* policy 5.5's decoding vector and 5.1's DNS64 example */
+  /* the decoding vector and the DNS64 example of docs/security.md §3.4 */
   expect_refused("64:ff9b:1:a00:0:100::", "local-use NAT64 64:ff9b:1::/48 (embeds 10.0.0.1)");
   expect_refused("64:ff9b::a9fe:a9fe", "(embeds 169.254.169.254)");
   expect_refused("::127.0.0.1", "IPv4-compatible IPv6 ::/96 (embeds 127.0.0.1)");
@@ -216,7 +216,7 @@ static void test_v6_rules(void **state)
     expect_refused(k_v6[i].first, k_v6[i].why);
     expect_refused(k_v6[i].last, k_v6[i].why);
   }
-  /* the edge cases of policy 3.1 that other guards call "unicast" */
+  /* the edge cases of docs/security.md §3.1 that other guards call "unicast" */
   expect_refused("fe7f::1", "outside global unicast 2000::/3");
   expect_refused("4000::1", "outside global unicast 2000::/3");
   expect_refused("100:0:0:1::1", "outside global unicast 2000::/3");
@@ -372,7 +372,211 @@ static void test_allow_list(void **state)
   dc_client_free(c);
 }
 
-/* ---- policy 3.1 step 3: this host's own addresses */
+/* ---- TEST-ONLY allow list entries with a port: dc_client_test_only_allow_address
+ * parses "IP", "[IPv6]", "IPv4:PORT" and "[IPv6]:PORT" strictly */
+static void test_allow_spec_good(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *spec;
+    const char *addr; /* dci_addr_parse form of the address */
+    unsigned port;
+  } k_good[] = {
+    {"127.0.0.2", "127.0.0.2", 443},          /* bare: port 443, as before */
+    {"::1", "::1", 443},
+    {"[::1]", "::1", 443},
+    {"127.0.0.1:8443", "127.0.0.1", 8443},
+    {"[::1]:8443", "::1", 8443},
+    {"[2001:db8::7]:1", "2001:db8::7", 1},
+    {"127.0.0.1:65535", "127.0.0.1", 65535},
+    {"127.0.0.1:443", "127.0.0.1", 443},      /* the same as bare */
+    {"::1:8443", "::1:8443", 443},            /* unbracketed: a whole IPv6 address */
+    {"::ffff:127.0.0.1", "::ffff:127.0.0.1", 443},
+  };
+  for (size_t i = 0; i < sizeof k_good / sizeof k_good[0]; i++) {
+    dc_client *c = NULL;
+    assert_status(dc_client_new(&c), DC_OK);
+    dc_status st = dc_client_test_only_allow_address(c, k_good[i].spec);
+    if (st != DC_OK)
+      fail_msg("'%s': %s (%s)", k_good[i].spec, dc_status_name(st), dc_client_error(c));
+    assert_string_equal(dc_client_error(c), "");
+    assert_int_equal(c->n_test_allow, 1);
+    dci_addr want = parse_ok(k_good[i].addr), got;
+    got.family = c->test_allow[0].family;
+    memcpy(got.b, c->test_allow[0].b, sizeof got.b);
+    if (!dci_addr_equal(&got, &want)) fail_msg("'%s': wrong address", k_good[i].spec);
+    if (c->test_allow[0].port != k_good[i].port)
+      fail_msg("'%s': port %u, want %u", k_good[i].spec, c->test_allow[0].port,
+               k_good[i].port);
+    /* the entry allows exactly its pair */
+    assert_null(dci_guard_addr_port(c, &want, k_good[i].port));
+    dc_client_free(c);
+  }
+}
+
+static void test_allow_spec_bad(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *spec;
+    const char *reason; /* substring of the detail */
+  } k_bad[] = {
+    {"", "empty"},
+    {"x", "not an IP address"},
+    {"localhost", "not an IP address"},
+    {"127.1", "not an IP address"},
+    {"127.0.0.1:", "empty port"},
+    {"[::1]:", "empty port"},
+    {"127.0.0.1:0", "port outside 1..65535"},
+    {"127.0.0.1:65536", "port outside 1..65535"},
+    {"127.0.0.1:99999999999999999999", "port outside 1..65535"},
+    {"127.0.0.1:08443", "port with a leading zero"},
+    {"127.0.0.1:00", "port with a leading zero"},
+    {"127.0.0.1:+8443", "port is not decimal digits"},
+    {"127.0.0.1:-1", "port is not decimal digits"},
+    {"127.0.0.1:8443x", "port is not decimal digits"},
+    {"127.0.0.1:84 43", "port is not decimal digits"},
+    {"127.0.0.1:8443 ", "port is not decimal digits"},
+    {"127.0.0.1:0x20fb", "port is not decimal digits"},
+    {"127.0.0.1:8443:1", "port is not decimal digits"},
+    {"127.0.0.1:https", "port is not decimal digits"},
+    {":8443", "not an IP address"},
+    {"127.1:8443", "not an IP address before ':'"},
+    {"localhost:8443", "not an IP address before ':'"},
+    {" 127.0.0.1:8443", "not an IP address before ':'"},
+    {"2001:db8::1:99999", "not an IP address before ':'"},
+    {"fe80::1%eth0", "not an IP address before ':'"},
+    {"[::1]8443", "bytes after ']'"},
+    {"[::1]]:8443", "bytes after ']'"},
+    {"[::1", "'[' without ']'"},
+    {"[]:8443", "not an IP address"},
+    {"[127.0.0.1]:8443", "no IPv6 address inside [...]"},
+    {"[fe80::1%eth0]:8443", "no IPv6 address inside [...]"},
+    {"[::1]:8443\n", "port is not decimal digits"},
+    {"1111111111111111111111111111111111111111111111111111111111111111111:1",
+     "too long"},
+  };
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  for (size_t i = 0; i < sizeof k_bad / sizeof k_bad[0]; i++) {
+    dc_status st = dc_client_test_only_allow_address(c, k_bad[i].spec);
+    if (st != DC_E_INVALID_ARG)
+      fail_msg("'%s': %s, want invalid_arg", k_bad[i].spec, dc_status_name(st));
+    const char *d = dc_client_error(c);
+    if (strncmp(d, "test-only address '", 19) != 0 || strstr(d, k_bad[i].reason) == NULL)
+      fail_msg("'%s': detail \"%s\" lacks \"%s\"", k_bad[i].spec, d, k_bad[i].reason);
+    for (const char *p = d; *p; p++) /* sanitised: printable ASCII only */
+      if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+        fail_msg("'%s': unsanitised byte in the detail", k_bad[i].spec);
+    assert_int_equal(c->n_test_allow, 0); /* nothing was added */
+  }
+  assert_status(dc_client_test_only_allow_address(c, NULL), DC_E_INVALID_ARG);
+  assert_status(dc_client_test_only_allow_address(NULL, "127.0.0.1:8443"), DC_E_INVALID_ARG);
+  /* the limit counts entries of every form */
+  for (int i = 0; i < DC_MAX_TEST_ALLOW; i++)
+    assert_status(dc_client_test_only_allow_address(c, i % 2 ? "127.0.0.1:8443" : "[::1]"),
+                  DC_OK);
+  assert_status(dc_client_test_only_allow_address(c, "127.0.0.1:9443"), DC_E_LIMIT);
+  assert_non_null(strstr(dc_client_error(c), "test-only addresses"));
+  dc_client_free(c);
+}
+
+/* exact address+port pairs; a port entry never widens port 443 and a bare
+ * entry never opens another port; other ports refuse public addresses */
+static void test_allow_ports(void **state)
+{
+  (void)state;
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  dci_addr one = parse_ok("127.0.0.1"), two = parse_ok("127.0.0.2");
+  dci_addr v6 = parse_ok("::1"), pub = parse_ok("8.8.8.8");
+  const char *k_port_why =
+      "port other than 443 for an address not on the test-only allow list with that port";
+
+  /* twin: nothing allowed on 8443 without an entry, public addresses included */
+  assert_string_equal(dci_guard_addr_port(c, &one, 8443), k_port_why);
+  assert_string_equal(dci_guard_addr_port(c, &pub, 8443), k_port_why);
+  assert_null(dci_guard_addr_port(c, &pub, 443));
+  assert_false(dci_guard_test_port(c, 8443));
+  assert_false(dci_guard_test_port(NULL, 8443));
+
+  assert_status(dc_client_test_only_allow_address(c, "127.0.0.1:8443"), DC_OK);
+  assert_status(dc_client_test_only_allow_address(c, "127.0.0.2"), DC_OK);
+  assert_status(dc_client_test_only_allow_address(c, "[::1]:9443"), DC_OK);
+  assert_null(dci_guard_addr_port(c, &one, 8443));
+  assert_string_equal(dci_guard_addr_port(c, &one, 443), "loopback 127.0.0.0/8");
+  assert_string_equal(dci_guard_addr(c, &one), "loopback 127.0.0.0/8");
+  assert_string_equal(dci_guard_addr_port(c, &one, 8444), k_port_why);
+  assert_string_equal(dci_guard_addr_port(c, &one, 9443), k_port_why);
+  assert_string_equal(dci_guard_addr_port(c, &two, 8443), k_port_why);
+  assert_null(dci_guard_addr_port(c, &two, 443));
+  assert_null(dci_guard_addr(c, &two));
+  assert_null(dci_guard_addr_port(c, &v6, 9443));
+  assert_string_equal(dci_guard_addr_port(c, &v6, 8443), k_port_why);
+  assert_non_null(dci_guard_addr_port(c, &v6, 443));
+  assert_string_equal(dci_guard_addr_port(c, &pub, 8443), k_port_why);
+  assert_null(dci_guard_addr_port(c, &pub, 443));
+  /* which ports a URL or TXT value may name */
+  assert_true(dci_guard_test_port(c, 8443));
+  assert_true(dci_guard_test_port(c, 9443));
+  assert_false(dci_guard_test_port(c, 443));
+  assert_false(dci_guard_test_port(c, 8444));
+  /* dc_guard_ip judges port 443 */
+  assert_status(dc_guard_ip(c, "127.0.0.1"), DC_E_BLOCKED);
+  assert_status(dc_guard_ip(c, "127.0.0.2"), DC_OK);
+  dc_client_free(c);
+}
+
+/* URLs and TXT values naming a port, without resolving */
+static void test_allow_port_urls(void **state)
+{
+  (void)state;
+  static const struct {
+    int kind;           /* 't' or 'u' */
+    const char *input;
+    const char *allow;  /* NULL: no entry */
+    dc_status want;
+    const char *detail; /* substring (NULL: empty) */
+  } k[] = {
+    {'u', "https://api.example.com:8443/", NULL, DC_E_BLOCKED, "port other than 443"},
+    {'u', "https://api.example.com:8443/", "127.0.0.1", DC_E_BLOCKED, "port other than 443"},
+    {'u', "https://api.example.com:8443/", "127.0.0.1:8444", DC_E_BLOCKED, "port other than 443"},
+    {'u', "https://api.example.com:8443/", "127.0.0.1:8443", DC_OK, NULL},
+    {'u', "https://api.example.com:8443/v1", "[::1]:8443", DC_OK, NULL},
+    {'u', "https://api.example.com:08443/", "127.0.0.1:8443", DC_E_BLOCKED, "port other than 443"},
+    {'u', "https://api.example.com:+8443/", "127.0.0.1:8443", DC_E_BLOCKED, "port other than 443"},
+    {'u', "https://api.example.com:8443:8443/", "127.0.0.1:8443", DC_E_BLOCKED,
+     "port other than 443"},
+    {'u', "https://api.example.com:/", "127.0.0.1:8443", DC_E_BLOCKED, "empty port"},
+    {'u', "https://api.example.com:443/", "127.0.0.1:8443", DC_OK, NULL},
+    {'t', "api.example.com:8443/dc", NULL, DC_E_BLOCKED, "a scheme or port (':')"},
+    {'t', "api.example.com:8443/dc", "127.0.0.1", DC_E_BLOCKED, "a scheme or port (':')"},
+    {'t', "api.example.com:8443/dc", "127.0.0.1:8443", DC_OK, NULL},
+    {'t', "api.example.com:8443", "127.0.0.1:8443", DC_OK, NULL},
+    {'t', "api.example.com:443", "127.0.0.1", DC_E_BLOCKED, "a scheme or port (':')"},
+    {'t', "api.example.com:443", "127.0.0.1:8443", DC_E_BLOCKED, "a scheme or port (':')"},
+    {'t', "api.example.com:9443", "127.0.0.1:8443", DC_E_BLOCKED, "a scheme or port (':')"},
+  };
+  for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+    dc_client *c = NULL;
+    assert_status(dc_client_new(&c), DC_OK);
+    if (k[i].allow != NULL)
+      assert_status(dc_client_test_only_allow_address(c, k[i].allow), DC_OK);
+    dc_status st = k[i].kind == 't' ? dc_guard_txt(c, k[i].input, 0)
+                                    : dc_guard_url(c, k[i].input, 0);
+    if (st != k[i].want)
+      fail_msg("%c \"%s\" allow %s: %s, want %s (%s)", k[i].kind, k[i].input,
+               k[i].allow ? k[i].allow : "-", dc_status_name(st), dc_status_name(k[i].want),
+               dc_client_error(c));
+    if (k[i].detail == NULL) assert_string_equal(dc_client_error(c), "");
+    else if (strstr(dc_client_error(c), k[i].detail) == NULL)
+      fail_msg("%c \"%s\": detail \"%s\" lacks \"%s\"", k[i].kind, k[i].input,
+               dc_client_error(c), k[i].detail);
+    dc_client_free(c);
+  }
+}
+
+/* ---- docs/security.md §3.1 step 3: this host's own addresses */
 static void test_local_interfaces(void **state)
 {
   (void)state;
@@ -594,6 +798,14 @@ static void test_cli(void **state)
     {{"ip", "1.1.1.1", "--bogus"}, 2, "", "unknown option"},
     {{"ip", "1.1.1.1", "--dns-server", "nonsense"}, 2, "", "DNS server"},
     {{"ip", "1.1.1.1", "--test-allow-address", "x"}, 2, "", "not an IP address"},
+    {{"ip", "1.1.1.1", "--test-allow-address", "127.0.0.1:0"}, 2, "", "port outside 1..65535"},
+    {{"ip", "1.1.1.1", "--test-allow-address", "127.0.0.1:"}, 2, "", "empty port"},
+    {{"url", "https://api.example.com:8443/", "--test-allow-address", "127.0.0.1:8443"}, 0,
+     "allow\n", NULL},
+    {{"url", "https://api.example.com:8443/", "--test-allow-address", "127.0.0.1"}, 1,
+     NULL, NULL},
+    {{"url", "https://api.example.com:8443/"}, 1, NULL, NULL},
+    {{"txt", "api.example.com:8443", "--test-allow-address", "[::1]:8443"}, 0, "allow\n", NULL},
     {{"--help"}, 0, NULL, NULL},
   };
   for (size_t i = 0; i < sizeof k_cli / sizeof k_cli[0]; i++) {
@@ -627,6 +839,10 @@ int main(void)
     cmocka_unit_test(test_parse),
     cmocka_unit_test(test_sockaddr),
     cmocka_unit_test(test_allow_list),
+    cmocka_unit_test(test_allow_spec_good),
+    cmocka_unit_test(test_allow_spec_bad),
+    cmocka_unit_test(test_allow_ports),
+    cmocka_unit_test(test_allow_port_urls),
     cmocka_unit_test(test_local_interfaces),
     cmocka_unit_test(test_api_no_resolve),
     cmocka_unit_test(test_cli),

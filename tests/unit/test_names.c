@@ -1,6 +1,6 @@
 /* Domain normalisation (IDNA, case, lengths), zone/host split with the
  * built-in and a custom public suffix list, and the host-part check
- * (protocol notes 1.1, 1.4). */
+ * (docs/protocol.md §1.1, §1.4). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

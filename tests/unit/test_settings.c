@@ -1,5 +1,5 @@
-/* Settings document parsing (protocol notes 1.3; IETF draft "DNS Provider
- * Discovery" settings table; security policy 4 and 7.9 for the URLs). */
+/* Settings document parsing (docs/protocol.md §1.3; IETF draft "DNS
+ * Provider Discovery" settings table; docs/security.md §4.3 for the URLs). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,8 +8,9 @@
 #include "testutil.h"
 #include "discovery/settings_internal.h"
 
-/* The example of the spec (both [M] and [I]), with the lines that the
- * document wraps inside strings joined again. */
+/* The example of the spec (the same in the master spec and the IETF
+ * draft), with the lines that the document wraps inside strings joined
+ * again. */
 static const char k_spec_example[] =
   "{\n"
   "    \"providerId\": \"virtucondomains.example\",\n"

@@ -1,5 +1,5 @@
-/* Token model: endpoint response parsing (protocol notes 3.3, security
- * policy 7.5), storage form round trip, expiry with skew. */
+/* Token model: endpoint response parsing (docs/protocol.md §3.3,
+ * docs/security.md §6.4), storage form round trip, expiry with skew. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +11,7 @@
 #define PID "provider.test"
 #define NOW ((time_t)1700000000)
 
-/* The response shape of protocol notes 3.3 with RFC 6749's example values. */
+/* The response shape of docs/protocol.md §3.3 with RFC 6749's example values. */
 #define SPEC_EXAMPLE                                                           \
   "{\"access_token\": \"2YotnFZFEjr1zCsicMWpAA\", \"token_type\": \"bearer\", " \
   "\"expires_in\": 3600, \"refresh_token\": \"tGzv3JOkF0XG5Qx2TlKWIA\"}"

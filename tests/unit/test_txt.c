@@ -1,5 +1,5 @@
-/* _domainconnect TXT value parsing and selection (protocol notes 1.2;
- * security policy 4, "Rules for the TXT value"). */
+/* _domainconnect TXT value parsing and selection (docs/protocol.md §1.2;
+ * docs/security.md §4.2). */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +212,47 @@ static void test_value_details(void **state)
   dc_client_free(c);
 }
 
+/* TEST ONLY: "host:PORT[/path]" with a test-only entry for that port, and
+ * its twins (no entry, a bare entry, another port) refused as in production */
+static void test_value_test_port(void **state)
+{
+  (void)state;
+  dc_client *c = NULL, *plain = NULL;
+  char *out = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  assert_status(dc_client_new(&plain), DC_OK);
+  assert_status(dc_client_test_only_allow_address(c, "127.0.0.1:8443"), DC_OK);
+  assert_status(dc_client_test_only_allow_address(plain, "127.0.0.1"), DC_OK);
+  static const struct { const char *in, *canon; } k_ok[] = {
+    {"api.sandbox.test:8443", "api.sandbox.test:8443"},
+    {" API.Sandbox.Test.:8443/dc/v2/ ", "api.sandbox.test:8443/dc/v2"},
+  };
+  for (size_t i = 0; i < sizeof k_ok / sizeof k_ok[0]; i++) {
+    assert_status(dc_txt_value_parse(c, k_ok[i].in, strlen(k_ok[i].in), &out), DC_OK);
+    assert_string_equal(out, k_ok[i].canon);
+    dc_free(out);
+    assert_status(dc_txt_value_parse(plain, k_ok[i].in, strlen(k_ok[i].in), &out),
+                  DC_E_TXT_INVALID);
+    assert_non_null(strstr(dc_client_error(plain), "a scheme or port (':')"));
+    assert_status(dc_txt_value_parse(NULL, k_ok[i].in, strlen(k_ok[i].in), &out),
+                  DC_E_TXT_INVALID);
+  }
+  static const char *const k_bad[] = {
+    "api.sandbox.test:8444", "api.sandbox.test:443", "api.sandbox.test:08443",
+    "api.sandbox.test:8443:8443", "api.sandbox.test:", "api.sandbox.test/x:8443",
+    "http://api.sandbox.test:8443", "u@api.sandbox.test:8443", "127.0.0.1:8443",
+    "api.sandbox.test:8443?x", "api.sandbox.test:8443/../x", ":8443",
+  };
+  for (size_t i = 0; i < sizeof k_bad / sizeof k_bad[0]; i++) {
+    dc_status st = dc_txt_value_parse(c, k_bad[i], strlen(k_bad[i]), &out);
+    if (st != DC_E_TXT_INVALID)
+      fail_msg("\"%s\": %s, want txt_invalid", k_bad[i], dc_status_name(st));
+    assert_null(out);
+  }
+  dc_client_free(c);
+  dc_client_free(plain);
+}
+
 static void test_value_limits_and_args(void **state)
 {
   (void)state;
@@ -382,6 +423,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_value_table),
     cmocka_unit_test(test_value_details),
+    cmocka_unit_test(test_value_test_port),
     cmocka_unit_test(test_value_limits_and_args),
     cmocka_unit_test(test_select_table),
     cmocka_unit_test(test_select_limits_and_args),

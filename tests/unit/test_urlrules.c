@@ -1,6 +1,6 @@
 /* Host, path-prefix and https URL rules (src/guard/url_rules.c): every
- * pitfall of security policy section 4, the names of 3.7 and the numeric
- * forms of 3.6. */
+ * pitfall of docs/security.md §4.1, the names of §3.7 and the numeric
+ * forms of §3.6. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +81,7 @@ static const struct host_row k_hosts[] = {
   {"api.x.123", false, "IP literal"},
   {"425.510.425.510", false, "IP literal"},
   {"7147006462", false, "IP literal"},
-  /* special-use names (policy 3.7) */
+  /* special-use names (docs/security.md §3.7) */
   {"localhost", false, "localhost"},
   {"LOCALHOST.", false, "localhost"},
   {"foo.localhost", false, "localhost"},
@@ -232,7 +232,7 @@ static const struct url_row k_urls[] = {
   {"https://%30x7f.1/", false, DC_E_UNSAFE_URL, "percent"},
   {"https://api.example.com%0d%0a/", false, DC_E_UNSAFE_URL, "percent"},
   {"https://api.example.com%00/", false, DC_E_UNSAFE_URL, "percent"},
-  /* numeric IPv4 forms (policy 3.6) */
+  /* numeric IPv4 forms (docs/security.md §3.6) */
   {"https://127.0.0.1/", false, DC_E_UNSAFE_URL, "IP literal"},
   {"https://8.8.8.8/", false, DC_E_UNSAFE_URL, "IP literal"},
   {"https://0x7f.1/", false, DC_E_UNSAFE_URL, "IP literal"},
@@ -345,6 +345,95 @@ static void test_url_table(void **state)
   dc_client_free(c);
 }
 
+/* TEST ONLY ports (dc_client_test_only_allow_address "IP:PORT"): accepted
+ * only for a port an entry names, kept in the canonical form, cross-checked
+ * with libcurl; the same URLs without the entry are refused as in
+ * production. And the strict port text. */
+static void test_url_test_ports(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *url;
+    bool allow_query;
+    dc_status want;
+    const char *expect; /* canonical, or a substring of the detail */
+  } k[] = {
+    {"https://API.Example.com:8443/dc/", false, DC_OK, "https://api.example.com:8443/dc"},
+    {"https://api.example.com.:8443", false, DC_OK, "https://api.example.com:8443"},
+    {"https://cp.example.com:8443/z/?a=1", true, DC_OK, "https://cp.example.com:8443/z/?a=1"},
+    {"https://api.example.com:443/dc", false, DC_OK, "https://api.example.com/dc"},
+    {"https://api.example.com:9443/", false, DC_OK, "https://api.example.com:9443"},
+    {"https://api.example.com:8444/", false, DC_E_UNSAFE_URL, "port other than 443"},
+    {"https://api.example.com:08443/", false, DC_E_UNSAFE_URL, "port other than 443"},
+    {"https://api.example.com:+8443/", false, DC_E_UNSAFE_URL, "port other than 443"},
+    {"https://api.example.com:8443x/", false, DC_E_UNSAFE_URL, "port other than 443"},
+    {"https://api.example.com:/", false, DC_E_UNSAFE_URL, "empty port"},
+    {"https://u@api.example.com:8443/", false, DC_E_UNSAFE_URL, "userinfo"},
+    {"https://127.0.0.1:8443/", false, DC_E_UNSAFE_URL, "IP literal host"},
+    {"https://[::1]:8443/", false, DC_E_UNSAFE_URL, "IP literal host"},
+  };
+  dc_client *c = NULL, *plain = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  assert_status(dc_client_new(&plain), DC_OK);
+  assert_status(dc_client_test_only_allow_address(c, "127.0.0.1:8443"), DC_OK);
+  assert_status(dc_client_test_only_allow_address(c, "[::1]:9443"), DC_OK);
+  /* a bare entry opens no port */
+  assert_status(dc_client_test_only_allow_address(plain, "127.0.0.1"), DC_OK);
+  for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
+    char *canon = NULL;
+    dc_status st = dci_check_https_url(c, "urlAPI", k[i].url, k[i].allow_query, &canon);
+    if (st != k[i].want)
+      fail_msg("\"%s\": %s, want %s (%s)", k[i].url, dc_status_name(st),
+               dc_status_name(k[i].want), dc_client_error(c));
+    if (st == DC_OK) {
+      assert_string_equal(canon, k[i].expect);
+      char *again = NULL; /* a fixed point */
+      assert_status(dci_check_https_url(c, "urlAPI", canon, k[i].allow_query, &again), DC_OK);
+      assert_string_equal(again, canon);
+      free(again);
+      free(canon);
+      canon = NULL;
+      /* the twin without a port entry: refused unless the port is 443 */
+      bool port443 = strstr(k[i].url, ":443/") != NULL;
+      st = dci_check_https_url(plain, "urlAPI", k[i].url, k[i].allow_query, &canon);
+      assert_status(st, port443 ? DC_OK : DC_E_UNSAFE_URL);
+      if (!port443) assert_non_null(strstr(dc_client_error(plain), "port other than 443"));
+      free(canon);
+      canon = NULL;
+      st = dci_check_https_url(NULL, "urlAPI", k[i].url, k[i].allow_query, &canon);
+      assert_status(st, port443 ? DC_OK : DC_E_UNSAFE_URL);
+      free(canon);
+    } else {
+      assert_null(canon);
+      if (strstr(dc_client_error(c), k[i].expect) == NULL)
+        fail_msg("\"%s\": detail \"%s\" lacks \"%s\"", k[i].url, dc_client_error(c),
+                 k[i].expect);
+    }
+  }
+  dc_client_free(c);
+  dc_client_free(plain);
+
+  static const struct { const char *s; unsigned port; const char *why; } kp[] = {
+    {"1", 1, NULL}, {"443", 443, NULL}, {"8443", 8443, NULL}, {"65535", 65535, NULL},
+    {"", 0, "empty port"}, {"0", 0, "port outside 1..65535"},
+    {"65536", 0, "port outside 1..65535"}, {"123456", 0, "port outside 1..65535"},
+    {"0443", 0, "port with a leading zero"}, {"+443", 0, "port is not decimal digits"},
+    {"44 3", 0, "port is not decimal digits"}, {"0x1bb", 0, "port is not decimal digits"},
+  };
+  for (size_t i = 0; i < sizeof kp / sizeof kp[0]; i++) {
+    unsigned port = 77;
+    const char *why = dci_port_problem(kp[i].s, strlen(kp[i].s), &port);
+    if (kp[i].why == NULL) {
+      if (why != NULL) fail_msg("port \"%s\": %s", kp[i].s, why);
+      assert_int_equal(port, kp[i].port);
+    } else {
+      if (why == NULL || strcmp(why, kp[i].why) != 0)
+        fail_msg("port \"%s\": \"%s\", want \"%s\"", kp[i].s, why ? why : "(ok)", kp[i].why);
+      assert_int_equal(port, 0);
+    }
+  }
+}
+
 static void test_url_length_and_args(void **state)
 {
   (void)state;
@@ -386,6 +475,7 @@ int main(void)
     cmocka_unit_test(test_hostname_lengths),
     cmocka_unit_test(test_path_prefix_table),
     cmocka_unit_test(test_url_table),
+    cmocka_unit_test(test_url_test_ports),
     cmocka_unit_test(test_url_length_and_args),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
