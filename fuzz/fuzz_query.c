@@ -21,7 +21,7 @@
 
 #include "core/internal.h"
 #include "domainconnect/dc.h"
-#include "flow_sync/query.h"
+#include "proto/query.h"
 
 #define MAX_LINES (DC_MAX_PARAMS + 8)
 

@@ -1,5 +1,19 @@
 /* domainconnect-sandbox: the application state shared by the HTTP
- * handlers, and the request/response model they use. */
+ * handlers, and the functions the sandbox's files call in each other.
+ *
+ * Files, each calling only the ones after it (no cycle):
+ *   main.c           startup, the main loop
+ *   http.c           libmicrohttpd glue: a request in, a response out
+ *   router.c         method and path -> handler
+ *   api.c            REST API: settings, template query, token, apply, revert
+ *   consent.c        the /consent form answer -> one of the two flows
+ *   consent_sync.c   the synchronous flow's consent page and its answer
+ *   consent_async.c  the OAuth consent page and its answer
+ *   pages.c          HTML page pieces (pages.h) and the read-only views
+ *   pending.c        pending consent requests (one-time, CSRF-bound)
+ *   engine.c         applying a template to a hosted zone (the engine glue)
+ *   http_model.c     requests, responses, parameters (http_model.h)
+ *   oauth.c, store.c, knot.c, pki.c, templates.c, config.c, util.c */
 #ifndef SBX_APP_H
 #define SBX_APP_H
 
@@ -10,12 +24,13 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "http_model.h"
 #include "oauth.h"
 #include "store.h"
 #include "templates.h"
 #include "util.h"
 
-struct sbx_pending; /* consent requests waiting for a click (consent.c) */
+struct sbx_pending; /* consent requests waiting for a click (pending.c) */
 
 struct sbx_app {
   const struct sbx_config *cfg;
@@ -27,54 +42,20 @@ struct sbx_app {
   char ux_url[300];   /* https://connect.sandbox.test[:PORT] */
 };
 
-/* One request as the handlers see it. */
-struct sbx_req {
-  const char *method;     /* "GET", "POST", ... (HEAD is routed as GET) */
-  char *path;             /* raw path, before '?' */
-  char *query;            /* raw query after '?', "" when none */
-  const char *body;       /* NUL-terminated; may hold NUL bytes before len */
-  size_t body_len;
-  const char *content_type;  /* header value or NULL */
-  const char *authorization; /* header value or NULL */
-};
-
-struct sbx_resp {
-  unsigned status;
-  char *body;             /* malloc'd; NULL for none */
-  size_t len;
-  const char *ctype;
-  char *location;         /* Location header (redirects) */
-  char *www_authenticate; /* WWW-Authenticate header */
-  const char *allow;      /* Allow header (405) */
-  bool html;
-};
-
-void sbx_resp_clear(struct sbx_resp *r);
-/* {"error": error, "error_description": desc} (RFC 6749 5.2 shape). */
-void sbx_resp_error(struct sbx_resp *r, unsigned status, const char *error, const char *desc);
-/* Takes the reference. */
-void sbx_resp_json(struct sbx_resp *r, unsigned status, json_t *doc);
-void sbx_resp_empty(struct sbx_resp *r, unsigned status);
-/* Takes the string. */
-void sbx_resp_html(struct sbx_resp *r, unsigned status, char *html);
-/* 303 See Other (after a form POST) or 302 to url (copied). */
-void sbx_resp_redirect(struct sbx_resp *r, unsigned status, const char *url);
-
-/* Routes one request (api.c). Never fails: the response is always set. */
+/* Routes one request (router.c). Never fails: the response is always set. */
 void sbx_route(struct sbx_app *app, const struct sbx_req *req, struct sbx_resp *resp);
-
-/* ---- parameters: query, then a JSON or form body, merged; a name given
- * twice with different values is refused (parameter pollution). */
-enum sbx_perr { SBX_P_OK = 0, SBX_P_NOMEM, SBX_P_SYNTAX, SBX_P_LIMIT, SBX_P_DUP, SBX_P_TYPE };
-enum sbx_perr sbx_params(const struct sbx_req *req, bool use_body, struct sbx_kvlist *out);
-/* Splits a path into percent-decoded segments (no empty segment other than
- * the first); NULL-terminated, free with sbx_strv_free. */
-char **sbx_path_segments(const char *path, size_t *n);
 
 /* ---- API handlers (api.c) */
 void sbx_api_settings(struct sbx_app *app, const char *zone, struct sbx_resp *resp);
+void sbx_api_template(struct sbx_app *app, const char *p, const char *s,
+                      struct sbx_resp *resp);
+void sbx_api_token(struct sbx_app *app, const struct sbx_req *req, struct sbx_resp *resp);
+void sbx_api_apply(struct sbx_app *app, const struct sbx_req *req, const char *provider,
+                   const char *service, struct sbx_resp *resp);
+void sbx_api_revert(struct sbx_app *app, const struct sbx_req *req, const char *provider,
+                    const char *service, struct sbx_resp *resp);
 
-/* ---- applying a template to a hosted zone (api.c), shared by the
+/* ---- applying a template to a hosted zone (engine.c), shared by the
  * asynchronous API and the synchronous consent page. */
 struct sbx_apply_req {
   const struct sbx_template *tmpl;
@@ -102,17 +83,32 @@ void sbx_apply_out_clear(struct sbx_apply_out *o);
 /* NULL, or why providerName/serviceName are not allowed for the template
  * (docs/protocol.md §2.2 step 5). */
 const char *sbx_check_shared(const struct sbx_template *t, const struct sbx_kvlist *p);
-/* True for the protocol's own parameter names (never template variables). */
-bool sbx_reserved_param(const char *name);
 
-/* ---- consent pages (consent.c) */
+/* ---- pending consent requests (pending.c) */
+enum { SBX_PENDING_SYNC = 1, SBX_PENDING_ASYNC = 2 };
 struct sbx_pending *sbx_pending_new(void);
 void sbx_pending_free(struct sbx_pending *p);
+/* Stores `data` (reference taken) as a request of `kind`; id and csrf
+ * receive fresh values. */
+bool sbx_pending_add(struct sbx_pending *p, int kind, json_t *data, char id[64], char csrf[64]);
+/* Removes and returns the request when id and csrf match (constant time
+ * for the CSRF token): its kind. 0: unknown or expired; -1: bad CSRF token
+ * (the request stays). */
+int sbx_pending_take(struct sbx_pending *p, const char *id, const char *csrf, json_t **data);
+
+/* ---- consent pages (consent_sync.c, consent_async.c) and the form they
+ * post to (consent.c); `data` is what the page stored (pending.c). */
 void sbx_consent_sync(struct sbx_app *app, const struct sbx_req *req, const char *provider,
                       const char *service, struct sbx_resp *resp);
+void sbx_consent_sync_post(struct sbx_app *app, json_t *data, const char *action,
+                           struct sbx_resp *resp);
 void sbx_consent_async(struct sbx_app *app, const struct sbx_req *req, const char *provider,
                        struct sbx_resp *resp);
+void sbx_consent_async_post(struct sbx_app *app, json_t *data, const char *action,
+                            struct sbx_resp *resp);
 void sbx_consent_post(struct sbx_app *app, const struct sbx_req *req, struct sbx_resp *resp);
+
+/* ---- read-only views (pages.c) */
 void sbx_page_index(struct sbx_app *app, struct sbx_resp *resp);
 void sbx_page_zone(struct sbx_app *app, const char *zone, bool json, struct sbx_resp *resp);
 

@@ -177,154 +177,211 @@ static int daemonize(const char *state, const char *logpath)
   return pfd[1];
 }
 
-static int run(const struct opts *o, int ready_fd)
+/* The signals the main thread takes with sigwait() (every other thread
+ * blocks them). */
+static void handled_signals(sigset_t *set)
 {
-  int rc = 1, lock_fd = -1;
-  char err[512], state[PATH_MAX], path[PATH_MAX], listen_ip[INET6_ADDRSTRLEN];
-  struct sbx_config *cfg = NULL;
-  struct sbx_templates templates = {0};
+  sigemptyset(set);
+  sigaddset(set, SIGTERM);
+  sigaddset(set, SIGINT);
+  sigaddset(set, SIGHUP);
+  sigaddset(set, SIGCHLD);
+}
+
+/* What run() sets up, step by step, and tears down. */
+struct sandbox {
+  char state[PATH_MAX];                /* the state directory, absolute */
+  char listen_ip[INET6_ADDRSTRLEN];
+  struct sockaddr_storage ss;          /* the HTTPS address */
+  int listen_port;
+  int lock_fd;                         /* STATE/sandbox.lock, or -1 */
+  struct sbx_config *cfg;
+  struct sbx_templates templates;
   struct sbx_pki pki;
   struct sbx_knot knot;
+  bool knot_ready;
   struct sbx_store store;
   struct sbx_app app;
-  struct sbx_http *http = NULL;
-  struct sockaddr_storage ss;
-  int listen_port = 443;
-  bool knot_ready = false;
-  memset(&pki, 0, sizeof pki);
-  memset(&knot, 0, sizeof knot);
-  memset(&store, 0, sizeof store);
-  memset(&app, 0, sizeof app);
-  err[0] = '\0';
+  struct sbx_http *http;
+};
 
-  if (realpath(o->state, state) == NULL) {
+/* The state directory (one sandbox per directory: locked) and the listen
+ * address. */
+static bool claim_state(const struct opts *o, struct sandbox *s)
+{
+  char path[PATH_MAX];
+  if (realpath(o->state, s->state) == NULL) {
     sbx_log(SBX_ERROR, "state directory %s: %s", o->state, strerror(errno));
-    goto done;
+    return false;
   }
-  if (!parse_listen(o->listen, &ss, listen_ip, sizeof listen_ip, &listen_port)) {
+  if (!parse_listen(o->listen, &s->ss, s->listen_ip, sizeof s->listen_ip, &s->listen_port)) {
     sbx_log(SBX_ERROR, "--listen %s: not an IPv4 or [IPv6] address with an optional :port",
             o->listen);
-    goto done;
+    return false;
   }
-  if (o->dns_port != 0 && o->dns_port == listen_port && overlaps_knot(&ss)) {
+  if (o->dns_port != 0 && o->dns_port == s->listen_port && overlaps_knot(&s->ss)) {
     sbx_log(SBX_ERROR, "--dns-port %d is the HTTPS port of --listen %s: Knot listens on "
             "127.0.0.1 port %d too; choose another", o->dns_port, o->listen, o->dns_port);
-    goto done;
+    return false;
   }
   /* one sandbox per state directory */
-  if (!sbx_fmt(path, sizeof path, "%s/sandbox.lock", state)) goto done;
-  lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    sbx_log(SBX_ERROR, "another sandbox uses the state directory %s", state);
-    goto done;
+  if (!sbx_fmt(path, sizeof path, "%s/sandbox.lock", s->state)) return false;
+  s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (s->lock_fd < 0 || flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    sbx_log(SBX_ERROR, "another sandbox uses the state directory %s", s->state);
+    return false;
   }
-  if (!sbx_config_load(o->config, &cfg, err, sizeof err)) {
+  return true;
+}
+
+/* Configuration, templates, PKI, the zone store and Knot (started). */
+static bool start_dns(const struct opts *o, struct sandbox *s)
+{
+  char err[512];
+  err[0] = '\0';
+  if (!sbx_config_load(o->config, &s->cfg, err, sizeof err)) {
     sbx_log(SBX_ERROR, "%s", err);
-    goto done;
+    return false;
   }
-  if (!sbx_templates_load(&templates, cfg->template_dirs, cfg->n_template_dirs, err, sizeof err)) {
+  const struct sbx_config *cfg = s->cfg;
+  if (!sbx_templates_load(&s->templates, cfg->template_dirs, cfg->n_template_dirs, err,
+                          sizeof err)) {
     sbx_log(SBX_ERROR, "%s", err);
-    goto done;
+    return false;
   }
-  if (templates.n == 0) sbx_log(SBX_WARN, "no template loaded");
-  if (!sbx_pki_setup(state, cfg->hosts, cfg->n_hosts, &pki, err, sizeof err) ||
-      !sbx_store_plan(&store, cfg, err, sizeof err) ||
-      !sbx_knot_setup(&knot, state, o->dns_port, listen_port, store.served, store.n_served, err,
-                      sizeof err) ||
-      !sbx_store_open(&store, cfg, state, &knot, listen_ip, ss.ss_family == AF_INET6,
-                      listen_port, err, sizeof err)) {
+  if (s->templates.n == 0) sbx_log(SBX_WARN, "no template loaded");
+  if (!sbx_pki_setup(s->state, cfg->hosts, cfg->n_hosts, &s->pki, err, sizeof err) ||
+      !sbx_store_plan(&s->store, cfg, err, sizeof err) ||
+      !sbx_knot_setup(&s->knot, s->state, o->dns_port, s->listen_port, s->store.served,
+                      s->store.n_served, err, sizeof err) ||
+      !sbx_store_open(&s->store, cfg, s->state, &s->knot, s->listen_ip,
+                      s->ss.ss_family == AF_INET6, s->listen_port, err, sizeof err)) {
     sbx_log(SBX_ERROR, "%s", err);
-    goto done;
+    return false;
   }
   /* before any thread exists (knotd is forked) */
-  if (!sbx_knot_start(&knot, store.served, store.n_served, err, sizeof err)) {
+  if (!sbx_knot_start(&s->knot, s->store.served, s->store.n_served, err, sizeof err)) {
     sbx_log(SBX_ERROR, "%s", err);
-    goto done;
+    return false;
   }
-  knot_ready = true;
-  if (!sbx_fmt(path, sizeof path, "%s/oauth.json", state)) goto done;
-  app.cfg = cfg;
-  app.store = &store;
-  app.templates = &templates;
-  app.oauth = sbx_oauth_new(path, cfg->code_lifetime, cfg->token_lifetime, err, sizeof err);
-  app.pending = sbx_pending_new();
-  if (app.oauth == NULL || app.pending == NULL) {
-    sbx_log(SBX_ERROR, "%s", app.oauth == NULL ? err : "out of memory");
-    goto done;
+  s->knot_ready = true;
+  return true;
+}
+
+/* The application state (OAuth store, pending consents, advertised URLs)
+ * and the HTTPS server. */
+static bool start_https(struct sandbox *s)
+{
+  char err[512], path[PATH_MAX];
+  struct sbx_app *app = &s->app;
+  const struct sbx_config *cfg = s->cfg;
+  err[0] = '\0';
+  if (!sbx_fmt(path, sizeof path, "%s/oauth.json", s->state)) return false;
+  app->cfg = cfg;
+  app->store = &s->store;
+  app->templates = &s->templates;
+  app->oauth = sbx_oauth_new(path, cfg->code_lifetime, cfg->token_lifetime, err, sizeof err);
+  app->pending = sbx_pending_new();
+  if (app->oauth == NULL || app->pending == NULL) {
+    sbx_log(SBX_ERROR, "%s", app->oauth == NULL ? err : "out of memory");
+    return false;
   }
   /* The advertised URLs (settings, consent pages) name the port when it is
    * not 443, as the _domainconnect TXT does (store.c). */
-  if (listen_port != 443) {
-    snprintf(app.api_url, sizeof app.api_url, "https://%s:%d", cfg->api_host, listen_port);
-    snprintf(app.ux_url, sizeof app.ux_url, "https://%s:%d", cfg->ux_host, listen_port);
+  if (s->listen_port != 443) {
+    snprintf(app->api_url, sizeof app->api_url, "https://%s:%d", cfg->api_host, s->listen_port);
+    snprintf(app->ux_url, sizeof app->ux_url, "https://%s:%d", cfg->ux_host, s->listen_port);
   } else {
-    snprintf(app.api_url, sizeof app.api_url, "https://%s", cfg->api_host);
-    snprintf(app.ux_url, sizeof app.ux_url, "https://%s", cfg->ux_host);
+    snprintf(app->api_url, sizeof app->api_url, "https://%s", cfg->api_host);
+    snprintf(app->ux_url, sizeof app->ux_url, "https://%s", cfg->ux_host);
   }
-  http = sbx_http_start(&app, (struct sockaddr *)&ss, pki.server_key, pki.server_cert, err,
-                        sizeof err);
-  if (http == NULL) {
-    sbx_log(SBX_ERROR, "%s on %s port %d", err, listen_ip, listen_port);
-    goto done;
+  s->http = sbx_http_start(app, (struct sockaddr *)&s->ss, s->pki.server_key,
+                           s->pki.server_cert, err, sizeof err);
+  if (s->http == NULL) {
+    sbx_log(SBX_ERROR, "%s on %s port %d", err, s->listen_ip, s->listen_port);
+    return false;
   }
-  /* ready: the lines a client needs */
+  return true;
+}
+
+/* Ready: the lines a client needs, to the waiting parent (*ready_fd, then
+ * closed) or to standard output. */
+static void announce(const struct sandbox *s, int *ready_fd)
+{
   char info[4 * PATH_MAX];
-  bool v6 = ss.ss_family == AF_INET6;
+  bool v6 = s->ss.ss_family == AF_INET6;
   snprintf(info, sizeof info,
            "dns-server: 127.0.0.1:%d\nca-file: %s\napi-url: %s\nux-url: %s\n"
            "listen: %s%s%s:%d\nknot-conf: %s\nstate: %s\npid: %ld\n",
-           knot.port, pki.ca_file, app.api_url, app.ux_url, v6 ? "[" : "", listen_ip,
-           v6 ? "]" : "", listen_port, knot.conf, state, (long)getpid());
-  if (ready_fd >= 0) {
+           s->knot.port, s->pki.ca_file, s->app.api_url, s->app.ux_url, v6 ? "[" : "",
+           s->listen_ip, v6 ? "]" : "", s->listen_port, s->knot.conf, s->state,
+           (long)getpid());
+  if (*ready_fd >= 0) {
     size_t len = strlen(info), off = 0;
     while (off < len) {
-      ssize_t n = write(ready_fd, info + off, len - off);
+      ssize_t n = write(*ready_fd, info + off, len - off);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       off += (size_t)n;
     }
-    close(ready_fd);
-    ready_fd = -1;
+    close(*ready_fd);
+    *ready_fd = -1;
   } else {
     fputs(info, stdout);
     fflush(stdout);
   }
   sbx_log(SBX_INFO, "ready: https://%s%s%s:%d, DNS 127.0.0.1:%d, %zu zones, %zu templates",
-          v6 ? "[" : "", listen_ip, v6 ? "]" : "", listen_port, knot.port, store.n_zones,
-          templates.n);
+          v6 ? "[" : "", s->listen_ip, v6 ? "]" : "", s->listen_port, s->knot.port,
+          s->store.n_zones, s->templates.n);
+}
 
+/* Runs until SIGTERM or SIGINT (0) or until knotd dies (1). */
+static int wait_for_signal(struct sandbox *s)
+{
   sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGCHLD);
+  handled_signals(&set);
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
     if (sig == SIGTERM || sig == SIGINT) {
       sbx_log(SBX_INFO, "signal %d: stopping", sig);
-      rc = 0;
-      break;
+      return 0;
     }
-    if (sig == SIGCHLD && !sbx_knot_alive(&knot)) {
-      sbx_log(SBX_ERROR, "knotd exited; stopping (see %s/knotd.log)", knot.dir);
-      break;
+    if (sig == SIGCHLD && !sbx_knot_alive(&s->knot)) {
+      sbx_log(SBX_ERROR, "knotd exited; stopping (see %s/knotd.log)", s->knot.dir);
+      return 1;
     }
   }
-done:
-  if (ready_fd >= 0) close(ready_fd);
-  sbx_http_stop(http);
-  if (knot_ready || knot.pid > 0) sbx_knot_stop(&knot);
-  sbx_pending_free(app.pending);
-  sbx_oauth_free(app.oauth);
-  sbx_store_close(&store);
-  sbx_knot_free(&knot);
-  sbx_pki_free(&pki);
-  sbx_templates_free(&templates);
-  sbx_config_free(cfg);
-  if (lock_fd >= 0) close(lock_fd);
+}
+
+static void teardown(struct sandbox *s)
+{
+  sbx_http_stop(s->http);
+  if (s->knot_ready || s->knot.pid > 0) sbx_knot_stop(&s->knot);
+  sbx_pending_free(s->app.pending);
+  sbx_oauth_free(s->app.oauth);
+  sbx_store_close(&s->store);
+  sbx_knot_free(&s->knot);
+  sbx_pki_free(&s->pki);
+  sbx_templates_free(&s->templates);
+  sbx_config_free(s->cfg);
+  if (s->lock_fd >= 0) close(s->lock_fd);
   sbx_log(SBX_INFO, "stopped");
+}
+
+static int run(const struct opts *o, int ready_fd)
+{
+  int rc = 1;
+  struct sandbox s;
+  memset(&s, 0, sizeof s);
+  s.lock_fd = -1;
+  s.listen_port = 443;
+  if (claim_state(o, &s) && start_dns(o, &s) && start_https(&s)) {
+    announce(&s, &ready_fd);
+    rc = wait_for_signal(&s);
+  }
+  if (ready_fd >= 0) close(ready_fd);
+  teardown(&s);
   return rc;
 }
 
@@ -381,11 +438,7 @@ int main(int argc, char **argv)
   /* every thread created later inherits this mask; the main thread takes
    * the signals with sigwait() */
   sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  sigaddset(&set, SIGCHLD);
+  handled_signals(&set);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
   signal(SIGPIPE, SIG_IGN);
   return run(&o, ready_fd);

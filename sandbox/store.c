@@ -135,7 +135,7 @@ static bool valid_type(const char *t)
   return true;
 }
 
-static const char *jstr(const json_t *o, const char *k)
+const char *sbx_json_str(const json_t *o, const char *k)
 {
   const json_t *v = json_object_get(o, k);
   return json_is_string(v) ? json_string_value(v) : NULL;
@@ -176,7 +176,8 @@ static int cmp_owner(const void *a, const void *b)
 static bool render_record(struct sbuf *b, const json_t *r, const char *zone, size_t idx,
                           char **owner_out, bool *is_cname, char *err, size_t errsz)
 {
-  const char *type = jstr(r, "type"), *name = jstr(r, "name"), *data = jstr(r, "data");
+  const char *type = sbx_json_str(r, "type"), *name = sbx_json_str(r, "name");
+  const char *data = sbx_json_str(r, "data");
   long ttl = 3600;
   char owner[600];
   *owner_out = NULL;
@@ -192,7 +193,7 @@ static bool render_record(struct sbuf *b, const json_t *r, const char *zone, siz
   if (json_object_get(r, "ttl") != NULL && !jint(r, "ttl", 0, 2147483647L, &ttl))
     return rfail(err, errsz, "record %zu: bad ttl", idx);
   if (!valid_owner(name, zone)) return rfail(err, errsz, "record %zu: bad owner name", idx);
-  const char *service = jstr(r, "service"), *protocol = jstr(r, "protocol");
+  const char *service = sbx_json_str(r, "service"), *protocol = sbx_json_str(r, "protocol");
   if (strcmp(type, "SRV") == 0 && service != NULL && protocol != NULL && service[0] != '\0' &&
       protocol[0] != '\0') {
     /* RFC 2782 owner: _service._proto.name (docs/protocol.md §4.2) */
@@ -371,8 +372,8 @@ static json_t *load_zone_json(const char *path, const char *zone, uint32_t *seri
   free(text);
   long ser = 0;
   if (root == NULL || !json_is_object(root) || !json_is_array(json_object_get(root, "records")) ||
-      !jint(root, "serial", 1, 4294967295L, &ser) || jstr(root, "zone") == NULL ||
-      strcmp(jstr(root, "zone"), zone) != 0) {
+      !jint(root, "serial", 1, 4294967295L, &ser) || sbx_json_str(root, "zone") == NULL ||
+      strcmp(sbx_json_str(root, "zone"), zone) != 0) {
     rfail(err, errsz, "%s is not a zone file of the sandbox", path);
     json_decref(root);
     return NULL;
@@ -659,7 +660,8 @@ bool sbx_store_txt(struct sbx_store *s, const char *fqdn, char ***txt, size_t *n
     size_t idx;
     json_t *r;
     json_array_foreach(recs, idx, r) {
-      const char *t = jstr(r, "type"), *nm = jstr(r, "name"), *d = jstr(r, "data");
+      const char *t = sbx_json_str(r, "type"), *nm = sbx_json_str(r, "name");
+      const char *d = sbx_json_str(r, "data");
       if (t && nm && d && strcmp(t, "TXT") == 0 && sbx_streq_ci(nm, relname) && !push(txt, n, d)) {
         json_decref(recs);
         goto fail;

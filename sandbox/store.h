@@ -69,6 +69,8 @@ int sbx_store_update(struct sbx_store *s, struct sbx_zone *z, sbx_update_fn fn, 
  * *txt is NULL-terminated (free each entry and the array). */
 bool sbx_store_txt(struct sbx_store *s, const char *fqdn, char ***txt, size_t *n);
 void sbx_strv_free(char **v);
+/* The string member k of the JSON object o, or NULL (absent, not a string). */
+const char *sbx_json_str(const json_t *o, const char *k);
 
 /* Renders the zone file text of a hosted zone (also a validity check).
  * Exposed for tests. */

@@ -107,7 +107,23 @@ static dc_status apply_opt(dc_request *r, struct req_opts *o, int ch, char *arg,
   }
 }
 
-static int build_url(int argc, char **argv, bool consent)
+/* TEST ONLY --test-allow-address: a settings document with URLs on an
+ * allowed test port. Returns -1 to go on, else the exit status. */
+static int allow_address(const char *cmd, dc_client *c, const char *arg)
+{
+  dc_status ast = dc_client_test_only_allow_address(c, arg);
+  if (ast == DC_E_INVALID_ARG) {
+    fprintf(stderr, "domainconnect %s: %s\n", cmd, dc_client_error(c));
+    return EXIT_USAGE;
+  }
+  if (ast != DC_OK) return cli_fail(cmd, c, ast);
+  return -1;
+}
+
+/* The command line into r and *o. Returns -1 to go on, else the exit
+ * status (EXIT_OK after --help). */
+static int parse_opts(const char *cmd, dc_client *c, dc_request *r, struct req_opts *o,
+                      int argc, char **argv, bool consent)
 {
   static const struct option opts[] = {
     {"settings", required_argument, NULL, O_SETTINGS},
@@ -132,6 +148,42 @@ static int build_url(int argc, char **argv, bool consent)
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
+  int ch;
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    if (ch == 'h') {
+      fputs(consent ? k_consent_help : k_sync_help, stdout);
+      return EXIT_OK;
+    }
+    bool key_opt = ch == O_KEYFILE || ch == O_KEYID || ch == O_PASSFILE ||
+                   ch == O_PROFILE || ch == O_GROUP || ch == O_INSTANCE;
+    bool sync_only_bad = consent && key_opt;
+    bool consent_only_bad = !consent && ch == O_CLIENT;
+    if (ch == '?' || ch == ':' || sync_only_bad || consent_only_bad)
+      return cli_usage(cmd, "unknown option or missing value");
+    if (ch == O_ALLOW) {
+      int rc = allow_address(cmd, c, optarg);
+      if (rc >= 0) return rc;
+      continue;
+    }
+    dc_status st = apply_opt(r, o, ch, optarg, consent);
+    if (st == DC_E_INVALID_ARG)
+      return cli_usage(cmd, ch == O_PARAM ? "--param takes NAME=VALUE"
+                            : ch == O_PROFILE ? "--profile takes default or python"
+                                              : "invalid option value");
+    if (st != DC_OK) return cli_fail(cmd, c, st);
+  }
+  if (optind != argc) return cli_usage(cmd, "unexpected argument");
+  if (o->settings == NULL) return cli_usage(cmd, "--settings FILE is required");
+  if (o->domain == NULL) return cli_usage(cmd, "--domain is required");
+  if ((o->key_file == NULL) != (o->key_id == NULL))
+    return cli_usage(cmd, "--key-file and --key-id go together");
+  return -1;
+}
+
+static int build_url(int argc, char **argv, bool consent)
+{
   const char *cmd = consent ? "consent-url" : "sync-url";
   struct req_opts o = {0};
   dc_client *c = NULL;
@@ -146,56 +198,9 @@ static int build_url(int argc, char **argv, bool consent)
     fprintf(stderr, "domainconnect %s: out of memory\n", cmd);
     goto done;
   }
-  int ch;
-  optind = 1;
-  opterr = 0;
-  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-    if (ch == 'h') {
-      fputs(consent ? k_consent_help : k_sync_help, stdout);
-      rc = EXIT_OK;
-      goto done;
-    }
-    bool key_opt = ch == O_KEYFILE || ch == O_KEYID || ch == O_PASSFILE ||
-                   ch == O_PROFILE || ch == O_GROUP || ch == O_INSTANCE;
-    bool sync_only_bad = consent && key_opt;
-    bool consent_only_bad = !consent && ch == O_CLIENT;
-    if (ch == '?' || ch == ':' || sync_only_bad || consent_only_bad) {
-      rc = cli_usage(cmd, "unknown option or missing value");
-      goto done;
-    }
-    if (ch == O_ALLOW) {
-      /* TEST ONLY: a settings document with URLs on an allowed test port */
-      dc_status ast = dc_client_test_only_allow_address(c, optarg);
-      if (ast == DC_E_INVALID_ARG) {
-        fprintf(stderr, "domainconnect %s: %s\n", cmd, dc_client_error(c));
-        rc = EXIT_USAGE;
-        goto done;
-      }
-      if (ast != DC_OK) {
-        rc = cli_fail(cmd, c, ast);
-        goto done;
-      }
-      continue;
-    }
-    dc_status st = apply_opt(r, &o, ch, optarg, consent);
-    if (st == DC_E_INVALID_ARG) {
-      rc = cli_usage(cmd, ch == O_PARAM ? "--param takes NAME=VALUE"
-                          : ch == O_PROFILE ? "--profile takes default or python"
-                                            : "invalid option value");
-      goto done;
-    }
-    if (st != DC_OK) {
-      rc = cli_fail(cmd, c, st);
-      goto done;
-    }
-  }
-  if (optind != argc) { rc = cli_usage(cmd, "unexpected argument"); goto done; }
-  if (o.settings == NULL) { rc = cli_usage(cmd, "--settings FILE is required"); goto done; }
-  if (o.domain == NULL) { rc = cli_usage(cmd, "--domain is required"); goto done; }
-  if ((o.key_file == NULL) != (o.key_id == NULL)) {
-    rc = cli_usage(cmd, "--key-file and --key-id go together");
-    goto done;
-  }
+  rc = parse_opts(cmd, c, r, &o, argc, argv, consent);
+  if (rc >= 0) goto done;
+  rc = EXIT_REFUSED;
 
   dc_status st = DC_OK;
   if (o.psl != NULL) st = dc_client_set_psl_file(c, o.psl);

@@ -110,7 +110,16 @@ static int read_key_records(const char *path, char ***out, size_t *n)
   return EXIT_OK;
 }
 
-static int apply(int argc, char **argv)
+/* The file and query options of apply (the others go to the apply options). */
+struct apply_args {
+  const char *tpl_path, *zone_path, *domain, *key_path;
+  char *query;
+};
+
+/* The command line into o and *a. Returns -1 to go on, else the exit status
+ * (EXIT_OK after --help). */
+static int parse_apply_opts(int argc, char **argv, dc_apply_opts *o,
+                            struct apply_args *a)
 {
   static const struct option opts[] = {
     {"template", required_argument, NULL, T_TEMPLATE},
@@ -129,18 +138,6 @@ static int apply(int argc, char **argv)
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
-  const char *tpl_path = NULL, *zone_path = NULL, *domain = NULL, *key_path = NULL;
-  char *query = NULL;
-  dc_apply_opts *o = NULL;
-  dc_client *c = NULL;
-  dc_template *t = NULL;
-  dc_zone *z = NULL;
-  dc_apply_result *res = NULL;
-  char *zone_text = NULL, *json = NULL, **keys = NULL;
-  size_t nkeys = 0;
-  int rc = EXIT_REFUSED;
-  if (dc_apply_opts_new(&o) != DC_OK || dc_client_new(&c) != DC_OK) goto done;
-
   int ch;
   optind = 1;
   opterr = 0;
@@ -148,9 +145,9 @@ static int apply(int argc, char **argv)
     dc_status st = DC_OK;
     const char *what = NULL;
     switch (ch) {
-    case T_TEMPLATE: tpl_path = optarg; break;
-    case T_ZONE: zone_path = optarg; break;
-    case T_DOMAIN: domain = optarg; st = dc_apply_opts_set_domain(o, optarg); what = "--domain"; break;
+    case T_TEMPLATE: a->tpl_path = optarg; break;
+    case T_ZONE: a->zone_path = optarg; break;
+    case T_DOMAIN: a->domain = optarg; st = dc_apply_opts_set_domain(o, optarg); what = "--domain"; break;
     case T_HOST: st = dc_apply_opts_set_host(o, optarg); what = "--host"; break;
     case T_PARAM: {
       char *eq = strchr(optarg, '=');
@@ -173,43 +170,52 @@ static int apply(int argc, char **argv)
       what = "--redirect-record takes TYPE:DATA:TTL (A, AAAA or CNAME)";
       break;
     case T_IGNORE_SIG: st = dc_apply_opts_set_ignore_signature(o, 1); break;
-    case T_SIGNED_QUERY: query = optarg; break;
-    case T_KEY_RECORDS: key_path = optarg; break;
-    case 'h': fputs(k_help, stdout); rc = EXIT_OK; goto done;
-    default: rc = cli_usage("template", "unknown option or missing value"); goto done;
+    case T_SIGNED_QUERY: a->query = optarg; break;
+    case T_KEY_RECORDS: a->key_path = optarg; break;
+    case 'h': fputs(k_help, stdout); return EXIT_OK;
+    default: return cli_usage("template", "unknown option or missing value");
     }
-    if (st != DC_OK) {
-      rc = cli_usage("template", what ? what : "invalid option value");
-      goto done;
-    }
+    if (st != DC_OK) return cli_usage("template", what ? what : "invalid option value");
   }
-  if (optind != argc) {
-    rc = cli_usage("template", "apply takes no operands");
-    goto done;
-  }
-  if (tpl_path == NULL || zone_path == NULL || domain == NULL) {
-    rc = cli_usage("template", "apply needs --template, --zone and --domain");
-    goto done;
-  }
-  if ((query == NULL) != (key_path == NULL)) {
-    rc = cli_usage("template", "--signed-query and --key-records go together");
-    goto done;
-  }
-  if (key_path != NULL) {
-    if (read_key_records(key_path, &keys, &nkeys) != EXIT_OK) goto done;
-    char *q = cli_query_part(query);
+  if (optind != argc) return cli_usage("template", "apply takes no operands");
+  if (a->tpl_path == NULL || a->zone_path == NULL || a->domain == NULL)
+    return cli_usage("template", "apply needs --template, --zone and --domain");
+  if ((a->query == NULL) != (a->key_path == NULL))
+    return cli_usage("template", "--signed-query and --key-records go together");
+  return -1;
+}
+
+static int apply(int argc, char **argv)
+{
+  struct apply_args a = {0};
+  dc_apply_opts *o = NULL;
+  dc_client *c = NULL;
+  dc_template *t = NULL;
+  dc_zone *z = NULL;
+  dc_apply_result *res = NULL;
+  char *zone_text = NULL, *json = NULL, **keys = NULL;
+  size_t nkeys = 0;
+  int rc = EXIT_REFUSED;
+  if (dc_apply_opts_new(&o) != DC_OK || dc_client_new(&c) != DC_OK) goto done;
+
+  rc = parse_apply_opts(argc, argv, o, &a);
+  if (rc >= 0) goto done;
+  rc = EXIT_REFUSED;
+  if (a.key_path != NULL) {
+    if (read_key_records(a.key_path, &keys, &nkeys) != EXIT_OK) goto done;
+    char *q = cli_query_part(a.query);
     if (dc_apply_opts_set_signature(o, q, (const char *const *)keys, nkeys) != DC_OK) {
       rc = cli_usage("template", "unusable --signed-query or --key-records");
       goto done;
     }
   }
-  dc_status st = dc_template_load(c, tpl_path, &t);
+  dc_status st = dc_template_load(c, a.tpl_path, &t);
   if (st != DC_OK) {
     rc = cli_fail("template", c, st);
     goto done;
   }
   size_t zlen = 0;
-  zone_text = cli_read_file("template", zone_path, 64u * 1024 * 1024, &zlen);
+  zone_text = cli_read_file("template", a.zone_path, 64u * 1024 * 1024, &zlen);
   if (zone_text == NULL) goto done;
   st = dc_zone_from_json(c, zone_text, zlen, &z);
   if (st != DC_OK) {

@@ -11,8 +11,7 @@
 
 #include "core/internal.h"
 #include "domainconnect/net.h"
-#include "guard/addr.h"
-#include "guard/url_rules.h"
+#include "core/addr.h"
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static dc_status g_init_status = DC_E_INTERNAL;
@@ -64,51 +63,29 @@ DC_API dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long m
   return dci_fail(c, DC_E_INVALID_ARG, "unknown timeout kind %d", (int)which);
 }
 
-/* "1.2.3.4", "1.2.3.4:5353", "[::1]", "[::1]:5353" -> c-ares CSV entry. */
+/* "1.2.3.4", "1.2.3.4:5353", "[::1]", "[::1]:5353" (and a bare "::1")
+ * -> c-ares CSV entry. */
 DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *hp)
 {
   if (c == NULL || hp == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
   if (c->n_dns_servers >= DC_MAX_DNS_SERVERS)
     return dci_fail(c, DC_E_LIMIT, "more than %d DNS servers", DC_MAX_DNS_SERVERS);
-  char host[64];
-  unsigned long port = 53;
-  const char *p = hp, *end;
-  size_t hlen;
-  bool v6 = false;
-  if (*p == '[') {
-    end = strchr(p, ']');
-    if (end == NULL) goto bad;
-    p++;
-    hlen = (size_t)(end - p);
-    end++;
-    v6 = true;
-  } else {
-    end = strchr(p, ':');
-    if (end == NULL) end = p + strlen(p);
-    hlen = (size_t)(end - p);
+  dci_addr a;
+  unsigned port;
+  char host[INET6_ADDRSTRLEN], entry[96];
+  size_t len = strnlen(hp, 128);
+  int n = -1;
+  if (len < 128 && dci_hostport_parse(hp, len, 53, &a, &port) == NULL) {
+    dci_addr_format(&a, host, sizeof host);
+    n = snprintf(entry, sizeof entry, a.family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
   }
-  if (hlen == 0 || hlen >= sizeof host) goto bad;
-  memcpy(host, p, hlen);
-  host[hlen] = '\0';
-  unsigned char tmp[16];
-  if (inet_pton(v6 ? AF_INET6 : AF_INET, host, tmp) != 1) goto bad;
-  if (*end == ':') {
-    const char *q = end + 1;
-    if (*q == '\0') goto bad;
-    port = 0;
-    for (; *q; q++) {
-      if (!dci_is_digit((unsigned char)*q)) goto bad;
-      port = port * 10 + (unsigned long)(*q - '0');
-      if (port > 65535) goto bad;
-    }
-    if (port == 0) goto bad;
-  } else if (*end != '\0') {
-    goto bad;
+  if (n < 0 || (size_t)n >= sizeof entry) {
+    char safe[80];
+    dci_sanitize(safe, sizeof safe, hp, strnlen(hp, 256), 64);
+    return dci_fail(c, DC_E_INVALID_ARG,
+                    "DNS server '%s' is not IPv4[:port] or [IPv6][:port]", safe);
   }
-  char entry[96];
-  int n = snprintf(entry, sizeof entry, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
-  if (n < 0 || (size_t)n >= sizeof entry) goto bad;
   size_t old = c->dns_servers ? strlen(c->dns_servers) : 0;
   char *csv = realloc(c->dns_servers, old + (size_t)n + 2);
   if (csv == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
@@ -117,12 +94,6 @@ DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *hp)
   c->dns_servers = csv;
   c->n_dns_servers++;
   return DC_OK;
-bad: {
-    char safe[80];
-    dci_sanitize(safe, sizeof safe, hp, strlen(hp), 64);
-    return dci_fail(c, DC_E_INVALID_ARG,
-                    "DNS server '%s' is not IPv4[:port] or [IPv6][:port]", safe);
-  }
 }
 
 DC_API dc_status dc_client_set_ca_file(dc_client *c, const char *path)
@@ -168,53 +139,15 @@ DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode)
  * 443, as before ports were accepted). Returns NULL, or a fixed reason. */
 static const char *parse_allow(const char *spec, struct dci_allowed_addr *out)
 {
-  char host[INET6_ADDRSTRLEN + 1];
-  const char *port = NULL, *start = spec;
-  size_t len = strnlen(spec, DC_MAX_ALLOW_SPEC + 1), hlen;
-  bool v6 = false;
+  size_t len = strnlen(spec, DC_MAX_ALLOW_SPEC + 1);
+  dci_addr a;
   memset(out, 0, sizeof *out);
-  out->port = DCI_HTTPS_PORT;
   if (len == 0) return "empty";
   if (len > DC_MAX_ALLOW_SPEC) return "not an IP address: too long";
-  if (spec[0] == '[') {
-    const char *end = memchr(spec, ']', len);
-    if (end == NULL) return "not an IP address: '[' without ']'";
-    start = spec + 1;
-    hlen = (size_t)(end - start);
-    if (end[1] == ':') port = end + 2;
-    else if (end[1] != '\0') return "not an IP address: bytes after ']' other than :PORT";
-    v6 = true;
-  } else if (inet_pton(AF_INET, spec, out->b) == 1) {
-    out->family = AF_INET;
-    return NULL;
-  } else if (inet_pton(AF_INET6, spec, out->b) == 1) {
-    out->family = AF_INET6;
-    return NULL;
-  } else {
-    const char *colon = memchr(spec, ':', len);
-    if (colon == NULL)
-      return "not an IP address (IP, IPv4:PORT or [IPv6]:PORT)";
-    hlen = (size_t)(colon - spec);
-    port = colon + 1;
-  }
-  if (hlen == 0 || hlen >= sizeof host)
-    return "not an IP address (IP, IPv4:PORT or [IPv6]:PORT)";
-  memcpy(host, start, hlen);
-  host[hlen] = '\0';
-  if (v6) {
-    if (inet_pton(AF_INET6, host, out->b) != 1)
-      return "not an IP address: no IPv6 address inside [...]";
-    out->family = AF_INET6;
-  } else {
-    if (inet_pton(AF_INET, host, out->b) != 1)
-      return "not an IP address before ':' (an IPv6 address with a port is "
-             "written [IPv6]:PORT)";
-    out->family = AF_INET;
-  }
-  if (port != NULL) {
-    const char *why = dci_port_problem(port, strlen(port), &out->port);
-    if (why != NULL) return why;
-  }
+  const char *why = dci_hostport_parse(spec, len, DCI_HTTPS_PORT, &a, &out->port);
+  if (why != NULL) return why;
+  out->family = a.family;
+  memcpy(out->b, a.b, sizeof out->b);
   return NULL;
 }
 

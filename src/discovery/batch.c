@@ -17,7 +17,7 @@
 #include <curl/curl.h>
 
 #include "discovery/discover_steps.h"
-#include "discovery/settings_internal.h"
+#include "proto/settings.h"
 #include "dns/resolver.h"
 #include "domainconnect/batch.h"
 #include "domainconnect/net.h"

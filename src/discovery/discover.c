@@ -28,7 +28,7 @@
 
 #include "core/json.h"
 #include "core/validate.h"
-#include "discovery/settings_internal.h"
+#include "proto/settings.h"
 #include "dns/resolver.h"
 #include "domainconnect/names.h"
 #include "domainconnect/net.h"

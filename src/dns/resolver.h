@@ -5,7 +5,7 @@
 
 #include "core/internal.h"
 #include "domainconnect/settings.h"
-#include "guard/addr.h"
+#include "core/addr.h"
 
 /* What a lookup ended with, so callers and tests can tell them apart. */
 typedef enum dci_dns_result {

@@ -134,6 +134,101 @@ static bool starts_with(const char *s, const char *prefix)
   return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/* 1. The state, before anything else is reported (docs/security.md §6.2).
+ * *state (the caller's to free) gets the decoded state, if any. */
+static dc_status check_state(dc_client *c, const struct raw_param *p,
+                             const char *expected_state, char **state)
+{
+  dc_status status = DC_OK;
+  if (p[P_STATE].seen > 1) {
+    status = dci_fail(c, DC_E_CALLBACK, "callback has more than one state parameter");
+    goto done;
+  }
+  if (p[P_STATE].seen == 1) DCI_TRY(decode_param(c, &p[P_STATE], "state", state));
+  if (expected_state == NULL) goto done;
+  if (*state == NULL) {
+    status = dci_fail(c, DC_E_STATE_MISMATCH, "callback carries no state");
+    goto done;
+  }
+  if (!dci_consttime_eq(*state, strlen(*state), expected_state,
+                        strlen(expected_state)))
+    status = dci_fail(c, DC_E_STATE_MISMATCH,
+                      "callback state does not match the expected state");
+done:
+  return status;
+}
+
+/* 2. The rest of the query must be well formed: code, error and
+ * error_description decoded into the caller's *code, *error and *desc. */
+static dc_status check_rest(dc_client *c, const char *query, size_t len,
+                            const struct raw_param *p, char **code, char **error,
+                            char **desc)
+{
+  dc_status status = DC_OK;
+  if (memchr(query, '\0', len) != NULL) {
+    status = dci_fail(c, DC_E_CALLBACK, "callback query contains a NUL byte");
+    goto done;
+  }
+  for (int k = 0; k < P_COUNT; k++) {
+    if (p[k].seen > 1) {
+      status = dci_fail(c, DC_E_CALLBACK, "callback has more than one %s parameter",
+                        k_names[k]);
+      goto done;
+    }
+  }
+  if (p[P_CODE].seen) DCI_TRY(decode_param(c, &p[P_CODE], "code", code));
+  if (p[P_ERROR].seen) DCI_TRY(decode_param(c, &p[P_ERROR], "error", error));
+  if (p[P_DESC].seen)
+    DCI_TRY(decode_param(c, &p[P_DESC], "error_description", desc));
+
+  if (*code != NULL && *error != NULL) {
+    status = dci_fail(c, DC_E_CALLBACK, "callback carries both code and error");
+    goto done;
+  }
+  if (*code == NULL && *error == NULL) {
+    status = dci_fail(c, DC_E_CALLBACK, "callback carries neither code nor error");
+    goto done;
+  }
+  if (*code != NULL && !valid_code(*code)) {
+    /* never the value: it may be a real (if mangled) authorization code */
+    status = dci_fail(c, DC_E_CALLBACK,
+                      "callback code is empty, longer than %d bytes or not "
+                      "printable ASCII", DC_MAX_TOKEN_LEN);
+    goto done;
+  }
+  if (*error != NULL && !valid_error_code(*error))
+    status = dci_fail(c, DC_E_CALLBACK,
+                      "callback error is not a valid OAuth error code");
+done:
+  return status;
+}
+
+/* 3b. The provider's error outcome: sanitised copies on cb, and the status
+ * (DC_E_NOMEM when a copy failed). docs/protocol.md §2.5: a user cancel is
+ * access_denied with a description starting "user_cancel". */
+static dc_status error_outcome(dc_client *c, dc_callback *cb, const char *error,
+                               const char *desc)
+{
+  cb->error = sanitized_copy(error);
+  if (cb->error == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  if (desc != NULL) {
+    cb->error_description = sanitized_copy(desc);
+    if (cb->error_description == NULL)
+      return dci_fail(c, DC_E_NOMEM, "out of memory");
+  }
+  if (strcmp(error, "access_denied") == 0) {
+    if (desc != NULL && starts_with(desc, "user_cancel"))
+      return dci_fail(c, DC_E_USER_CANCEL, "user cancelled at the provider (%s)",
+                      cb->error_description);
+    return dci_fail(c, DC_E_ACCESS_DENIED, "provider denied access: %s%s%s",
+                    cb->error, cb->error_description ? ": " : "",
+                    cb->error_description ? cb->error_description : "");
+  }
+  return dci_fail(c, DC_E_PROVIDER_ERROR, "provider returned error %s%s%s",
+                  cb->error, cb->error_description ? ": " : "",
+                  cb->error_description ? cb->error_description : "");
+}
+
 DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
                                    const char *expected_state, dc_callback **out)
 {
@@ -155,63 +250,8 @@ DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
 
   memset(p, 0, sizeof p);
   scan_query(query, len, p);
-
-  /* 1. state, before anything else is reported (docs/security.md §6.2). */
-  if (p[P_STATE].seen > 1) {
-    status = dci_fail(c, DC_E_CALLBACK, "callback has more than one state parameter");
-    goto done;
-  }
-  if (p[P_STATE].seen == 1) DCI_TRY(decode_param(c, &p[P_STATE], "state", &state));
-  if (expected_state != NULL) {
-    if (state == NULL) {
-      status = dci_fail(c, DC_E_STATE_MISMATCH, "callback carries no state");
-      goto done;
-    }
-    if (!dci_consttime_eq(state, strlen(state), expected_state,
-                          strlen(expected_state))) {
-      status = dci_fail(c, DC_E_STATE_MISMATCH,
-                        "callback state does not match the expected state");
-      goto done;
-    }
-  }
-
-  /* 2. the rest of the query must be well formed. */
-  if (memchr(query, '\0', len) != NULL) {
-    status = dci_fail(c, DC_E_CALLBACK, "callback query contains a NUL byte");
-    goto done;
-  }
-  for (int k = 0; k < P_COUNT; k++) {
-    if (p[k].seen > 1) {
-      status = dci_fail(c, DC_E_CALLBACK, "callback has more than one %s parameter",
-                        k_names[k]);
-      goto done;
-    }
-  }
-  if (p[P_CODE].seen) DCI_TRY(decode_param(c, &p[P_CODE], "code", &code));
-  if (p[P_ERROR].seen) DCI_TRY(decode_param(c, &p[P_ERROR], "error", &error));
-  if (p[P_DESC].seen)
-    DCI_TRY(decode_param(c, &p[P_DESC], "error_description", &desc));
-
-  if (code != NULL && error != NULL) {
-    status = dci_fail(c, DC_E_CALLBACK, "callback carries both code and error");
-    goto done;
-  }
-  if (code == NULL && error == NULL) {
-    status = dci_fail(c, DC_E_CALLBACK, "callback carries neither code nor error");
-    goto done;
-  }
-  if (code != NULL && !valid_code(code)) {
-    /* never the value: it may be a real (if mangled) authorization code */
-    status = dci_fail(c, DC_E_CALLBACK,
-                      "callback code is empty, longer than %d bytes or not "
-                      "printable ASCII", DC_MAX_TOKEN_LEN);
-    goto done;
-  }
-  if (error != NULL && !valid_error_code(error)) {
-    status = dci_fail(c, DC_E_CALLBACK,
-                      "callback error is not a valid OAuth error code");
-    goto done;
-  }
+  DCI_TRY(check_state(c, p, expected_state, &state));
+  DCI_TRY(check_rest(c, query, len, p, &code, &error, &desc));
 
   /* 3. the outcome. */
   cb = calloc(1, sizeof *cb);
@@ -229,34 +269,8 @@ DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
     status = DC_OK;
     goto done;
   }
-
-  cb->error = sanitized_copy(error);
-  if (cb->error == NULL) {
-    status = dci_fail(c, DC_E_NOMEM, "out of memory");
-    goto done;
-  }
-  if (desc != NULL) {
-    cb->error_description = sanitized_copy(desc);
-    if (cb->error_description == NULL) {
-      status = dci_fail(c, DC_E_NOMEM, "out of memory");
-      goto done;
-    }
-  }
-  /* docs/protocol.md §2.5: a user cancel is access_denied with a description
-   * starting "user_cancel". */
-  if (strcmp(error, "access_denied") == 0) {
-    if (desc != NULL && starts_with(desc, "user_cancel"))
-      status = dci_fail(c, DC_E_USER_CANCEL, "user cancelled at the provider (%s)",
-                        cb->error_description);
-    else
-      status = dci_fail(c, DC_E_ACCESS_DENIED, "provider denied access: %s%s%s",
-                        cb->error, cb->error_description ? ": " : "",
-                        cb->error_description ? cb->error_description : "");
-  } else {
-    status = dci_fail(c, DC_E_PROVIDER_ERROR, "provider returned error %s%s%s",
-                      cb->error, cb->error_description ? ": " : "",
-                      cb->error_description ? cb->error_description : "");
-  }
+  status = error_outcome(c, cb, error, desc);
+  if (status == DC_E_NOMEM) goto done;
   *out = cb;
   cb = NULL;
 

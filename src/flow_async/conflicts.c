@@ -19,35 +19,7 @@
 
 #include "core/json.h"
 #include "domainconnect/oauth.h"
-#include "flow_async/conflicts_internal.h"
-
-struct dci_conflict_record {
-  char *type;
-  char *host; /* NULL when absent (reads as "") */
-  char *data; /* NULL when absent (reads as "") */
-};
-
-struct dc_conflicts {
-  char *code;
-  char *message;
-  size_t count;
-  struct dci_conflict_record *recs;
-  size_t cap; /* allocated recs (dci_conflicts_add); parse sizes exactly */
-};
-
-DC_API void dc_conflicts_free(dc_conflicts *cf)
-{
-  if (cf == NULL) return;
-  for (size_t i = 0; i < cf->count; i++) {
-    free(cf->recs[i].type);
-    free(cf->recs[i].host);
-    free(cf->recs[i].data);
-  }
-  free(cf->recs);
-  free(cf->code);
-  free(cf->message);
-  free(cf);
-}
+#include "core/conflicts.h"
 
 /* Copies an optional string member. `where` names it in details. */
 static dc_status copy_string(dc_client *c, json_t *obj, const char *key,
@@ -158,79 +130,4 @@ done:
   json_decref(root);
   dc_conflicts_free(cf);
   return status;
-}
-
-DC_API const char *dc_conflicts_code(const dc_conflicts *cf)
-{
-  return cf ? cf->code : NULL;
-}
-
-DC_API const char *dc_conflicts_message(const dc_conflicts *cf)
-{
-  return cf ? cf->message : NULL;
-}
-
-DC_API size_t dc_conflicts_count(const dc_conflicts *cf)
-{
-  return cf ? cf->count : 0;
-}
-
-DC_API const char *dc_conflicts_type(const dc_conflicts *cf, size_t i)
-{
-  return (cf && i < cf->count) ? cf->recs[i].type : NULL;
-}
-
-DC_API const char *dc_conflicts_host(const dc_conflicts *cf, size_t i)
-{
-  if (cf == NULL || i >= cf->count) return NULL;
-  return cf->recs[i].host ? cf->recs[i].host : "";
-}
-
-DC_API const char *dc_conflicts_data(const dc_conflicts *cf, size_t i)
-{
-  if (cf == NULL || i >= cf->count) return NULL;
-  return cf->recs[i].data ? cf->recs[i].data : "";
-}
-
-/* ---- building (DNS Provider side, conflicts_internal.h) */
-
-dc_status dci_conflicts_new(const char *code, const char *message,
-                            dc_conflicts **out)
-{
-  if (out == NULL) return DC_E_INVALID_ARG;
-  *out = NULL;
-  dc_conflicts *cf = calloc(1, sizeof *cf);
-  if (cf == NULL) return DC_E_NOMEM;
-  if ((code != NULL && (cf->code = dci_strdup(code)) == NULL) ||
-      (message != NULL && (cf->message = dci_strdup(message)) == NULL)) {
-    dc_conflicts_free(cf);
-    return DC_E_NOMEM;
-  }
-  *out = cf;
-  return DC_OK;
-}
-
-dc_status dci_conflicts_add(dc_conflicts *cf, const char *type, const char *host,
-                            const char *data)
-{
-  if (cf == NULL || type == NULL) return DC_E_INVALID_ARG;
-  if (cf->count == cf->cap) {
-    size_t ncap = cf->cap ? cf->cap * 2 : 8;
-    struct dci_conflict_record *nr = realloc(cf->recs, ncap * sizeof *nr);
-    if (nr == NULL) return DC_E_NOMEM;
-    cf->recs = nr;
-    cf->cap = ncap;
-  }
-  struct dci_conflict_record *r = &cf->recs[cf->count];
-  r->type = dci_strdup(type);
-  r->host = host ? dci_strdup(host) : NULL;
-  r->data = data ? dci_strdup(data) : NULL;
-  if (r->type == NULL || (host && r->host == NULL) || (data && r->data == NULL)) {
-    free(r->type);
-    free(r->host);
-    free(r->data);
-    return DC_E_NOMEM;
-  }
-  cf->count++;
-  return DC_OK;
 }

@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discovery/settings_internal.h"
-#include "flow_sync/query.h"
-#include "flow_sync/request_internal.h"
+#include "proto/settings.h"
+#include "proto/query.h"
+#include "proto/request.h"
 
 /* client_id, scope, domain, host, redirect_uri, response_type, state,
  * providerName, serviceName. */

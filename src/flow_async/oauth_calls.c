@@ -40,9 +40,9 @@
 
 #include "core/json.h"
 #include "core/validate.h"
-#include "discovery/settings_internal.h"
+#include "proto/settings.h"
 #include "domainconnect/net.h"
-#include "flow_sync/request_internal.h"
+#include "proto/request.h"
 #include "guard/url_rules.h"
 #include "http/transport.h"
 
@@ -529,6 +529,57 @@ done:
   return status;
 }
 
+/* A 409 answer (docs/protocol.md §3.5: {"code","message","records"}): the
+ * records go to *conflicts when the caller asked for them. */
+static dc_status conflict_answer(dc_client *c, const char *op, const char *url,
+                                 const dci_http_resp *resp, dc_conflicts **conflicts)
+{
+  dc_status status = DC_E_CONFLICT;
+  if (conflicts == NULL) {
+    dci_fail(c, status, "%s: HTTP 409 from %s: conflicting records", op, url);
+    return status;
+  }
+  dc_conflicts *cf = NULL;
+  dc_status pst = dc_conflicts_parse(c, resp->body.data ? resp->body.data : "",
+                                     resp->body.len, &cf);
+  if (pst == DC_OK) {
+    *conflicts = cf;
+    dci_fail(c, status, "%s: HTTP 409 from %s: %zu conflicting record%s", op, url,
+             dc_conflicts_count(cf), dc_conflicts_count(cf) == 1 ? "" : "s");
+  } else {
+    char why[200];
+    snprintf(why, sizeof why, "%s", dc_client_error(c));
+    dci_fail(c, status, "%s: HTTP 409 from %s; the body was not usable (%s: %s)",
+             op, url, dc_status_name(pst), why);
+  }
+  return status;
+}
+
+/* A non-2xx answer to apply or revert: its status and detail. */
+static dc_status bearer_failure(dc_client *c, const char *op, bool revert,
+                                const char *url, const dci_http_resp *resp,
+                                const dc_token *t, dc_conflicts **conflicts)
+{
+  long code = resp->status;
+  if (code == 409) return conflict_answer(c, op, url, resp, conflicts);
+  char perr[300];
+  provider_error(resp, perr, sizeof perr, NULL, 0);
+  mask(perr, dc_token_access_token(t));
+  if (code == 401)
+    return dci_fail(c, DC_E_UNAUTHORIZED,
+                    "%s: HTTP 401 from %s: the token is invalid, expired or "
+                    "revoked%s", op, url, perr);
+  if (revert && code == 501)
+    return dci_fail(c, DC_E_REVERT_UNSUPPORTED,
+                    "revert: HTTP 501 from %s: the provider does not support "
+                    "revert%s", url, perr);
+  if (revert && code == 410)
+    return dci_fail(c, DC_E_NOT_APPLIED,
+                    "revert: HTTP 410 from %s: the template is not applied "
+                    "there%s", url, perr);
+  return dci_fail(c, DC_E_HTTP_STATUS, "%s: HTTP %ld from %s%s", op, code, url, perr);
+}
+
 static dc_status bearer_call(dc_client *c, const dc_token *t,
                              const dc_settings *s, const dc_request *r,
                              bool revert, int force, dc_conflicts **conflicts)
@@ -597,50 +648,9 @@ static dc_status bearer_call(dc_client *c, const dc_token *t,
     .fresh_connection = true,
   };
   DCI_TRY(dci_http_perform(c, &req, &resp));
-  long code = resp.status;
-  if (is_2xx(code)) goto done; /* any 2xx, 202 with no body included */
-
-  char perr[300];
-  provider_error(&resp, perr, sizeof perr, NULL, 0);
-  mask(perr, dc_token_access_token(t));
-  if (code == 409) {
-    /* docs/protocol.md §3.5: 409 with {"code","message","records"}. */
-    status = DC_E_CONFLICT;
-    if (conflicts == NULL) {
-      dci_fail(c, status, "%s: HTTP 409 from %s: conflicting records", op, url);
-      goto done;
-    }
-    dc_conflicts *cf = NULL;
-    dc_status pst = dc_conflicts_parse(c, resp.body.data ? resp.body.data : "",
-                                       resp.body.len, &cf);
-    if (pst == DC_OK) {
-      *conflicts = cf;
-      dci_fail(c, status, "%s: HTTP 409 from %s: %zu conflicting record%s", op, url,
-               dc_conflicts_count(cf), dc_conflicts_count(cf) == 1 ? "" : "s");
-    } else {
-      char why[200];
-      snprintf(why, sizeof why, "%s", dc_client_error(c));
-      dci_fail(c, status, "%s: HTTP 409 from %s; the body was not usable (%s: %s)",
-               op, url, dc_status_name(pst), why);
-    }
-    goto done;
-  }
-  if (code == 401) {
-    status = dci_fail(c, DC_E_UNAUTHORIZED,
-                      "%s: HTTP 401 from %s: the token is invalid, expired or "
-                      "revoked%s", op, url, perr);
-  } else if (revert && code == 501) {
-    status = dci_fail(c, DC_E_REVERT_UNSUPPORTED,
-                      "revert: HTTP 501 from %s: the provider does not support "
-                      "revert%s", url, perr);
-  } else if (revert && code == 410) {
-    status = dci_fail(c, DC_E_NOT_APPLIED,
-                      "revert: HTTP 410 from %s: the template is not applied "
-                      "there%s", url, perr);
-  } else {
-    status = dci_fail(c, DC_E_HTTP_STATUS, "%s: HTTP %ld from %s%s", op, code, url,
-                      perr);
-  }
+  /* any 2xx, 202 with no body included */
+  if (!is_2xx(resp.status))
+    status = bearer_failure(c, op, revert, url, &resp, t, conflicts);
 done:
   if (status == DC_E_NOMEM) dci_fail(c, status, "%s: out of memory", op);
   dci_http_resp_free(&resp);

@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "discovery/settings_internal.h"
+#include "proto/settings.h"
 #include "domainconnect/sign.h"
-#include "flow_sync/query.h"
-#include "flow_sync/request_internal.h"
+#include "proto/query.h"
+#include "proto/request.h"
 
 /* Protocol parameters the sync URL may carry besides the variables:
  * domain, host, redirect_uri, state, groupId, providerName, serviceName,

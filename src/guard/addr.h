@@ -5,28 +5,9 @@
 
 #include <sys/socket.h>
 
+#include "core/addr.h"
 #include "core/internal.h"
 
-/* The only port the guard connects to in production (docs/security.md §2.2);
- * other ports only through the TEST-ONLY allow list. */
-#define DCI_HTTPS_PORT 443u
-
-typedef struct dci_addr {
-  int family;            /* AF_INET or AF_INET6 */
-  unsigned char b[16];   /* network order; IPv4 uses b[0..3] */
-} dci_addr;
-
-/* Strict literal parse: IPv4 only as a canonical dotted quad
- * (inet_pton(AF_INET)), IPv6 as inet_pton(AF_INET6) accepts it, optionally
- * in brackets; a zone id ("%eth0") is refused. Returns true on success. */
-bool dci_addr_parse(const char *text, dci_addr *out);
-/* Text form (inet_ntop) into buf (at least 46 bytes). */
-void dci_addr_format(const dci_addr *a, char *buf, size_t n);
-bool dci_addr_equal(const dci_addr *a, const dci_addr *b);
-/* From a sockaddr (AF_INET / AF_INET6); *port in host order. A sockaddr_in6
- * with a non-zero scope id is reported through *scoped. */
-bool dci_addr_from_sockaddr(const struct sockaddr *sa, dci_addr *out,
-                            unsigned *port, bool *scoped);
 
 /* The policy alone: NULL when the address may be connected to, else a fixed
  * reason naming the block ("loopback 127.0.0.0/8", "IPv4-mapped IPv6

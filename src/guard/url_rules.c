@@ -105,21 +105,6 @@ dc_status dci_check_hostname(const char *host, size_t len, bool allow_underscore
   return dci_hostname_problem(host, len, allow_underscore) ? DC_E_UNSAFE_URL : DC_OK;
 }
 
-const char *dci_port_problem(const char *s, size_t len, unsigned *port)
-{
-  unsigned long v = 0;
-  if (port != NULL) *port = 0;
-  if (s == NULL || len == 0) return "empty port";
-  for (size_t i = 0; i < len; i++)
-    if (!dci_is_digit((unsigned char)s[i])) return "port is not decimal digits";
-  if (s[0] == '0') return len == 1 ? "port outside 1..65535" : "port with a leading zero";
-  if (len > 5) return "port outside 1..65535";
-  for (size_t i = 0; i < len; i++) v = v * 10 + (unsigned long)(s[i] - '0');
-  if (v > 65535) return "port outside 1..65535";
-  if (port != NULL) *port = (unsigned)v;
-  return NULL;
-}
-
 static bool path_byte_ok(unsigned char ch)
 {
   return dci_is_alnum(ch) || ch == '.' || ch == '_' || ch == '~' || ch == '/' ||
@@ -245,11 +230,140 @@ done:
   return why;
 }
 
+/* The validated pieces of an https URL, pointing into the caller's text. */
+struct url_parts {
+  const char *host; /* without its one trailing dot */
+  size_t hostlen;
+  unsigned port;
+  const char *path; /* as it goes into the canonical URL */
+  size_t pathlen;
+  const char *query; /* after '?' (NULL without one) */
+  size_t querylen;
+};
+
+static const char k_https[] = "https://";
+#define HTTPS_PREFIX_LEN (sizeof k_https - 1)
+
+/* The whole string and the scheme. Returns NULL or a reason. */
+static const char *url_text_problem(const char *url, size_t len)
+{
+  if (len > DC_MAX_URL_LEN) return "URL longer than 2048 bytes";
+  if (len == 0) return "empty URL";
+
+  /* Whole string: printable ASCII, no backslash (libcurl and WHATWG read
+   * "\" differently: docs/security.md §4.1, "backslash" and "Orange Tsai
+   * variants"). */
+  for (size_t i = 0; i < len; i++) {
+    unsigned char ch = (unsigned char)url[i];
+    if (ch >= 0x80) return "non-ASCII byte";
+    if (ch < 0x20 || ch == 0x7f) return "control byte";
+    if (ch == ' ') return "space";
+    if (ch == '\\') return "backslash";
+  }
+
+  /* Literal "https://" then a non-'/' byte: "https:/x" and "https:///x" both
+   * parse to host x in libcurl (docs/security.md §4.1, "slash count"). */
+  if (len < HTTPS_PREFIX_LEN) return "URL does not start with https://";
+  for (size_t i = 0; i < HTTPS_PREFIX_LEN; i++)
+    if (dci_lower((unsigned char)url[i]) != (unsigned char)k_https[i])
+      return "URL does not start with https://";
+  if (len == HTTPS_PREFIX_LEN || url[HTTPS_PREFIX_LEN] == '/')
+    return "no host after https://";
+  if (memchr(url, '#', len) != NULL) return "fragment ('#') not allowed";
+  return NULL;
+}
+
+/* The authority auth[0..alen): host and optional port into *u. Returns NULL
+ * or a reason. */
+static const char *authority_problem(dc_client *c, const char *auth, size_t alen,
+                                     struct url_parts *u)
+{
+  for (size_t i = 0; i < alen; i++) {
+    char ch = auth[i];
+    if (ch == '@') return "userinfo ('@') not allowed";
+    if (ch == '%') return "percent-encoding in the authority";
+    if (ch == '[' || ch == ']') return "IP literal host";
+  }
+  const char *colon = memchr(auth, ':', alen);
+  size_t hostlen = colon ? (size_t)(colon - auth) : alen;
+  u->port = DCI_HTTPS_PORT;
+  if (colon != NULL) {
+    const char *ptext = colon + 1;
+    size_t portlen = alen - hostlen - 1;
+    if (portlen == 0) return "empty port";
+    /* Exactly "443", or (TEST ONLY) a strictly written port that the
+     * client's test-only allow list names; its addresses are judged with
+     * that port later (dci_guard_addr_port). Anything else keeps the
+     * production reason. */
+    if (dci_port_problem(ptext, portlen, &u->port) != NULL ||
+        (u->port != DCI_HTTPS_PORT && !dci_guard_test_port(c, u->port)))
+      return "port other than 443";
+  }
+  const char *why = dci_hostname_problem(auth, hostlen, false);
+  if (why != NULL) return why;
+  if (auth[hostlen - 1] == '.') hostlen--; /* one trailing dot, dropped */
+  u->host = auth;
+  u->hostlen = hostlen;
+  return NULL;
+}
+
+/* Path, then the optional query, in rest[0..len) (the URL after the
+ * authority). Returns NULL or a reason. */
+static const char *path_query_problem(const char *rest, size_t len, bool allow_query,
+                                      struct url_parts *u)
+{
+  const char *query = memchr(rest, '?', len);
+  size_t pathlen = query ? (size_t)(query - rest) : len;
+  u->query = NULL;
+  u->querylen = 0;
+  if (query != NULL) {
+    if (!allow_query) return "query ('?') not allowed";
+    u->query = query + 1;
+    u->querylen = len - pathlen - 1;
+  }
+  size_t checklen = pathlen;
+  if (checklen > 0 && rest[checklen - 1] == '/') checklen--;
+  const char *why = dci_path_prefix_problem(rest, checklen);
+  if (why != NULL) return why;
+  /* A prefix loses its one trailing '/' (the caller appends "/v2/...");
+   * a full link with a query keeps its path as written. */
+  u->path = rest;
+  u->pathlen = u->querylen > 0 ? pathlen : checklen;
+  return NULL;
+}
+
+/* "https://" host [":" port] path ["?" query], the host in lower case;
+ * *pathoff is where the path starts in it. */
+static dc_status append_canonical(dci_buf *canon, const struct url_parts *u,
+                                  size_t *pathoff)
+{
+  dc_status status = DC_OK;
+  DCI_TRY(dci_buf_append(canon, k_https, HTTPS_PREFIX_LEN));
+  for (size_t i = 0; i < u->hostlen; i++)
+    DCI_TRY(dci_buf_append_char(canon, (char)dci_lower((unsigned char)u->host[i])));
+  if (u->port != DCI_HTTPS_PORT) {
+    char ptext[8];
+    snprintf(ptext, sizeof ptext, ":%u", u->port);
+    DCI_TRY(dci_buf_append_str(canon, ptext));
+  }
+  *pathoff = canon->len;
+  DCI_TRY(dci_buf_append(canon, u->path, u->pathlen));
+  if (u->querylen > 0) {
+    DCI_TRY(dci_buf_append_char(canon, '?'));
+    DCI_TRY(dci_buf_append(canon, u->query, u->querylen));
+  }
+done:
+  return status;
+}
+
 dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
                               bool allow_query, char **canonical_out)
 {
   dc_status status = DC_OK;
   const char *why = NULL;
+  struct url_parts u = {0};
+  size_t pathoff = 0;
+  bool nomem = false;
   dci_buf canon;
   dci_buf_init(&canon, DC_MAX_URL_LEN);
   if (canonical_out != NULL) *canonical_out = NULL;
@@ -257,102 +371,21 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
   if (field == NULL) field = "URL";
 
   size_t len = strnlen(url, DC_MAX_URL_LEN + 1);
-  if (len > DC_MAX_URL_LEN) { why = "URL longer than 2048 bytes"; goto refuse; }
-  if (len == 0) { why = "empty URL"; goto refuse; }
-
-  /* Whole string: printable ASCII, no backslash (libcurl and WHATWG read
-   * "\" differently: docs/security.md §4.1, "backslash" and "Orange Tsai
-   * variants"). */
-  for (size_t i = 0; i < len; i++) {
-    unsigned char ch = (unsigned char)url[i];
-    if (ch >= 0x80) { why = "non-ASCII byte"; goto refuse; }
-    if (ch < 0x20 || ch == 0x7f) { why = "control byte"; goto refuse; }
-    if (ch == ' ') { why = "space"; goto refuse; }
-    if (ch == '\\') { why = "backslash"; goto refuse; }
-  }
-
-  /* Literal "https://" then a non-'/' byte: "https:/x" and "https:///x" both
-   * parse to host x in libcurl (docs/security.md §4.1, "slash count"). */
-  static const char k_prefix[] = "https://";
-  const size_t plen = sizeof k_prefix - 1;
-  if (len < plen) { why = "URL does not start with https://"; goto refuse; }
-  for (size_t i = 0; i < plen; i++) {
-    if (dci_lower((unsigned char)url[i]) != (unsigned char)k_prefix[i]) {
-      why = "URL does not start with https://";
-      goto refuse;
-    }
-  }
-  if (len == plen || url[plen] == '/') { why = "no host after https://"; goto refuse; }
-  if (memchr(url, '#', len) != NULL) { why = "fragment ('#') not allowed"; goto refuse; }
-
+  why = url_text_problem(url, len);
+  if (why != NULL) goto refuse;
   /* Authority: up to the first '/' or '?'. */
-  const char *auth = url + plen;
+  const char *auth = url + HTTPS_PREFIX_LEN;
   size_t alen = strcspn(auth, "/?");
-  for (size_t i = 0; i < alen; i++) {
-    char ch = auth[i];
-    if (ch == '@') { why = "userinfo ('@') not allowed"; goto refuse; }
-    if (ch == '%') { why = "percent-encoding in the authority"; goto refuse; }
-    if (ch == '[' || ch == ']') { why = "IP literal host"; goto refuse; }
-  }
-  const char *colon = memchr(auth, ':', alen);
-  size_t hostlen = colon ? (size_t)(colon - auth) : alen;
-  unsigned port = DCI_HTTPS_PORT;
-  if (colon != NULL) {
-    const char *ptext = colon + 1;
-    size_t portlen = alen - hostlen - 1;
-    if (portlen == 0) { why = "empty port"; goto refuse; }
-    /* Exactly "443", or (TEST ONLY) a strictly written port that the
-     * client's test-only allow list names; its addresses are judged with
-     * that port later (dci_guard_addr_port). Anything else keeps the
-     * production reason. */
-    if (dci_port_problem(ptext, portlen, &port) != NULL ||
-        (port != DCI_HTTPS_PORT && !dci_guard_test_port(c, port))) {
-      why = "port other than 443";
-      goto refuse;
-    }
-  }
-  why = dci_hostname_problem(auth, hostlen, false);
+  why = authority_problem(c, auth, alen, &u);
   if (why != NULL) goto refuse;
-  if (auth[hostlen - 1] == '.') hostlen--; /* one trailing dot, dropped */
-
-  /* Path, then the optional query. */
-  const char *path = auth + alen;
-  const char *query = memchr(path, '?', len - (size_t)(path - url));
-  size_t pathlen = query ? (size_t)(query - path) : len - (size_t)(path - url);
-  size_t querylen = 0;
-  if (query != NULL) {
-    if (!allow_query) { why = "query ('?') not allowed"; goto refuse; }
-    query++;
-    querylen = len - (size_t)(query - url);
-  }
-  size_t checklen = pathlen;
-  if (checklen > 0 && path[checklen - 1] == '/') checklen--;
-  why = dci_path_prefix_problem(path, checklen);
+  why = path_query_problem(auth + alen, len - HTTPS_PREFIX_LEN - alen, allow_query, &u);
   if (why != NULL) goto refuse;
-  /* A prefix loses its one trailing '/' (the caller appends "/v2/...");
-   * a full link with a query keeps its path as written. */
-  size_t outpathlen = querylen > 0 ? pathlen : checklen;
 
-  DCI_TRY(dci_buf_append(&canon, k_prefix, plen));
-  for (size_t i = 0; i < hostlen; i++)
-    DCI_TRY(dci_buf_append_char(&canon, (char)dci_lower((unsigned char)auth[i])));
-  if (port != DCI_HTTPS_PORT) {
-    char ptext[8];
-    snprintf(ptext, sizeof ptext, ":%u", port);
-    DCI_TRY(dci_buf_append_str(&canon, ptext));
-  }
-  size_t pathoff = canon.len; /* where the path starts in the canonical URL */
-  DCI_TRY(dci_buf_append(&canon, path, outpathlen));
-  if (querylen > 0) {
-    DCI_TRY(dci_buf_append_char(&canon, '?'));
-    DCI_TRY(dci_buf_append(&canon, query, querylen));
-  }
-
-  bool nomem = false;
-  why = curl_disagrees(canon.data, canon.data + plen, hostlen, port,
-                       canon.data + pathoff, outpathlen,
-                       querylen > 0 ? canon.data + pathoff + outpathlen + 1 : NULL,
-                       querylen, &nomem);
+  DCI_TRY(append_canonical(&canon, &u, &pathoff));
+  why = curl_disagrees(canon.data, canon.data + HTTPS_PREFIX_LEN, u.hostlen, u.port,
+                       canon.data + pathoff, u.pathlen,
+                       u.querylen > 0 ? canon.data + pathoff + u.pathlen + 1 : NULL,
+                       u.querylen, &nomem);
   if (nomem) { status = DC_E_NOMEM; goto done; }
   if (why != NULL) goto refuse;
 

@@ -5,6 +5,7 @@
 #ifndef DC_GUARD_URL_RULES_H
 #define DC_GUARD_URL_RULES_H
 
+#include "core/addr.h"
 #include "core/internal.h"
 
 /* Checks a host name whose value an attacker may influence (TXT value, URL
@@ -37,13 +38,6 @@ dc_status dci_check_hostname(const char *host, size_t len, bool allow_underscore
  * A-Za-z0-9 . _ ~ / -, and has no empty, "." or ".." segment.
  * Returns NULL when it passes, else a fixed English reason. */
 const char *dci_path_prefix_problem(const char *path, size_t len);
-
-/* Checks the text of a port: `len` bytes of `s`, 1..5 decimal digits
- * without a sign or a leading zero, value 1..65535. Returns NULL and the
- * value in *port when it passes, else a fixed English reason ("empty port",
- * "port is not decimal digits", "port with a leading zero", "port outside
- * 1..65535"). */
-const char *dci_port_problem(const char *s, size_t len, unsigned *port);
 
 /* Validates an https URL from a settings document (docs/security.md §4.3)
  * and returns its canonical form in *canonical_out (malloc'd,

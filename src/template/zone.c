@@ -548,20 +548,16 @@ static const char *dc_member(json_t *dc, const char *key)
   return strlen(s) == json_string_length(v) ? s : NULL;
 }
 
-static dc_status zone_record(dc_client *c, json_t *o, size_t i, dc_zone *z)
+/* The members of zone[i] into *sp (strings point into the JSON) and *dc
+ * (the _dc object, NULL when absent). */
+static dc_status zone_members(dc_client *c, json_t *o, size_t i,
+                              struct dci_rec_spec *sp, json_t **dc)
 {
   dc_status status = DC_OK;
-  char *type_up = NULL, *name = NULL, *data = NULL, *proto = NULL, *svc = NULL,
-       *dcj = NULL;
-  struct dci_rec_spec sp;
-  memset(&sp, 0, sizeof sp);
-  sp.ttl = sp.priority = sp.weight = sp.port = -1;
-  json_t *dc = NULL;
   const char *key;
   json_t *v;
   char safe[64];
 
-  if (!json_is_object(o)) return dci_fail(c, DC_E_ZONE, "zone[%zu]: not an object", i);
   json_object_foreach(o, key, v) {
     const char **sfield = NULL;
     const char *tmp = NULL;
@@ -577,32 +573,49 @@ static dc_status zone_record(dc_client *c, json_t *o, size_t i, dc_zone *z)
         status = dci_fail(c, DC_E_ZONE, "zone[%zu].%s: contains a NUL byte", i, key);
         goto done;
       }
-      if (key[0] == 't') sfield = &sp.type;
-      else if (key[0] == 'n') sfield = &sp.name;
-      else if (key[0] == 'd') sfield = &sp.data;
-      else if (key[0] == 'p') sfield = &sp.protocol;
-      else sfield = &sp.service;
+      if (key[0] == 't') sfield = &sp->type;
+      else if (key[0] == 'n') sfield = &sp->name;
+      else if (key[0] == 'd') sfield = &sp->data;
+      else if (key[0] == 'p') sfield = &sp->protocol;
+      else sfield = &sp->service;
       *sfield = tmp;
     } else if (strcmp(key, "ttl") == 0) {
-      DCI_TRY(zone_num(c, v, i, key, DC_MAX_TTL, &sp.ttl));
+      DCI_TRY(zone_num(c, v, i, key, DC_MAX_TTL, &sp->ttl));
     } else if (strcmp(key, "priority") == 0) {
-      DCI_TRY(zone_num(c, v, i, key, 65535, &sp.priority));
+      DCI_TRY(zone_num(c, v, i, key, 65535, &sp->priority));
     } else if (strcmp(key, "weight") == 0) {
-      DCI_TRY(zone_num(c, v, i, key, 65535, &sp.weight));
+      DCI_TRY(zone_num(c, v, i, key, 65535, &sp->weight));
     } else if (strcmp(key, "port") == 0) {
-      DCI_TRY(zone_num(c, v, i, key, 65535, &sp.port));
+      DCI_TRY(zone_num(c, v, i, key, 65535, &sp->port));
     } else if (strcmp(key, "_dc") == 0) {
       if (!json_is_object(v)) {
         status = dci_fail(c, DC_E_ZONE, "zone[%zu]._dc: not an object", i);
         goto done;
       }
-      dc = v;
+      *dc = v;
     } else {
       dci_sanitize(safe, sizeof safe, key, strlen(key), 40);
       status = dci_fail(c, DC_E_ZONE, "zone[%zu]: unknown field '%s'", i, safe);
       goto done;
     }
   }
+done:
+  return status;
+}
+
+static dc_status zone_record(dc_client *c, json_t *o, size_t i, dc_zone *z)
+{
+  dc_status status = DC_OK;
+  char *type_up = NULL, *name = NULL, *data = NULL, *proto = NULL, *svc = NULL,
+       *dcj = NULL;
+  struct dci_rec_spec sp;
+  memset(&sp, 0, sizeof sp);
+  sp.ttl = sp.priority = sp.weight = sp.port = -1;
+  json_t *dc = NULL;
+  char safe[64];
+
+  if (!json_is_object(o)) return dci_fail(c, DC_E_ZONE, "zone[%zu]: not an object", i);
+  DCI_TRY(zone_members(c, o, i, &sp, &dc));
   if (sp.type == NULL || sp.name == NULL || sp.data == NULL) {
     status = dci_fail(c, DC_E_ZONE, "zone[%zu]: %s missing", i,
                       sp.type == NULL ? "type" : sp.name == NULL ? "name" : "data");

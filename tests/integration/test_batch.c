@@ -477,12 +477,19 @@ static void test_rss_flat(void **state)
 
 /* The check of test_rss_flat can fail: the same phases with a leak planted
  * in the result callback (8 KiB held per result: the large phase's results
- * hold about 16 MiB, 8 MiB under valgrind) must not pass it. The memory is held,
- * not lost, and freed afterwards, so no leak checker reports it. */
+ * hold about 16 MiB) must not pass it. The memory is held, not lost, and
+ * freed afterwards. Skipped where the check itself is not made (valgrind
+ * and ASan recycle their freed blocks, already resident, so even a real
+ * leak shows little RSS growth there: measured under valgrind, 8 MiB held
+ * grew the peak by 1.2 MiB). */
 static void test_rss_check_catches_planted_leak(void **state)
 {
   (void)state;
-  size_t small = under_valgrind() ? 100 : 200, large = small * 10, plant = 8192;
+  if (DC_TEST_ASAN || under_valgrind()) {
+    print_message("planted leak: skipped, as the RSS check is under valgrind and ASan\n");
+    skip();
+  }
+  size_t small = 200, large = small * 10, plant = 8192;
   it_peak m;
   long before, after;
   rss_phases(small, large, plant, &m, &before, &after);

@@ -79,7 +79,8 @@ typedef struct it_peak {
 
 /* A /proc/self/status field in KiB ("VmHWM", "VmRSS"); -1 if unreadable. */
 long it_status_kib(const char *field);
-/* Starts a measurement: the peak is reset to the current RSS. */
+/* Starts a measurement: the peak is reset to the current RSS
+ * (DC_TEST_NO_CLEAR_REFS=1 in the environment forces the fallback). */
 void it_peak_reset(it_peak *p);
 /* Fallback mode only: records VmRSS now (call it often during a phase). */
 void it_peak_sample(it_peak *p);

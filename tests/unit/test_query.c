@@ -5,7 +5,7 @@
 #include <jansson.h>
 
 #include "testutil.h"
-#include "flow_sync/query.h"
+#include "proto/query.h"
 
 static char *encode(const struct dci_pair *p, size_t n, dc_profile prof)
 {

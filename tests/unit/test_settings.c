@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "discovery/settings_internal.h"
+#include "proto/settings.h"
 
 /* The example of the spec (the same in the master spec and the IETF
  * draft), with the lines that the document wraps inside strings joined

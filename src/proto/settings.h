@@ -1,8 +1,8 @@
 /* The settings struct, shared by discovery and the URL builders (internal).
- * Filled only by dc_settings_parse (src/discovery/settings.c), which
+ * Filled only by dc_settings_parse (src/proto/settings.c), which
  * guarantees every invariant below; readers may rely on them. */
-#ifndef DC_DISCOVERY_SETTINGS_INTERNAL_H
-#define DC_DISCOVERY_SETTINGS_INTERNAL_H
+#ifndef DC_PROTO_SETTINGS_H
+#define DC_PROTO_SETTINGS_H
 
 #include "core/internal.h"
 #include "domainconnect/settings.h"

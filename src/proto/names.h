@@ -1,6 +1,6 @@
 /* Name helpers shared with the URL builders (internal). */
-#ifndef DC_DISCOVERY_NAMES_INTERNAL_H
-#define DC_DISCOVERY_NAMES_INTERNAL_H
+#ifndef DC_PROTO_NAMES_H
+#define DC_PROTO_NAMES_H
 
 #include "core/internal.h"
 

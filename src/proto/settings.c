@@ -6,7 +6,7 @@
 
 #include "core/json.h"
 #include "core/validate.h"
-#include "discovery/settings_internal.h"
+#include "proto/settings.h"
 #include "domainconnect/names.h"
 #include "domainconnect/net.h" /* dc_settings_host */
 #include "guard/url_rules.h"

@@ -1,12 +1,12 @@
 /* The dc_request builder (request.h) and the content checks shared by the
- * URL builders (request_internal.h). */
+ * URL builders (proto/request.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/validate.h"
-#include "discovery/names_internal.h"
+#include "proto/names.h"
 #include "domainconnect/names.h"
-#include "flow_sync/request_internal.h"
+#include "proto/request.h"
 
 /* ---- builder ------------------------------------------------------------ */
 

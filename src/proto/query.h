@@ -14,8 +14,8 @@
  * In both profiles the sort is stable: pairs with equal sort keys keep their
  * input order (Python's sorted() is stable and, like the reference client,
  * compares the names only). */
-#ifndef DC_FLOW_SYNC_QUERY_H
-#define DC_FLOW_SYNC_QUERY_H
+#ifndef DC_PROTO_QUERY_H
+#define DC_PROTO_QUERY_H
 
 #include "core/internal.h"
 #include "domainconnect/request.h"

@@ -33,7 +33,7 @@
 #include "domainconnect/names.h"
 #include "domainconnect/net.h"
 #include "domainconnect/template.h"
-#include "guard/addr.h"
+#include "core/addr.h"
 #include "template/tpl_internal.h"
 
 #define T_A 1u

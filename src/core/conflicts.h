@@ -1,10 +1,26 @@
-/* Building a dc_conflicts in the library (the DNS Provider side produces
- * the same {type, host, data} list that a 409 body carries). Internal. */
-#ifndef DC_FLOW_ASYNC_CONFLICTS_INTERNAL_H
-#define DC_FLOW_ASYNC_CONFLICTS_INTERNAL_H
+/* The dc_conflicts list ({code, message, records of {type, host, data}}):
+ * what a 409 body carries (parsed in flow_async/conflicts.c) and what the
+ * DNS Provider side's template engine reports (template/). Both build it
+ * here, below them. Internal. */
+#ifndef DC_CORE_CONFLICTS_H
+#define DC_CORE_CONFLICTS_H
 
 #include "core/internal.h"
 #include "domainconnect/oauth.h"
+
+struct dci_conflict_record {
+  char *type;
+  char *host; /* NULL when absent (reads as "") */
+  char *data; /* NULL when absent (reads as "") */
+};
+
+struct dc_conflicts {
+  char *code;
+  char *message;
+  size_t count;
+  struct dci_conflict_record *recs;
+  size_t cap; /* allocated recs (dci_conflicts_add); parse sizes exactly */
+};
 
 /* A new, empty list with the given code and message (either may be NULL:
  * absent). Returns DC_OK or DC_E_NOMEM (no detail: there is no handle). */

@@ -3,8 +3,8 @@
  *
  * The builder only copies and counts; every content rule is applied when a
  * URL is built, by the dci_request_* checks below. */
-#ifndef DC_FLOW_SYNC_REQUEST_INTERNAL_H
-#define DC_FLOW_SYNC_REQUEST_INTERNAL_H
+#ifndef DC_PROTO_REQUEST_H
+#define DC_PROTO_REQUEST_H
 
 #include "core/internal.h"
 #include "domainconnect/request.h"

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flow_sync/query.h"
+#include "proto/query.h"
 
 /* One pair while sorting: the bytes it is ordered by, and where its encoded
  * name sits in the scratch buffer. */

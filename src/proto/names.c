@@ -7,7 +7,7 @@
 #include <idn2.h>
 #include <libpsl.h>
 
-#include "discovery/names_internal.h"
+#include "proto/names.h"
 #include "domainconnect/names.h"
 
 /* Does the name hold a label that starts with the ACE prefix "xn--"? Such
