@@ -2,17 +2,21 @@
 # packages first (scripts/install-deps is idempotent).
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_RUNS  ?= 1000000
 CTEST      = ctest --no-tests=error --output-on-failure -j $(JOBS)
+# Compiler warnings are errors in CI (CI=true, as CI systems and .ci/run
+# set it), never for users, whose newer compiler may warn about new things.
+WERROR     = -DDC_WERROR=$(if $(filter true 1 yes,$(CI)),ON,OFF)
 # Runs ctest in a build directory, then prints the one-line summary of the
 # suites that were skipped and why (tests/support/skip-summary): a skipped
 # suite is never counted as passed.  $(call ctest_in,DIR,ARGS)
 SKIPSUM    = $(CURDIR)/tests/support/skip-summary
 ctest_in   = cd $(1) && rm -f test-skips.log && { $(CTEST) $(2); rc=$$?; $(SKIPSUM) test-skips.log; exit $$rc; }
 
-.PHONY: all deps build check sanitize valgrind fuzz clean install demo bench
+.PHONY: all deps build check sanitize tsan valgrind fuzz clean install demo bench
 
 all: build
 
@@ -20,7 +24,7 @@ deps:
 	@./scripts/install-deps
 
 build: deps
-	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(WERROR) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 check: build
@@ -33,7 +37,7 @@ demo: build
 	./scripts/demo $(BUILD)
 
 sanitize: deps
-	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(WERROR) \
 	  -DCMAKE_C_COMPILER=clang \
 	  -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
@@ -41,6 +45,25 @@ sanitize: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1; \
 	  $(call ctest_in,$(ASAN_BUILD),-LE "nosanitize|valgrind_only")
+
+# ThreadSanitizer: one configured client used by 8 threads at once (plus a
+# batch on it; tests/integration/test_threads.c) and the unit suites that are
+# cheap, built with clang -fsanitize=thread. A race report fails the run
+# (halt_on_error; TSan also exits 66 on any report). Only these targets are
+# built: the other suites and the sandbox add time, not threads.
+TSAN_UNITS = callback conflicts consent dns_parse dns_rrset guard names query \
+             settings status template token txt urlrules
+TSAN_REGEX = ^(integration\.test_threads|unit\.test_($(shell echo $(TSAN_UNITS) | tr ' ' '|')))$$
+tsan: deps
+	@cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(WERROR) \
+	  -DCMAKE_C_COMPILER=clang \
+	  -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer -O1" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" \
+	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_threads domainconnect_cli \
+	  $(addprefix test_,$(TSAN_UNITS))
+	@export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \
+	  $(call ctest_in,$(TSAN_BUILD),-R '$(TSAN_REGEX)')
 
 # Every test under valgrind memcheck (leaks and invalid accesses are errors).
 # Every test binary under valgrind memcheck; the CLI and integration suites
@@ -51,7 +74,7 @@ valgrind: build
 	@$(call ctest_in,$(BUILD),-L valgrind_only)
 
 fuzz: deps
-	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(WERROR) \
 	  -DCMAKE_C_COMPILER=clang -DDC_FUZZ=ON \
 	  -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fsanitize=fuzzer-no-link" >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
@@ -72,4 +95,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)

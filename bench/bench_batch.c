@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_num.h"
 #include "domainconnect/batch.h"
 #include "domainconnect/net.h"
 
@@ -35,7 +36,7 @@ static long peak_rss_kb(void)
   FILE *f = fopen("/proc/self/status", "r");
   if (f == NULL) return -1;
   while (fgets(l, sizeof l, f))
-    if (strncmp(l, "VmHWM:", 6) == 0) kb = atol(l + 6);
+    if (strncmp(l, "VmHWM:", 6) == 0) kb = bench_leading_long(l + 6);
   fclose(f);
   return kb;
 }
@@ -115,8 +116,8 @@ int main(int argc, char **argv)
     else if (strcmp(o, "--ca-file") == 0) ca = v;
     else if (strcmp(o, "--psl-file") == 0) psl = v;
     else if (strcmp(o, "--test-allow-address") == 0 && nallow < MAX_ALLOW) allow[nallow++] = v;
-    else if (strcmp(o, "--concurrency") == 0) conc = atol(v);
-    else if (strcmp(o, "--seconds") == 0) seconds = atof(v);
+    else if (strcmp(o, "--concurrency") == 0) conc = bench_long_or(v, 0); /* 0: refused */
+    else if (strcmp(o, "--seconds") == 0) seconds = bench_double_or(v, 0);  /* 0: refused */
     else if (strcmp(o, "--out") == 0) outp = v;
     else break;
   }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_num.h"
 #include "domainconnect/net.h"
 
 #define MAX_ALLOW 16
@@ -31,7 +32,7 @@ static long peak_rss_kb(void)
   FILE *f = fopen("/proc/self/status", "r");
   if (f == NULL) return -1;
   while (fgets(l, sizeof l, f))
-    if (strncmp(l, "VmHWM:", 6) == 0) kb = atol(l + 6);
+    if (strncmp(l, "VmHWM:", 6) == 0) kb = bench_leading_long(l + 6);
   fclose(f);
   return kb;
 }
@@ -93,8 +94,8 @@ int main(int argc, char **argv)
       if (o.nallow < MAX_ALLOW) o.allow[o.nallow++] = optarg;
       break;
     case 'n': per_domain = 1; break;
-    case 'N': count = atol(optarg); break;
-    case 'S': seconds = atof(optarg); break;
+    case 'N': count = bench_long_or(optarg, 0); break;      /* 0: refused below */
+    case 'S': seconds = bench_double_or(optarg, 0); break;  /* 0: refused below */
     default: return 2;
     }
   }

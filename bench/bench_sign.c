@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_num.h"
 #include "domainconnect/sign.h"
 
 static double now(void)
@@ -32,7 +33,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: bench_sign KEY_PEM [SECONDS_EACH]\n");
     return 2;
   }
-  double secs = argc > 2 ? atof(argv[2]) : 2.0;
+  double secs = argc > 2 ? bench_double_or(argv[2], 2.0) : 2.0;
   if (secs <= 0 || secs > 60) secs = 2.0;
   size_t len = strlen(k_data);
 

@@ -142,11 +142,12 @@ static void run(struct row *r, double min_s)
     fprintf(stderr, "bench_template: zone has %zu records, wanted %zu\n", dc_zone_count(z), r->n);
     exit(1);
   }
-  dc_apply_opts_new(&o);
-  dc_apply_opts_set_domain(o, "bench.example");
-  dc_apply_opts_set_param(o, "IP", "192.0.2.99");
-  dc_apply_opts_set_param(o, "v", "new");
-  dc_apply_opts_set_force(o, 1);
+  st = dc_apply_opts_new(&o);
+  if (st == DC_OK) st = dc_apply_opts_set_domain(o, "bench.example");
+  if (st == DC_OK) st = dc_apply_opts_set_param(o, "IP", "192.0.2.99");
+  if (st == DC_OK) st = dc_apply_opts_set_param(o, "v", "new");
+  if (st == DC_OK) st = dc_apply_opts_set_force(o, 1);
+  if (st != DC_OK) die("apply options", c, st);
 
   /* warm-up and the counts */
   dc_apply_result *res = NULL;

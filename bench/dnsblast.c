@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_num.h"
+
 #define MAX_WINDOW 4096
 
 static double now(void)
@@ -63,9 +65,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: dnsblast SERVER PORT NAMES_FILE [COUNT] [SECONDS] [WINDOW]\n");
     return 2;
   }
-  long count = argc > 4 ? atol(argv[4]) : 200000;
-  double seconds = argc > 5 ? atof(argv[5]) : 5.0;
-  long window = argc > 6 ? atol(argv[6]) : 100;
+  /* not a number: 0, refused below */
+  long count = argc > 4 ? bench_long_or(argv[4], 0) : 200000;
+  double seconds = argc > 5 ? bench_double_or(argv[5], 0) : 5.0;
+  long window = argc > 6 ? bench_long_or(argv[6], 0) : 100;
   if (count < 1 || seconds <= 0 || window < 1 || window > MAX_WINDOW) {
     fprintf(stderr, "dnsblast: bad COUNT/SECONDS/WINDOW\n");
     return 2;
@@ -90,7 +93,12 @@ int main(int argc, char **argv)
   struct sockaddr_in sa;
   memset(&sa, 0, sizeof sa);
   sa.sin_family = AF_INET;
-  sa.sin_port = htons((uint16_t)atoi(argv[2]));
+  long port = bench_long_or(argv[2], 0);
+  if (port < 1 || port > 65535) {
+    fprintf(stderr, "dnsblast: bad port\n");
+    return 2;
+  }
+  sa.sin_port = htons((uint16_t)port);
   if (inet_pton(AF_INET, argv[1], &sa.sin_addr) != 1) { fprintf(stderr, "dnsblast: bad address\n"); return 2; }
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) { perror("socket"); return 2; }

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_num.h"
+
 static double now(void)
 {
   struct timespec ts;
@@ -51,9 +53,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "usage: httpsblast CA_FILE URLS_FILE [COUNT] [SECONDS] [CONNS]\n");
     return 2;
   }
-  long count = argc > 3 ? atol(argv[3]) : 20000;
-  double seconds = argc > 4 ? atof(argv[4]) : 5.0;
-  long conns = argc > 5 ? atol(argv[5]) : 16;
+  /* not a number: 0, refused below */
+  long count = argc > 3 ? bench_long_or(argv[3], 0) : 20000;
+  double seconds = argc > 4 ? bench_double_or(argv[4], 0) : 5.0;
+  long conns = argc > 5 ? bench_long_or(argv[5], 0) : 16;
   if (count < 1 || seconds <= 0 || conns < 1 || conns > 1024) {
     fprintf(stderr, "httpsblast: bad COUNT/SECONDS/CONNS\n");
     return 2;

@@ -46,23 +46,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     goto done;
   if (dc_zone_from_json(c, zone, zlen, &z) != DC_OK) goto done;
   if (dc_apply_opts_new(&o) != DC_OK) goto done;
-  dc_apply_opts_set_domain(o, "example.com");
+  /* Fixed, valid options: each is accepted, so a failure is out of memory. */
+  dc_status st = dc_apply_opts_set_domain(o, "example.com");
   static const char *const hosts[] = {NULL, "", "@", "sub", "a.b"};
-  dc_apply_opts_set_host(o, hosts[flags % 5]);
-  dc_apply_opts_set_force(o, (flags >> 3) & 1);
-  dc_apply_opts_set_multi_aware(o, (flags >> 4) & 1);
-  if ((flags >> 5) & 1) dc_apply_opts_set_instance_id(o, "i1");
-  if ((flags >> 6) & 1) dc_apply_opts_add_group_id(o, "1");
-  dc_apply_opts_set_ignore_signature(o, 1);
-  dc_apply_opts_add_redirect_record(o, "A", "192.0.2.80", 600);
-  dc_apply_opts_add_redirect_record(o, "AAAA", "2001:db8::80", 600);
+  if (st == DC_OK) st = dc_apply_opts_set_host(o, hosts[flags % 5]);
+  if (st == DC_OK) st = dc_apply_opts_set_force(o, (flags >> 3) & 1);
+  if (st == DC_OK) st = dc_apply_opts_set_multi_aware(o, (flags >> 4) & 1);
+  if (st == DC_OK && ((flags >> 5) & 1)) st = dc_apply_opts_set_instance_id(o, "i1");
+  if (st == DC_OK && ((flags >> 6) & 1)) st = dc_apply_opts_add_group_id(o, "1");
+  if (st == DC_OK) st = dc_apply_opts_set_ignore_signature(o, 1);
+  if (st == DC_OK) st = dc_apply_opts_add_redirect_record(o, "A", "192.0.2.80", 600);
+  if (st == DC_OK) st = dc_apply_opts_add_redirect_record(o, "AAAA", "2001:db8::80", 600);
   static const char *const params[][2] = {
     {"IP", "192.0.2.1"}, {"v", "x"}, {"var", ""}, {"host2", "www"}, {"ttl", "300"},
     {"RANDOMTEXT", "shm:1"}, {"target", "t.example"}, {"pct", "%v%"}, {"at", "@"}};
-  for (size_t i = 0; i < sizeof params / sizeof params[0]; i++)
-    dc_apply_opts_set_param(o, params[i][0], params[i][1]);
+  for (size_t i = 0; st == DC_OK && i < sizeof params / sizeof params[0]; i++)
+    st = dc_apply_opts_set_param(o, params[i][0], params[i][1]);
+  if (st != DC_OK) goto done;
 
-  dc_status st = dc_template_apply(c, t, z, o, &r);
+  st = dc_template_apply(c, t, z, o, &r);
   if (st == DC_OK || st == DC_E_CONFLICT) {
     if (r == NULL) abort();
     const dc_zone *n = dc_apply_result_new(r), *d = dc_apply_result_deleted(r);

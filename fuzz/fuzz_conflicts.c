@@ -6,16 +6,15 @@
 
 #include "core/limits.h"
 #include "domainconnect/oauth.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  char *j = malloc(size ? size : 1);
-  if (j == NULL) return 0;
-  memcpy(j, data, size);
+  char *j = NULL;
   dc_client *c = NULL;
-  if (dc_client_new(&c) != DC_OK) { free(j); return 0; }
+  if (!fuzz_begin(data, size, &j, &c)) return 0;
   dc_conflicts *cf = NULL;
   dc_status st = dc_conflicts_parse(c, j, size, &cf);
   if ((st == DC_OK) != (cf != NULL)) abort();
@@ -37,7 +36,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     abort();
   }
   dc_conflicts_free(cf);
-  dc_client_free(c);
-  free(j);
+  fuzz_end(j, c);
   return 0;
 }

@@ -177,19 +177,20 @@ static void check_url(const char *url, const char *prefix, dc_profile prof,
   free(enc_len);
 }
 
-static void set_field(dc_request *r, const char *name, const char *value)
+static dc_status set_field(dc_request *r, const char *name, const char *value)
 {
-  if (strcmp(name, "@host") == 0) dc_request_set_host(r, value);
-  else if (strcmp(name, "@addhost") == 0) dc_request_add_host(r, value);
-  else if (strcmp(name, "@state") == 0) dc_request_set_state(r, value);
-  else if (strcmp(name, "@redirect") == 0) dc_request_set_redirect_uri(r, value);
-  else if (strcmp(name, "@group") == 0) dc_request_add_group_id(r, value);
-  else if (strcmp(name, "@instance") == 0) dc_request_set_instance_id(r, value);
-  else if (strcmp(name, "@pname") == 0) dc_request_set_provider_name(r, value);
-  else if (strcmp(name, "@sname") == 0) dc_request_set_service_name(r, value);
-  else if (strcmp(name, "@client") == 0) dc_request_set_client_id(r, value);
-  else if (strcmp(name, "@service") == 0) dc_request_add_service_id(r, value);
-  else if (strcmp(name, "@domain") == 0) dc_request_set_domain(r, value);
+  if (strcmp(name, "@host") == 0) return dc_request_set_host(r, value);
+  if (strcmp(name, "@addhost") == 0) return dc_request_add_host(r, value);
+  if (strcmp(name, "@state") == 0) return dc_request_set_state(r, value);
+  if (strcmp(name, "@redirect") == 0) return dc_request_set_redirect_uri(r, value);
+  if (strcmp(name, "@group") == 0) return dc_request_add_group_id(r, value);
+  if (strcmp(name, "@instance") == 0) return dc_request_set_instance_id(r, value);
+  if (strcmp(name, "@pname") == 0) return dc_request_set_provider_name(r, value);
+  if (strcmp(name, "@sname") == 0) return dc_request_set_service_name(r, value);
+  if (strcmp(name, "@client") == 0) return dc_request_set_client_id(r, value);
+  if (strcmp(name, "@service") == 0) return dc_request_add_service_id(r, value);
+  if (strcmp(name, "@domain") == 0) return dc_request_set_domain(r, value);
+  return DC_OK; /* unknown field name: ignored */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -229,13 +230,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (dc_client_new(&c) != DC_OK) abort();
   if (dc_settings_parse(c, k_settings, sizeof k_settings - 1, NULL, &s) != DC_OK) abort();
   if (dc_request_new(&r) != DC_OK) abort();
-  dc_request_set_domain(r, "example.com");
-  dc_request_set_provider_id(r, "exampleservice.domainconnect.org");
-  dc_request_set_service_id(r, "template1");
-  dc_request_set_redirect_uri(r, "https://app.example/cb");
+  if (dc_request_set_domain(r, "example.com") != DC_OK ||
+      dc_request_set_provider_id(r, "exampleservice.domainconnect.org") != DC_OK ||
+      dc_request_set_service_id(r, "template1") != DC_OK ||
+      dc_request_set_redirect_uri(r, "https://app.example/cb") != DC_OK)
+    abort();
   for (size_t i = 0; i < nlines; i++) {
     if (lines[i].name[0] == '@') {
-      set_field(r, lines[i].name, lines[i].value);
+      /* Fuzzed value: a refusal (a limit) is a normal outcome, checked below. */
+      (void)set_field(r, lines[i].name, lines[i].value);
     } else if (dc_request_set_param(r, lines[i].name, lines[i].value) == DC_OK) {
       vars[nvars++] = lines[i];
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "domainconnect/oauth.h"
+#include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -39,12 +40,9 @@ static void round_trip(const dc_token *t)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-  /* copy so that reads past `size` are caught by ASan */
-  char *j = malloc(size ? size : 1);
-  if (j == NULL) return 0;
-  memcpy(j, data, size);
+  char *j = NULL;
   dc_client *c = NULL;
-  if (dc_client_new(&c) != DC_OK) { free(j); return 0; }
+  if (!fuzz_begin(data, size, &j, &c)) return 0;
 
   dc_token *t = NULL;
   dc_status st = dc_token_parse_response(c, j, size, "https://api.provider.test/v2",
@@ -59,7 +57,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (t != NULL) round_trip(t);
   dc_token_free(t);
 
-  dc_client_free(c);
-  free(j);
+  fuzz_end(j, c);
   return 0;
 }

@@ -121,7 +121,7 @@ static bool b64token(const char *t)
   if (*t == '\0') return false;
   const char *p = t;
   for (; *p != '\0' && *p != '='; p++)
-    if (!(sbx_is_alnum((unsigned char)*p) || strchr("-._~+/", *p) != NULL)) return false;
+    if (!(dcx_is_alnum((unsigned char)*p) || strchr("-._~+/", *p) != NULL)) return false;
   for (; *p == '='; p++) {
   }
   return *p == '\0';
@@ -133,9 +133,9 @@ static bool bearer(struct sbx_app *app, const struct sbx_req *req, struct sbx_gr
   const char *a = req->authorization;
   char scheme[7] = {0};
   if (a != NULL && strlen(a) > 7) memcpy(scheme, a, 6);
-  if (a == NULL || strlen(a) <= 7 || !sbx_streq_ci(scheme, "bearer") || a[6] != ' ') {
+  if (a == NULL || strlen(a) <= 7 || !dcx_streq_nocase(scheme, "bearer") || a[6] != ' ') {
     sbx_resp_error(resp, 401, "invalid_token", "an Authorization: Bearer token is required");
-    resp->www_authenticate = sbx_strdup("Bearer realm=\"domainconnect-sandbox\"");
+    resp->www_authenticate = dcx_strdup("Bearer realm=\"domainconnect-sandbox\"");
     return false;
   }
   const char *t = a + 7;
@@ -143,7 +143,7 @@ static bool bearer(struct sbx_app *app, const struct sbx_req *req, struct sbx_gr
   if (!b64token(t) || !sbx_oauth_check_access(app->oauth, t, g)) {
     sbx_resp_error(resp, 401, "invalid_token", "the access token is unknown, expired or revoked");
     resp->www_authenticate =
-        sbx_strdup("Bearer realm=\"domainconnect-sandbox\", error=\"invalid_token\"");
+        dcx_strdup("Bearer realm=\"domainconnect-sandbox\", error=\"invalid_token\"");
     return false;
   }
   return true;
@@ -180,7 +180,7 @@ static bool domain_host(const struct sbx_kvlist *p, char **domain, char **host,
     return false;
   }
   if (h == NULL || h[0] == '\0' || strcmp(h, "@") == 0) {
-    *host = sbx_strdup("");
+    *host = dcx_strdup("");
   } else {
     *host = sbx_normalize_name(h, true);
     if (*host == NULL || strlen(*host) + strlen(*domain) + 1 > SBX_MAX_NAME) {
@@ -201,6 +201,31 @@ static bool domain_host(const struct sbx_kvlist *p, char **domain, char **host,
   return true;
 }
 
+/* What apply and revert start with: the token, the parameters (query and
+ * body), domain and host, a grant that covers them, and the template (*t).
+ * False when the response is written. */
+static bool bearer_call(struct sbx_app *app, const struct sbx_req *req, const char *provider,
+                        const char *service, struct sbx_grant *g, struct sbx_kvlist *p,
+                        char **domain, char **host, const struct sbx_template **t,
+                        struct sbx_resp *resp)
+{
+  if (!bearer(app, req, g, resp)) return false;
+  enum sbx_perr pe = sbx_params(req, true, p);
+  if (pe != SBX_P_OK) {
+    sbx_resp_params_error(resp, pe);
+    return false;
+  }
+  if (!domain_host(p, domain, host, resp) ||
+      !authorised(g, provider, service, *domain, *host, resp))
+    return false;
+  *t = sbx_templates_find(app->templates, provider, service);
+  if (*t == NULL) {
+    sbx_resp_error(resp, 404, "not_found", "template not supported");
+    return false;
+  }
+  return true;
+}
+
 void sbx_api_apply(struct sbx_app *app, const struct sbx_req *req, const char *provider,
                    const char *service, struct sbx_resp *resp)
 {
@@ -208,24 +233,13 @@ void sbx_api_apply(struct sbx_app *app, const struct sbx_req *req, const char *p
   struct sbx_kvlist p = {0};
   struct sbx_apply_out out = {0};
   char *domain = NULL, *host = NULL;
-  if (!bearer(app, req, &g, resp)) goto done;
-  enum sbx_perr pe = sbx_params(req, true, &p);
-  if (pe != SBX_P_OK) {
-    sbx_resp_params_error(resp, pe);
-    goto done;
-  }
-  if (!domain_host(&p, &domain, &host, resp)) goto done;
-  if (!authorised(&g, provider, service, domain, host, resp)) goto done;
-  const struct sbx_template *t = sbx_templates_find(app->templates, provider, service);
-  if (t == NULL) {
-    sbx_resp_error(resp, 404, "not_found", "template not supported");
-    goto done;
-  }
+  const struct sbx_template *t = NULL;
+  if (!bearer_call(app, req, provider, service, &g, &p, &domain, &host, &t, resp)) goto done;
   const char *f = sbx_kv_get(&p, "force");
   bool force = false;
   if (f != NULL) {
-    if (strcmp(f, "1") == 0 || sbx_streq_ci(f, "true")) force = true;
-    else if (strcmp(f, "0") != 0 && !sbx_streq_ci(f, "false") && f[0] != '\0') {
+    if (strcmp(f, "1") == 0 || dcx_streq_nocase(f, "true")) force = true;
+    else if (strcmp(f, "0") != 0 && !dcx_streq_nocase(f, "false") && f[0] != '\0') {
       sbx_resp_error(resp, 400, "invalid_request", "force must be 0, 1, true or false");
       goto done;
     }
@@ -282,7 +296,7 @@ static int revert_fn(void *vctx, const json_t *records, json_t **next)
     const char *h = dc_field(r, "host"), *id = dc_field(r, "id");
     if (h == NULL || strcmp(h, "@") == 0) h = "";
     bool mine = p != NULL && s != NULL && strcmp(p, ctx->provider) == 0 &&
-                strcmp(s, ctx->service) == 0 && sbx_streq_ci(h, ctx->host) &&
+                strcmp(s, ctx->service) == 0 && dcx_streq_nocase(h, ctx->host) &&
                 (ctx->instance == NULL || (id != NULL && strcmp(id, ctx->instance) == 0));
     if (mine) {
       ctx->removed++;
@@ -307,19 +321,9 @@ void sbx_api_revert(struct sbx_app *app, const struct sbx_req *req, const char *
   struct sbx_grant g = {0};
   struct sbx_kvlist p = {0};
   char *domain = NULL, *host = NULL;
+  const struct sbx_template *t = NULL;
   char err[400];
-  if (!bearer(app, req, &g, resp)) goto done;
-  enum sbx_perr pe = sbx_params(req, true, &p);
-  if (pe != SBX_P_OK) {
-    sbx_resp_params_error(resp, pe);
-    goto done;
-  }
-  if (!domain_host(&p, &domain, &host, resp)) goto done;
-  if (!authorised(&g, provider, service, domain, host, resp)) goto done;
-  if (sbx_templates_find(app->templates, provider, service) == NULL) {
-    sbx_resp_error(resp, 404, "not_found", "template not supported");
-    goto done;
-  }
+  if (!bearer_call(app, req, provider, service, &g, &p, &domain, &host, &t, resp)) goto done;
   if (sbx_config_no_revert(app->cfg, provider, service)) {
     sbx_resp_error(resp, 501, "not_implemented", "revert is not supported for this template");
     goto done;

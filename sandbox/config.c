@@ -27,7 +27,7 @@ struct cerr {
   size_t sz;
 };
 
-static bool fail(struct cerr *e, const char *fmt, ...) SBX_PRINTF(2, 3);
+static bool fail(struct cerr *e, const char *fmt, ...) DCX_PRINTF(2, 3);
 static bool fail(struct cerr *e, const char *fmt, ...)
 {
   va_list ap;
@@ -51,7 +51,7 @@ static bool get_str(struct cerr *e, json_t *obj, const char *key, char **out, co
   if (!json_is_string(v) || json_string_length(v) == 0 ||
       strlen(json_string_value(v)) != json_string_length(v))
     return fail(e, "%s.%s: a non-empty string is needed", what, key);
-  char *s = sbx_strdup(json_string_value(v));
+  char *s = dcx_strdup(json_string_value(v));
   if (s == NULL) return fail(e, "out of memory");
   free(*out);
   *out = s;
@@ -94,7 +94,7 @@ static bool get_strv(struct cerr *e, json_t *obj, const char *key, char ***out, 
       free_strv(arr, i);
       return fail(e, "%s.%s[%zu]: a non-empty string is needed", what, key, i);
     }
-    arr[i] = sbx_strdup(json_string_value(s));
+    arr[i] = dcx_strdup(json_string_value(s));
     if (arr[i] == NULL) {
       free_strv(arr, i);
       return fail(e, "out of memory");
@@ -121,10 +121,10 @@ static bool check_keys(struct cerr *e, json_t *obj, const char *what, const char
 
 static char *resolve_path(const char *base, const char *p)
 {
-  if (p[0] == '/') return sbx_strdup(p);
+  if (p[0] == '/') return dcx_strdup(p);
   char buf[PATH_MAX];
   if (!sbx_fmt(buf, sizeof buf, "%s/%s", base, p)) return NULL;
-  return sbx_strdup(buf);
+  return dcx_strdup(buf);
 }
 
 static bool norm_name(struct cerr *e, char **name, bool underscore, const char *what)
@@ -149,7 +149,7 @@ static bool pubkey_records(struct cerr *e, const char *path, struct sbx_pubkey *
   unsigned char *der = NULL;
   char *b64 = NULL;
   size_t len = 0;
-  char *pem = sbx_read_file(path, 64 * 1024, &len);
+  char *pem = dcx_read_file(path, 64 * 1024, false, &len, NULL);
   if (pem == NULL) return fail(e, "publicKeys: cannot read %s", path);
   bio = BIO_new_mem_buf(pem, (int)len);
   if (bio != NULL) key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
@@ -173,7 +173,7 @@ static bool pubkey_records(struct cerr *e, const char *path, struct sbx_pubkey *
     size_t off = i * PUBKEY_FRAGMENT;
     size_t n = (size_t)blen - off < PUBKEY_FRAGMENT ? (size_t)blen - off : PUBKEY_FRAGMENT;
     if (!sbx_fmt(rec, sizeof rec, "p=%zu,a=RS256,d=%.*s", i + 1, (int)n, b64 + off)) goto nomem;
-    pk->txt[i] = sbx_strdup(rec);
+    pk->txt[i] = dcx_strdup(rec);
     if (pk->txt[i] == NULL) goto nomem;
     pk->n_txt = i + 1;
   }
@@ -190,126 +190,148 @@ done:
   return ok;
 }
 
-static bool parse_clients(struct cerr *e, json_t *arr, struct sbx_config *c)
+/* Calls one(e, o, "NAME[i]", c) for each element o of the configuration's
+ * array NAME, which must hold objects; stops at the first failure. */
+static bool each_object(struct cerr *e, json_t *arr, const char *name, struct sbx_config *c,
+                        bool (*one)(struct cerr *e, json_t *o, const char *what,
+                                    struct sbx_config *c))
 {
-  static const char *const known[] = {"clientId", "clientSecret", "redirectUris",
-                                      "providerIds", "rotateRefreshTokens", NULL};
-  if (arr == NULL) return true;
-  if (!json_is_array(arr)) return fail(e, "clients: an array is needed");
-  c->clients = calloc(json_array_size(arr) + 1, sizeof *c->clients);
-  if (c->clients == NULL) return fail(e, "out of memory");
+  if (!json_is_array(arr)) return fail(e, "%s: an array is needed", name);
   size_t i;
   json_t *o;
   json_array_foreach(arr, i, o) {
     char what[64];
-    snprintf(what, sizeof what, "clients[%zu]", i);
+    snprintf(what, sizeof what, "%s[%zu]", name, i);
     if (!json_is_object(o)) return fail(e, "%s: an object is needed", what);
-    struct sbx_client *cl = &c->clients[c->n_clients++];
-    cl->rotate = true;
-    if (!check_keys(e, o, what, known) || !get_str(e, o, "clientId", &cl->id, what) ||
-        !get_str(e, o, "clientSecret", &cl->secret, what) ||
-        !get_strv(e, o, "redirectUris", &cl->redirect_uris, &cl->n_redirect_uris, what) ||
-        !get_strv(e, o, "providerIds", &cl->provider_ids, &cl->n_provider_ids, what) ||
-        !get_bool(e, o, "rotateRefreshTokens", &cl->rotate, what))
-      return false;
-    if (cl->id == NULL) return fail(e, "%s: clientId is required", what);
-    if (cl->n_redirect_uris == 0) return fail(e, "%s: redirectUris is required", what);
-    for (size_t k = 0; k < cl->n_redirect_uris; k++)
-      if (strncmp(cl->redirect_uris[k], "https://", 8) != 0 ||
-          strchr(cl->redirect_uris[k], '#') != NULL)
-        return fail(e, "%s: redirect URI %zu must be https:// without a fragment", what, k);
-    for (size_t k = 0; k + 1 < c->n_clients; k++)
-      if (strcmp(c->clients[k].id, cl->id) == 0)
-        return fail(e, "%s: clientId \"%s\" given twice", what, cl->id);
+    if (!one(e, o, what, c)) return false;
   }
+  return true;
+}
+
+static bool one_client(struct cerr *e, json_t *o, const char *what, struct sbx_config *c)
+{
+  static const char *const known[] = {"clientId", "clientSecret", "redirectUris",
+                                      "providerIds", "rotateRefreshTokens", NULL};
+  struct sbx_client *cl = &c->clients[c->n_clients++];
+  cl->rotate = true;
+  if (!check_keys(e, o, what, known) || !get_str(e, o, "clientId", &cl->id, what) ||
+      !get_str(e, o, "clientSecret", &cl->secret, what) ||
+      !get_strv(e, o, "redirectUris", &cl->redirect_uris, &cl->n_redirect_uris, what) ||
+      !get_strv(e, o, "providerIds", &cl->provider_ids, &cl->n_provider_ids, what) ||
+      !get_bool(e, o, "rotateRefreshTokens", &cl->rotate, what))
+    return false;
+  if (cl->id == NULL) return fail(e, "%s: clientId is required", what);
+  if (cl->n_redirect_uris == 0) return fail(e, "%s: redirectUris is required", what);
+  for (size_t k = 0; k < cl->n_redirect_uris; k++)
+    if (strncmp(cl->redirect_uris[k], "https://", 8) != 0 ||
+        strchr(cl->redirect_uris[k], '#') != NULL)
+      return fail(e, "%s: redirect URI %zu must be https:// without a fragment", what, k);
+  for (size_t k = 0; k + 1 < c->n_clients; k++)
+    if (strcmp(c->clients[k].id, cl->id) == 0)
+      return fail(e, "%s: clientId \"%s\" given twice", what, cl->id);
+  return true;
+}
+
+static bool parse_clients(struct cerr *e, json_t *arr, struct sbx_config *c)
+{
+  if (arr == NULL) return true;
+  c->clients = calloc(json_array_size(arr) + 1, sizeof *c->clients);
+  if (c->clients == NULL) return fail(e, "out of memory");
+  return each_object(e, arr, "clients", c, one_client);
+}
+
+static bool one_zone(struct cerr *e, json_t *o, const char *what, struct sbx_config *c)
+{
+  static const char *const known[] = {"name", "records", NULL};
+  struct sbx_zone_cfg *z = &c->zones[c->n_zones++];
+  if (!check_keys(e, o, what, known) || !get_str(e, o, "name", &z->name, what)) return false;
+  if (z->name == NULL) return fail(e, "%s: name is required", what);
+  if (!norm_name(e, &z->name, false, what)) return false;
+  json_t *recs = json_object_get(o, "records");
+  if (recs != NULL && !json_is_array(recs)) return fail(e, "%s.records: an array is needed", what);
+  z->records = recs != NULL ? json_deep_copy(recs) : json_array();
+  if (z->records == NULL) return fail(e, "out of memory");
+  for (size_t k = 0; k + 1 < c->n_zones; k++)
+    if (strcmp(c->zones[k].name, z->name) == 0)
+      return fail(e, "%s: zone %s given twice", what, z->name);
   return true;
 }
 
 static bool parse_zones(struct cerr *e, json_t *arr, struct sbx_config *c)
 {
-  static const char *const known[] = {"name", "records", NULL};
   if (arr == NULL) return true;
-  if (!json_is_array(arr)) return fail(e, "zones: an array is needed");
   c->zones = calloc(json_array_size(arr) + 1, sizeof *c->zones);
   if (c->zones == NULL) return fail(e, "out of memory");
-  size_t i;
-  json_t *o;
-  json_array_foreach(arr, i, o) {
-    char what[64];
-    snprintf(what, sizeof what, "zones[%zu]", i);
-    if (!json_is_object(o)) return fail(e, "%s: an object is needed", what);
-    struct sbx_zone_cfg *z = &c->zones[c->n_zones++];
-    if (!check_keys(e, o, what, known) || !get_str(e, o, "name", &z->name, what)) return false;
-    if (z->name == NULL) return fail(e, "%s: name is required", what);
-    if (!norm_name(e, &z->name, false, what)) return false;
-    json_t *recs = json_object_get(o, "records");
-    if (recs != NULL && !json_is_array(recs)) return fail(e, "%s.records: an array is needed", what);
-    z->records = recs != NULL ? json_deep_copy(recs) : json_array();
-    if (z->records == NULL) return fail(e, "out of memory");
-    for (size_t k = 0; k + 1 < c->n_zones; k++)
-      if (strcmp(c->zones[k].name, z->name) == 0)
-        return fail(e, "%s: zone %s given twice", what, z->name);
+  return each_object(e, arr, "zones", c, one_zone);
+}
+
+static bool one_pubkey(struct cerr *e, json_t *o, const char *what, struct sbx_config *c)
+{
+  static const char *const known[] = {"domain", "keyId", "file", "records", NULL};
+  char *file = NULL;
+  struct sbx_pubkey *pk = &c->pubkeys[c->n_pubkeys++];
+  if (!check_keys(e, o, what, known) || !get_str(e, o, "domain", &pk->domain, what) ||
+      !get_str(e, o, "keyId", &pk->key_id, what) || !get_str(e, o, "file", &file, what) ||
+      !get_strv(e, o, "records", &pk->txt, &pk->n_txt, what)) {
+    free(file);
+    return false;
+  }
+  if (pk->domain == NULL || pk->key_id == NULL) {
+    free(file);
+    return fail(e, "%s: domain and keyId are required", what);
+  }
+  if (!norm_name(e, &pk->domain, true, what)) {
+    free(file);
+    return false;
+  }
+  bool label_ok = strlen(pk->key_id) <= 63;
+  for (const char *p = pk->key_id; *p != '\0'; p++)
+    if (!(dcx_is_alnum((unsigned char)*p) || *p == '-' || *p == '_')) label_ok = false;
+  if (!label_ok) {
+    free(file);
+    return fail(e, "%s: keyId must be one DNS label", what);
+  }
+  if ((file == NULL) == (pk->txt == NULL)) {
+    free(file);
+    return fail(e, "%s: give either file (a PEM public key) or records", what);
+  }
+  if (file != NULL) {
+    char *path = resolve_path(c->base_dir, file);
+    free(file);
+    if (path == NULL) return fail(e, "%s: path too long", what);
+    bool ok = pubkey_records(e, path, pk);
+    free(path);
+    if (!ok) return false;
   }
   return true;
 }
 
 static bool parse_pubkeys(struct cerr *e, json_t *arr, struct sbx_config *c)
 {
-  static const char *const known[] = {"domain", "keyId", "file", "records", NULL};
   if (arr == NULL) return true;
-  if (!json_is_array(arr)) return fail(e, "publicKeys: an array is needed");
   c->pubkeys = calloc(json_array_size(arr) + 1, sizeof *c->pubkeys);
   if (c->pubkeys == NULL) return fail(e, "out of memory");
-  size_t i;
-  json_t *o;
-  json_array_foreach(arr, i, o) {
-    char what[64];
-    char *file = NULL;
-    snprintf(what, sizeof what, "publicKeys[%zu]", i);
-    if (!json_is_object(o)) return fail(e, "%s: an object is needed", what);
-    struct sbx_pubkey *pk = &c->pubkeys[c->n_pubkeys++];
-    if (!check_keys(e, o, what, known) || !get_str(e, o, "domain", &pk->domain, what) ||
-        !get_str(e, o, "keyId", &pk->key_id, what) || !get_str(e, o, "file", &file, what) ||
-        !get_strv(e, o, "records", &pk->txt, &pk->n_txt, what)) {
-      free(file);
-      return false;
-    }
-    if (pk->domain == NULL || pk->key_id == NULL) {
-      free(file);
-      return fail(e, "%s: domain and keyId are required", what);
-    }
-    if (!norm_name(e, &pk->domain, true, what)) {
-      free(file);
-      return false;
-    }
-    bool label_ok = strlen(pk->key_id) <= 63;
-    for (const char *p = pk->key_id; *p != '\0'; p++)
-      if (!(sbx_is_alnum((unsigned char)*p) || *p == '-' || *p == '_')) label_ok = false;
-    if (!label_ok) {
-      free(file);
-      return fail(e, "%s: keyId must be one DNS label", what);
-    }
-    if ((file == NULL) == (pk->txt == NULL)) {
-      free(file);
-      return fail(e, "%s: give either file (a PEM public key) or records", what);
-    }
-    if (file != NULL) {
-      char *path = resolve_path(c->base_dir, file);
-      free(file);
-      if (path == NULL) return fail(e, "%s: path too long", what);
-      bool ok = pubkey_records(e, path, pk);
-      free(path);
-      if (!ok) return false;
-    }
-  }
+  return each_object(e, arr, "publicKeys", c, one_pubkey);
+}
+
+static bool one_redirect_record(struct cerr *e, json_t *o, const char *what,
+                                struct sbx_config *c)
+{
+  static const char *const known[] = {"type", "data", "ttl", NULL};
+  struct sbx_redir_rec *r = &c->redir[c->n_redir++];
+  r->ttl = 600;
+  if (!check_keys(e, o, what, known) || !get_str(e, o, "type", &r->type, what) ||
+      !get_str(e, o, "data", &r->data, what) ||
+      !get_long(e, o, "ttl", 0, 2147483647L, &r->ttl, what))
+    return false;
+  if (r->type == NULL || (strcmp(r->type, "A") != 0 && strcmp(r->type, "AAAA") != 0))
+    return fail(e, "%s: type must be A or AAAA", what);
   return true;
 }
 
 static bool parse_redirect_records(struct cerr *e, json_t *arr, struct sbx_config *c)
 {
-  static const char *const known[] = {"type", "data", "ttl", NULL};
   if (arr == NULL) return true;
-  if (!json_is_array(arr)) return fail(e, "redirectRecords: an array is needed");
   for (size_t i = 0; i < c->n_redir; i++) {
     free(c->redir[i].type);
     free(c->redir[i].data);
@@ -318,22 +340,7 @@ static bool parse_redirect_records(struct cerr *e, json_t *arr, struct sbx_confi
   c->n_redir = 0;
   c->redir = calloc(json_array_size(arr) + 1, sizeof *c->redir);
   if (c->redir == NULL) return fail(e, "out of memory");
-  size_t i;
-  json_t *o;
-  json_array_foreach(arr, i, o) {
-    char what[64];
-    snprintf(what, sizeof what, "redirectRecords[%zu]", i);
-    if (!json_is_object(o)) return fail(e, "%s: an object is needed", what);
-    struct sbx_redir_rec *r = &c->redir[c->n_redir++];
-    r->ttl = 600;
-    if (!check_keys(e, o, what, known) || !get_str(e, o, "type", &r->type, what) ||
-        !get_str(e, o, "data", &r->data, what) ||
-        !get_long(e, o, "ttl", 0, 2147483647L, &r->ttl, what))
-      return false;
-    if (r->type == NULL || (strcmp(r->type, "A") != 0 && strcmp(r->type, "AAAA") != 0))
-      return fail(e, "%s: type must be A or AAAA", what);
-  }
-  return true;
+  return each_object(e, arr, "redirectRecords", c, one_redirect_record);
 }
 
 static bool parse(struct cerr *e, json_t *root, struct sbx_config *c)
@@ -370,8 +377,8 @@ static bool parse(struct cerr *e, json_t *root, struct sbx_config *c)
   }
   {
     char buf[300];
-    if (api == NULL && sbx_fmt(buf, sizeof buf, "api.%s", c->provider_zone)) api = sbx_strdup(buf);
-    if (ux == NULL && sbx_fmt(buf, sizeof buf, "connect.%s", c->provider_zone)) ux = sbx_strdup(buf);
+    if (api == NULL && sbx_fmt(buf, sizeof buf, "api.%s", c->provider_zone)) api = dcx_strdup(buf);
+    if (ux == NULL && sbx_fmt(buf, sizeof buf, "connect.%s", c->provider_zone)) ux = dcx_strdup(buf);
   }
   c->hosts = calloc(n_extra + 3, sizeof *c->hosts);
   if (api == NULL || ux == NULL || c->hosts == NULL) {
@@ -450,10 +457,10 @@ bool sbx_config_load(const char *path, struct sbx_config **out, char *err, size_
   size_t len = 0;
   *out = NULL;
   if (c == NULL) return fail(&e, "out of memory");
-  c->provider_id = sbx_strdup("sandbox.test");
-  c->provider_name = sbx_strdup("Sandbox DNS");
-  c->display_name = sbx_strdup("Sandbox DNS");
-  c->provider_zone = sbx_strdup("sandbox.test");
+  c->provider_id = dcx_strdup("sandbox.test");
+  c->provider_name = dcx_strdup("Sandbox DNS");
+  c->display_name = dcx_strdup("Sandbox DNS");
+  c->provider_zone = dcx_strdup("sandbox.test");
   c->token_lifetime = 3600;
   c->code_lifetime = 600;
   c->width = 750;
@@ -461,7 +468,7 @@ bool sbx_config_load(const char *path, struct sbx_config **out, char *err, size_
   c->default_ttl = 300;
   c->redir = calloc(1, sizeof *c->redir);
   if (c->redir != NULL) {
-    c->redir[0].type = sbx_strdup("A");
+    c->redir[0].type = dcx_strdup("A");
     c->redir[0].ttl = 600;
     c->n_redir = 1;
   }
@@ -471,8 +478,8 @@ bool sbx_config_load(const char *path, struct sbx_config **out, char *err, size_
     goto done;
   }
   if (path == NULL) {
-    c->base_dir = sbx_strdup(DC_SBX_DATA_DIR);
-    text = sbx_strndup((const char *)sbx_default_config, sbx_default_config_len);
+    c->base_dir = dcx_strdup(DC_SBX_DATA_DIR);
+    text = dcx_strndup((const char *)sbx_default_config, sbx_default_config_len);
     len = sbx_default_config_len;
   } else {
     char real[PATH_MAX];
@@ -481,8 +488,8 @@ bool sbx_config_load(const char *path, struct sbx_config **out, char *err, size_
       goto done;
     }
     char *slash = strrchr(real, '/');
-    c->base_dir = slash == real ? sbx_strdup("/") : sbx_strndup(real, (size_t)(slash - real));
-    text = sbx_read_file(real, MAX_CONFIG_BYTES, &len);
+    c->base_dir = slash == real ? dcx_strdup("/") : dcx_strndup(real, (size_t)(slash - real));
+    text = dcx_read_file(real, MAX_CONFIG_BYTES, false, &len, NULL);
     if (text == NULL) {
       fail(&e, "cannot read %s (or larger than 1 MiB)", path);
       goto done;
@@ -510,7 +517,7 @@ bool sbx_config_load(const char *path, struct sbx_config **out, char *err, size_
     c->n_template_dirs = 1;
   }
   char ns[300];
-  if (!sbx_fmt(ns, sizeof ns, "ns1.%s", c->provider_zone) || (c->ns_host = sbx_strdup(ns)) == NULL) {
+  if (!sbx_fmt(ns, sizeof ns, "ns1.%s", c->provider_zone) || (c->ns_host = dcx_strdup(ns)) == NULL) {
     fail(&e, "providerZone too long");
     goto done;
   }
@@ -545,7 +552,7 @@ void sbx_config_free(struct sbx_config *c)
   for (size_t i = 0; i < c->n_clients; i++) {
     struct sbx_client *cl = &c->clients[i];
     free(cl->id);
-    sbx_wipe_free(cl->secret);
+    dcx_free_secret(cl->secret);
     free_strv(cl->redirect_uris, cl->n_redirect_uris);
     free_strv(cl->provider_ids, cl->n_provider_ids);
   }

@@ -27,7 +27,7 @@ static bool push_unique(char ***v, size_t *n, const char *s)
   char **nv = realloc(*v, (*n + 2) * sizeof *nv);
   if (nv == NULL) return false;
   *v = nv;
-  if ((nv[*n] = sbx_strdup(s)) == NULL) return false;
+  if ((nv[*n] = dcx_strdup(s)) == NULL) return false;
   nv[++*n] = NULL;
   return true;
 }
@@ -74,7 +74,7 @@ static const char *async_scopes(struct sbx_app *app, const struct sbx_req *req,
   for (const char *p = scope ? scope : ""; *p != '\0';) {
     size_t len = strcspn(p, " ");
     if (len > 0) {
-      char *svc = sbx_strndup(p, len);
+      char *svc = dcx_strndup(p, len);
       ok = svc != NULL && push_unique(&g->scopes, &g->n_scopes, svc);
       free(svc);
       if (!ok) goto oom;
@@ -106,13 +106,13 @@ static const char *async_hosts(const struct sbx_kvlist *q, struct sbx_grant *g,
   if (hosts == NULL) hosts = "";
   for (const char *p = hosts;;) {
     size_t len = strcspn(p, ",");
-    char *h = sbx_strndup(p, len);
+    char *h = dcx_strndup(p, len);
     if (h == NULL) goto oom;
     char *t = h;
     while (*t == ' ') t++;
     size_t tl = strlen(t);
     while (tl > 0 && t[tl - 1] == ' ') t[--tl] = '\0';
-    char *n = tl == 0 || strcmp(t, "@") == 0 ? sbx_strdup("") : sbx_normalize_name(t, true);
+    char *n = tl == 0 || strcmp(t, "@") == 0 ? dcx_strdup("") : sbx_normalize_name(t, true);
     free(h);
     if (n == NULL || strlen(n) + strlen(g->domain) + 1 > SBX_MAX_NAME || g->n_hosts >= 64) {
       free(n);
@@ -165,9 +165,9 @@ static const char *async_grant(struct sbx_app *app, const struct sbx_req *req,
   }
   err = async_hosts(q, g, desc);
   if (err != NULL) return err;
-  g->client_id = sbx_strdup(sbx_kv_get(q, "client_id"));
-  g->redirect_uri = sbx_strdup(sbx_kv_get(q, "redirect_uri"));
-  g->provider_id = sbx_strdup(provider);
+  g->client_id = dcx_strdup(sbx_kv_get(q, "client_id"));
+  g->redirect_uri = dcx_strdup(sbx_kv_get(q, "redirect_uri"));
+  g->provider_id = dcx_strdup(provider);
   if (g->client_id == NULL || g->redirect_uri == NULL || g->provider_id == NULL) {
     *desc = "out of memory";
     return "server_error";
@@ -176,31 +176,31 @@ static const char *async_grant(struct sbx_app *app, const struct sbx_req *req,
 }
 
 /* "host.domain" (or the domain) as HTML. */
-static void add_fqdn(struct sbuf *b, const char *host, const char *domain)
+static void add_fqdn(dcx_buf *b, const char *host, const char *domain)
 {
   if (host[0] != '\0') {
-    sbuf_add_html(b, host);
-    sbuf_addc(b, '.');
+    sbx_add_html(b, host);
+    dcx_buf_addc(b, '.');
   }
-  sbuf_add_html(b, domain);
+  sbx_add_html(b, domain);
 }
 
 /* `open` "<code>SCOPE</code> on <code>HOST.DOMAIN</code>" */
-static void add_scope_on(struct sbuf *b, const char *open, const char *scope,
+static void add_scope_on(dcx_buf *b, const char *open, const char *scope,
                          const char *host, const char *domain)
 {
-  sbuf_adds(b, open);
-  sbuf_adds(b, "<code>");
-  sbuf_add_html(b, scope);
-  sbuf_adds(b, "</code> on <code>");
+  dcx_buf_adds(b, open);
+  dcx_buf_adds(b, "<code>");
+  sbx_add_html(b, scope);
+  dcx_buf_adds(b, "</code> on <code>");
   add_fqdn(b, host, domain);
-  sbuf_adds(b, "</code>");
+  dcx_buf_adds(b, "</code>");
 }
 
 /* The conflicts of every template on every host (dry runs), or why they
  * cannot be checked yet. */
 static void async_conflicts(struct sbx_app *app, const struct sbx_kvlist *q,
-                            const struct sbx_grant *g, struct sbuf *b)
+                            const struct sbx_grant *g, dcx_buf *b)
 {
   bool any_conflict = false;
   for (size_t i = 0; i < g->n_scopes; i++)
@@ -213,19 +213,19 @@ static void async_conflicts(struct sbx_app *app, const struct sbx_kvlist *q,
       sbx_apply(app, &ar, true, &out);
       if (out.http == 409) {
         if (!any_conflict)
-          sbuf_adds(b, "<h2>Conflicts</h2><p class=\"warn\" id=\"conflicts\">Applying a "
-                       "template may replace existing records:</p>\n");
+          dcx_buf_adds(b, "<h2>Conflicts</h2><p class=\"warn\" id=\"conflicts\">Applying a "
+                          "template may replace existing records:</p>\n");
         any_conflict = true;
         add_scope_on(b, "<p>", g->scopes[i], g->hosts[h], g->domain);
-        sbuf_adds(b, ":</p>\n");
+        dcx_buf_adds(b, ":</p>\n");
         sbx_page_conflicts(b, out.conflicts);
       } else if (out.http != 204) {
         /* e.g. a variable the consent request did not carry */
         add_scope_on(b, "<p class=\"warn\">Conflicts of ", g->scopes[i], g->hosts[h],
                      g->domain);
-        sbuf_adds(b, " cannot be checked now (");
-        sbuf_add_html(b, out.desc);
-        sbuf_adds(b, "); they are checked again when it is applied.</p>\n");
+        dcx_buf_adds(b, " cannot be checked now (");
+        sbx_add_html(b, out.desc);
+        dcx_buf_adds(b, "); they are checked again when it is applied.</p>\n");
       }
       sbx_apply_out_clear(&out);
     }
@@ -234,37 +234,37 @@ static void async_conflicts(struct sbx_app *app, const struct sbx_kvlist *q,
 /* The page: the application, templates, hosts, conflicts and the form. */
 static void async_page(struct sbx_app *app, const struct sbx_kvlist *q,
                        const struct sbx_grant *g, const char *id, const char *csrf,
-                       struct sbuf *b)
+                       dcx_buf *b)
 {
   const char *provider = g->provider_id;
   const struct sbx_template *t0 = sbx_templates_find(app->templates, provider, g->scopes[0]);
   sbx_page_begin(b, "Allow access to your domain");
-  sbuf_adds(b, "<h1>Allow access to your domain</h1>\n<p><strong>");
-  sbuf_add_html(b, dc_template_provider_name(t0->t) ? dc_template_provider_name(t0->t) : provider);
-  sbuf_adds(b, "</strong> (application <code>");
-  sbuf_add_html(b, g->client_id);
-  sbuf_adds(b, "</code>) asks to manage DNS records of <strong id=\"domain\">");
-  sbuf_add_html(b, g->domain);
-  sbuf_adds(b, "</strong> for these services:</p><ul>\n");
+  dcx_buf_adds(b, "<h1>Allow access to your domain</h1>\n<p><strong>");
+  sbx_add_html(b, dc_template_provider_name(t0->t) ? dc_template_provider_name(t0->t) : provider);
+  dcx_buf_adds(b, "</strong> (application <code>");
+  sbx_add_html(b, g->client_id);
+  dcx_buf_adds(b, "</code>) asks to manage DNS records of <strong id=\"domain\">");
+  sbx_add_html(b, g->domain);
+  dcx_buf_adds(b, "</strong> for these services:</p><ul>\n");
   for (size_t i = 0; i < g->n_scopes; i++) {
     const struct sbx_template *t = sbx_templates_find(app->templates, provider, g->scopes[i]);
-    sbuf_adds(b, "<li>");
-    sbuf_add_html(b, dc_template_service_name(t->t) ? dc_template_service_name(t->t)
+    dcx_buf_adds(b, "<li>");
+    sbx_add_html(b, dc_template_service_name(t->t) ? dc_template_service_name(t->t)
                                                     : g->scopes[i]);
-    sbuf_adds(b, " (<code>");
-    sbuf_add_html(b, g->scopes[i]);
-    sbuf_adds(b, "</code>)</li>\n");
+    dcx_buf_adds(b, " (<code>");
+    sbx_add_html(b, g->scopes[i]);
+    dcx_buf_adds(b, "</code>)</li>\n");
   }
-  sbuf_adds(b, "</ul><p>on these names:</p><ul>\n");
+  dcx_buf_adds(b, "</ul><p>on these names:</p><ul>\n");
   for (size_t i = 0; i < g->n_hosts; i++) {
-    sbuf_adds(b, "<li><code>");
+    dcx_buf_adds(b, "<li><code>");
     add_fqdn(b, g->hosts[i], g->domain);
-    sbuf_adds(b, "</code></li>\n");
+    dcx_buf_adds(b, "</code></li>\n");
   }
-  sbuf_adds(b, "</ul>\n");
+  dcx_buf_adds(b, "</ul>\n");
   async_conflicts(app, q, g, b);
-  sbuf_adds(b, "<p>The application can apply and remove these templates until you revoke its "
-               "access.</p>\n");
+  dcx_buf_adds(b, "<p>The application can apply and remove these templates until you revoke its "
+                  "access.</p>\n");
   sbx_page_form(b, id, csrf, "allow", "Allow", "deny", "Deny");
   sbx_page_end(b);
 }
@@ -276,11 +276,11 @@ void sbx_consent_async(struct sbx_app *app, const struct sbx_req *req, const cha
                                      "host", "response_type", NULL};
   struct sbx_kvlist q = {0};
   struct sbx_grant g = {0};
-  struct sbuf b;
+  dcx_buf b;
   json_t *data = NULL;
   char id[64], csrf[64];
   const char *desc = NULL;
-  sbuf_init(&b);
+  dcx_buf_init(&b, SBX_MAX_BUF);
   if (!sbx_page_query(req->query, once, &q, resp)) goto done;
   const struct sbx_client *cl = async_client(app, &q, resp);
   if (cl == NULL) goto done;
@@ -303,9 +303,9 @@ void sbx_consent_async(struct sbx_app *app, const struct sbx_req *req, const cha
     goto done;
   }
   async_page(app, &q, &g, id, csrf, &b);
-  sbx_resp_html(resp, 200, sbuf_take(&b));
+  sbx_resp_html(resp, 200, dcx_buf_take(&b));
 done:
-  sbuf_free(&b);
+  dcx_buf_free(&b);
   json_decref(data);
   sbx_grant_clear(&g);
   sbx_kv_free(&q);
@@ -341,10 +341,10 @@ void sbx_consent_async_post(struct sbx_app *app, json_t *data, const char *actio
     sbx_page_error(resp, 400, "Bad request", "Unknown action.");
     goto done;
   }
-  g.client_id = sbx_strdup(sbx_json_str(data, "client_id"));
-  g.redirect_uri = sbx_strdup(ruri);
-  g.domain = sbx_strdup(sbx_json_str(data, "domain"));
-  g.provider_id = sbx_strdup(sbx_json_str(data, "provider"));
+  g.client_id = dcx_strdup(sbx_json_str(data, "client_id"));
+  g.redirect_uri = dcx_strdup(ruri);
+  g.domain = dcx_strdup(sbx_json_str(data, "domain"));
+  g.provider_id = dcx_strdup(sbx_json_str(data, "provider"));
   if (g.client_id == NULL || g.redirect_uri == NULL || g.domain == NULL || g.provider_id == NULL ||
       !json_to_strv(json_object_get(data, "hosts"), &g.hosts, &g.n_hosts) ||
       !json_to_strv(json_object_get(data, "scopes"), &g.scopes, &g.n_scopes)) {
@@ -362,6 +362,6 @@ void sbx_consent_async_post(struct sbx_app *app, json_t *data, const char *actio
   const char *kv[] = {"code", code, "state", state, NULL};
   sbx_resp_redirect_with(resp, 303, ruri, kv);
 done:
-  sbx_wipe_free(code);
+  dcx_free_secret(code);
   sbx_grant_clear(&g);
 }

@@ -17,7 +17,7 @@ static char *https_host(const char *uri)
 {
   if (uri == NULL || strlen(uri) > 2048) return NULL;
   for (const char *p = uri; *p != '\0'; p++)
-    if (!sbx_is_print((unsigned char)*p) || *p == ' ' || *p == '#' || *p == '\\') return NULL;
+    if (!dcx_is_print((unsigned char)*p) || *p == ' ' || *p == '#' || *p == '\\') return NULL;
   if (strncmp(uri, "https://", 8) != 0) return NULL;
   const char *h = uri + 8;
   size_t len = strcspn(h, "/?");
@@ -27,9 +27,9 @@ static char *https_host(const char *uri)
   if (colon != NULL) {
     if (colon + 1 == h + len) return NULL;
     for (const char *p = colon + 1; p < h + len; p++)
-      if (!sbx_is_digit((unsigned char)*p)) return NULL;
+      if (!dcx_is_digit((unsigned char)*p)) return NULL;
   }
-  char *host = sbx_strndup(h, hlen);
+  char *host = dcx_strndup(h, hlen);
   char *norm = host ? sbx_normalize_name(host, false) : NULL;
   free(host);
   return norm;
@@ -52,7 +52,7 @@ static bool in_redirect_domains(const struct sbx_template *t, const char *host)
     }
     while (len > 0 && p[len - 1] == ' ') len--;
     if (len > 0) {
-      char *d = sbx_strndup(p, len);
+      char *d = dcx_strndup(p, len);
       char *n = d ? sbx_normalize_name(d, true) : NULL;
       bool hit = n != NULL && sbx_name_in_zone(host, n);
       free(d);
@@ -66,28 +66,28 @@ static bool in_redirect_domains(const struct sbx_template *t, const char *host)
 }
 
 /* name, then " (extra)" when the request gives one. */
-static void add_name(struct sbuf *b, const char *name, const char *extra)
+static void add_name(dcx_buf *b, const char *name, const char *extra)
 {
-  sbuf_add_html(b, name);
+  sbx_add_html(b, name);
   if (extra != NULL) {
-    sbuf_adds(b, " (");
-    sbuf_add_html(b, extra);
-    sbuf_adds(b, ")");
+    dcx_buf_adds(b, " (");
+    sbx_add_html(b, extra);
+    dcx_buf_adds(b, ")");
   }
 }
 
 /* The display name: the template's, augmented by the request's when the
  * template allows it (docs/protocol.md §2.2). */
-static void display_names(struct sbuf *b, const struct sbx_template *t, const char *pname,
+static void display_names(dcx_buf *b, const struct sbx_template *t, const char *pname,
                           const char *sname)
 {
-  sbuf_adds(b, "<p><strong>");
+  dcx_buf_adds(b, "<p><strong>");
   add_name(b, dc_template_provider_name(t->t) ? dc_template_provider_name(t->t)
                                               : t->provider_id, pname);
-  sbuf_adds(b, "</strong> wants to set up <strong>");
+  dcx_buf_adds(b, "</strong> wants to set up <strong>");
   add_name(b, dc_template_service_name(t->t) ? dc_template_service_name(t->t)
                                              : t->service_id, sname);
-  sbuf_adds(b, "</strong>");
+  dcx_buf_adds(b, "</strong>");
 }
 
 struct sync_req {
@@ -147,7 +147,7 @@ static bool sync_check(struct sbx_app *app, const char *query, const char *provi
   s->state = sbx_kv_get(&s->q, "state");
   const char *ruri = sbx_kv_get(&s->q, "redirect_uri");
   char *rhost = ruri != NULL ? https_host(ruri) : NULL;
-  if (ruri != NULL && in_redirect_domains(s->t, rhost)) s->redirect = sbx_strdup(ruri);
+  if (ruri != NULL && in_redirect_domains(s->t, rhost)) s->redirect = dcx_strdup(ruri);
   /* step 2: syncBlock */
   if (dc_template_sync_block(s->t->t)) {
     sync_error(resp, s, 400, "invalid_request",
@@ -167,7 +167,7 @@ static bool sync_check(struct sbx_app *app, const char *query, const char *provi
       char fqdn[600];
       bool label = strlen(key) > 0 && strlen(key) <= 63;
       for (const char *p = key; *p != '\0'; p++)
-        if (!(sbx_is_alnum((unsigned char)*p) || *p == '-' || *p == '_')) label = false;
+        if (!(dcx_is_alnum((unsigned char)*p) || *p == '-' || *p == '_')) label = false;
       char *pk = sbx_normalize_name(pkd, true);
       if (!label || pk == NULL || !sbx_fmt(fqdn, sizeof fqdn, "%s.%s", key, pk)) {
         free(pk);
@@ -175,7 +175,7 @@ static bool sync_check(struct sbx_app *app, const char *query, const char *provi
         goto done;
       }
       free(pk);
-      for (char *p = fqdn; *p != '\0'; p++) *p = (char)sbx_lower((unsigned char)*p);
+      for (char *p = fqdn; *p != '\0'; p++) *p = (char)dcx_lower((unsigned char)*p);
       if (!sbx_store_txt(app->store, fqdn, &s->key_txt, &s->n_key_txt) || s->n_key_txt == 0) {
         snprintf(msg, sizeof msg, "no public key is published at %s", fqdn);
         sync_error(resp, s, 400, "invalid_request", msg);
@@ -194,7 +194,7 @@ static bool sync_check(struct sbx_app *app, const char *query, const char *provi
       }
       s->signed_ok = true;
       /* a verified signature allows any https redirect_uri (docs/protocol.md §2.5) */
-      if (s->redirect == NULL && ruri != NULL && rhost != NULL) s->redirect = sbx_strdup(ruri);
+      if (s->redirect == NULL && ruri != NULL && rhost != NULL) s->redirect = dcx_strdup(ruri);
     }
   }
   s->redirect_refused = ruri != NULL && s->redirect == NULL;
@@ -221,7 +221,7 @@ static bool sync_check(struct sbx_app *app, const char *query, const char *provi
     sync_error(resp, s, 400, "access_denied", "the domain is not in your account here");
     goto done;
   }
-  s->host = no_host ? sbx_strdup("") : sbx_normalize_name(h, true);
+  s->host = no_host ? dcx_strdup("") : sbx_normalize_name(h, true);
   if (s->host == NULL || strlen(s->host) + strlen(s->domain) + 1 > SBX_MAX_NAME) {
     sync_error(resp, s, 400, "invalid_request", "host is not a valid host name");
     goto done;
@@ -260,10 +260,10 @@ static void sync_page(struct sbx_app *app, const char *query, struct sync_req *s
 {
   struct sbx_apply_out first = {0}, forced = {0};
   struct sbx_apply_req ar;
-  struct sbuf b;
+  dcx_buf b;
   json_t *data = NULL;
   char id[64], csrf[64];
-  sbuf_init(&b);
+  dcx_buf_init(&b, SBX_MAX_BUF);
   sync_apply_req(s, query, false, &ar);
   sbx_apply(app, &ar, true, &first);
   const json_t *preview = first.preview;
@@ -290,48 +290,48 @@ static void sync_page(struct sbx_app *app, const char *query, struct sync_req *s
   char fqdn[600];
   snprintf(fqdn, sizeof fqdn, "%s%s%s", s->host, s->host[0] ? "." : "", s->domain);
   sbx_page_begin(&b, "Apply a DNS template");
-  sbuf_adds(&b, "<h1>Connect your domain</h1>\n");
+  dcx_buf_adds(&b, "<h1>Connect your domain</h1>\n");
   if (note != NULL) {
-    sbuf_adds(&b, "<p class=\"warn\">");
-    sbuf_add_html(&b, note);
-    sbuf_adds(&b, "</p>\n");
+    dcx_buf_adds(&b, "<p class=\"warn\">");
+    sbx_add_html(&b, note);
+    dcx_buf_adds(&b, "</p>\n");
   }
   display_names(&b, s->t, sbx_kv_get(&s->q, "providerName"), sbx_kv_get(&s->q, "serviceName"));
-  sbuf_adds(&b, " on <strong id=\"fqdn\">");
-  sbuf_add_html(&b, fqdn);
-  sbuf_adds(&b, "</strong>.</p>\n");
+  dcx_buf_adds(&b, " on <strong id=\"fqdn\">");
+  sbx_add_html(&b, fqdn);
+  dcx_buf_adds(&b, "</strong>.</p>\n");
   if (dc_template_warn_phishing(s->t->t) && !s->signed_ok)
-    sbuf_adds(&b, "<p class=\"warn\">Check these records carefully: this template takes values "
-                  "from the link you followed and the request is not signed. Only continue if "
-                  "you started this from the service named above.</p>\n");
+    dcx_buf_adds(&b, "<p class=\"warn\">Check these records carefully: this template takes values "
+                     "from the link you followed and the request is not signed. Only continue if "
+                     "you started this from the service named above.</p>\n");
   if (s->signed_ok)
-    sbuf_adds(&b, "<p class=\"ok\" id=\"signed\">The request is signed by the service; the "
-                  "signature was verified.</p>\n");
-  sbuf_adds(&b, "<h2>Records to add</h2>\n");
+    dcx_buf_adds(&b, "<p class=\"ok\" id=\"signed\">The request is signed by the service; the "
+                     "signature was verified.</p>\n");
+  dcx_buf_adds(&b, "<h2>Records to add</h2>\n");
   sbx_page_records(&b, json_object_get(preview, "new"), s->domain);
   if (first.http == 409) {
-    sbuf_adds(&b, "<h2>Conflicts</h2><p class=\"warn\" id=\"conflicts\">These records conflict "
-                  "with the template and will be removed if you apply it:</p>\n");
+    dcx_buf_adds(&b, "<h2>Conflicts</h2><p class=\"warn\" id=\"conflicts\">These records conflict "
+                     "with the template and will be removed if you apply it:</p>\n");
     sbx_page_conflicts(&b, first.conflicts);
   }
   const json_t *del = json_object_get(preview, "deleted");
   if (json_array_size(del) > 0) {
-    sbuf_adds(&b, "<h2>Records to remove</h2>\n");
+    dcx_buf_adds(&b, "<h2>Records to remove</h2>\n");
     sbx_page_records(&b, del, s->domain);
   }
   if (s->redirect != NULL) {
-    sbuf_adds(&b, "<p>Afterwards you go back to <code>");
+    dcx_buf_adds(&b, "<p>Afterwards you go back to <code>");
     char *h = https_host(s->redirect);
-    sbuf_add_html(&b, h ? h : "");
+    sbx_add_html(&b, h ? h : "");
     free(h);
-    sbuf_adds(&b, "</code>.</p>\n");
+    dcx_buf_adds(&b, "</code>.</p>\n");
   } else if (s->redirect_refused) {
-    sbuf_adds(&b, "<p class=\"warn\">The service asked to send you back to an address this "
-                  "template does not allow; you will stay here.</p>\n");
+    dcx_buf_adds(&b, "<p class=\"warn\">The service asked to send you back to an address this "
+                     "template does not allow; you will stay here.</p>\n");
   }
   sbx_page_form(&b, id, csrf, "apply", "Apply", "cancel", "Cancel");
   sbx_page_end(&b);
-  sbx_resp_html(resp, 200, sbuf_take(&b));
+  sbx_resp_html(resp, 200, dcx_buf_take(&b));
 done:
   json_decref(data);
   sbx_apply_out_clear(&first);

@@ -21,7 +21,7 @@ void sbx_apply_out_clear(struct sbx_apply_out *o)
 }
 
 static void out_err(struct sbx_apply_out *o, int http, const char *error, const char *fmt, ...)
-    SBX_PRINTF(4, 5);
+    DCX_PRINTF(4, 5);
 static void out_err(struct sbx_apply_out *o, int http, const char *error, const char *fmt, ...)
 {
   va_list ap;
@@ -39,19 +39,6 @@ struct apply_ctx {
   bool dry_run;
 };
 
-/* The protocol's own parameter names, never template variables
- * (docs/security.md §4.5). */
-static bool reserved_param(const char *name)
-{
-  static const char *const names[] = {
-      "domain", "host", "redirect_uri", "state", "groupId", "providerName", "serviceName",
-      "instanceId", "sig", "key", "client_id", "client_secret", "scope", "response_type",
-      "force", "grant_type", "code", "refresh_token", "access_token", NULL};
-  for (size_t i = 0; names[i] != NULL; i++)
-    if (strcmp(name, names[i]) == 0) return true;
-  return false;
-}
-
 static dc_status fill_opts(struct sbx_app *app, const struct sbx_apply_req *ar, dc_apply_opts *o)
 {
   dc_status st = DC_OK;
@@ -59,7 +46,9 @@ static dc_status fill_opts(struct sbx_app *app, const struct sbx_apply_req *ar, 
   if ((st = dc_apply_opts_set_domain(o, ar->domain)) != DC_OK) return st;
   if ((st = dc_apply_opts_set_host(o, ar->host)) != DC_OK) return st;
   for (size_t i = 0; i < p->n; i++) {
-    if (reserved_param(p->items[i].name)) continue;
+    /* the protocol's own names, of the URLs and of OAuth, are never template
+     * variables (dc_param_kind_of; docs/security.md §4.5) */
+    if (dc_param_kind_of(p->items[i].name) != DC_PARAM_VARIABLE) continue;
     st = dc_apply_opts_set_param(o, p->items[i].name, p->items[i].value);
     /* docs/protocol.md §2.2: parameters the template does not use are ignored,
      * including names that cannot be variables */
@@ -77,7 +66,7 @@ static dc_status fill_opts(struct sbx_app *app, const struct sbx_apply_req *ar, 
       }
       while (len > 0 && g[len - 1] == ' ') len--;
       if (len > 0) {
-        char *id = sbx_strndup(g, len);
+        char *id = dcx_strndup(g, len);
         if (id == NULL) return DC_E_NOMEM;
         st = dc_apply_opts_add_group_id(o, id);
         free(id);

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <microhttpd.h>
-#include <openssl/crypto.h>
 
 #define DISCARD_MAX (1024 * 1024) /* body bytes read past the cap before closing */
 
@@ -26,7 +25,7 @@ struct conn_ctx {
   bool started;
   bool too_large;
   size_t discarded;
-  struct sbuf body;
+  dcx_buf body;
 };
 
 static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
@@ -35,10 +34,11 @@ static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
   (void)con;
   struct conn_ctx *c = calloc(1, sizeof *c);
   if (c == NULL) return NULL;
-  sbuf_init(&c->body);
+  dcx_buf_init(&c->body, SBX_MAX_BUF);
+  c->body.secret = true; /* bodies may hold client secrets and tokens */
   if (uri == NULL) uri = "";
   if (strlen(uri) > SBX_MAX_URI) c->uri_too_long = true;
-  else c->uri = sbx_strdup(uri);
+  else c->uri = dcx_strdup(uri);
   return c;
 }
 
@@ -50,15 +50,13 @@ static void completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
   (void)toe;
   struct conn_ctx *c = *con_cls;
   if (c == NULL) return;
-  /* bodies may hold client secrets and tokens */
-  if (c->body.d != NULL) OPENSSL_cleanse(c->body.d, c->body.cap);
-  sbuf_free(&c->body);
+  dcx_buf_free(&c->body); /* wiped: secret */
   free(c->uri);
   free(c);
   *con_cls = NULL;
 }
 
-static void log_cb(void *cls, const char *fmt, va_list ap) SBX_PRINTF(2, 0);
+static void log_cb(void *cls, const char *fmt, va_list ap) DCX_PRINTF(2, 0);
 static void log_cb(void *cls, const char *fmt, va_list ap)
 {
   (void)cls;
@@ -104,7 +102,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *con, const char *method,
   char p[160];
   size_t i = 0;
   for (; path != NULL && path[i] != '\0' && i + 1 < sizeof p; i++)
-    p[i] = sbx_is_print((unsigned char)path[i]) ? path[i] : '?';
+    p[i] = dcx_is_print((unsigned char)path[i]) ? path[i] : '?';
   p[i] = '\0';
   sbx_log(SBX_INFO, "%s %s -> %u", method, p, r->status);
   return res;
@@ -136,7 +134,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
       return early(con, method, 414, "invalid_request", "the request URI is too long");
     const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
     long n = 0;
-    if (cl != NULL && (!sbx_parse_long(cl, 0, 1L << 40, &n) || n > SBX_MAX_BODY))
+    if (cl != NULL && (!dcx_parse_long(cl, 0, 1L << 40, &n) || n > SBX_MAX_BODY))
       return early(con, method, 413, "invalid_request", "the request body is too large");
     return MHD_YES;
   }
@@ -145,13 +143,13 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
     *upload_data_size = 0;
     if (!c->too_large && c->body.len + size > SBX_MAX_BODY) {
       c->too_large = true;
-      sbuf_free(&c->body);
+      dcx_buf_free(&c->body);
     }
     if (c->too_large) {
       c->discarded += size;
       return c->discarded > DISCARD_MAX ? MHD_NO : MHD_YES;
     }
-    if (!sbuf_add(&c->body, upload_data, size)) return MHD_NO;
+    if (!dcx_buf_add(&c->body, upload_data, size)) return MHD_NO;
     return MHD_YES;
   }
   if (c->too_large)
@@ -173,7 +171,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
     req.query = q + 1;
   }
   req.method = strcmp(method, "HEAD") == 0 ? "GET" : method;
-  req.body = c->body.d != NULL ? c->body.d : "";
+  req.body = c->body.data != NULL ? c->body.data : "";
   req.body_len = c->body.len;
   req.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Type");
   req.authorization = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");

@@ -29,7 +29,7 @@ void sbx_resp_json(struct sbx_resp *r, unsigned status, json_t *doc)
     static const char oom[] =
         "{\"error\":\"server_error\",\"error_description\":\"out of memory\"}";
     r->status = 500;
-    r->body = sbx_strdup(oom);
+    r->body = dcx_strdup(oom);
     r->len = r->body ? strlen(r->body) : 0;
     r->ctype = "application/json";
     return;
@@ -70,27 +70,27 @@ void sbx_resp_redirect(struct sbx_resp *r, unsigned status, const char *url)
 {
   sbx_resp_empty(r, status);
   free(r->location);
-  r->location = sbx_strdup(url);
+  r->location = dcx_strdup(url);
   if (r->location == NULL) sbx_resp_error(r, 500, "server_error", "out of memory");
 }
 
 /* base + ('?' or '&') + name=value pairs (NULL values skipped). */
 static char *redirect_url(const char *base, const char *const *kv)
 {
-  struct sbuf b;
-  sbuf_init(&b);
-  sbuf_adds(&b, base);
+  dcx_buf b;
+  dcx_buf_init(&b, SBX_MAX_BUF);
+  dcx_buf_adds(&b, base);
   char sep = strchr(base, '?') ? '&' : '?';
   if (strchr(base, '?') && base[strlen(base) - 1] == '?') sep = 0;
   for (size_t i = 0; kv[i] != NULL; i += 2) {
     if (kv[i + 1] == NULL) continue;
-    if (sep) sbuf_addc(&b, sep);
+    if (sep) dcx_buf_addc(&b, sep);
     sep = '&';
-    sbuf_adds(&b, kv[i]);
-    sbuf_addc(&b, '=');
-    sbuf_add_pct(&b, kv[i + 1]);
+    dcx_buf_adds(&b, kv[i]);
+    dcx_buf_addc(&b, '=');
+    dcx_pct_encode(&b, kv[i + 1], strlen(kv[i + 1]), false);
   }
-  return sbuf_take(&b);
+  return dcx_buf_take(&b);
 }
 
 void sbx_resp_redirect_with(struct sbx_resp *resp, unsigned status, const char *base,
@@ -131,7 +131,7 @@ static bool ctype_is(const char *ct, const char *want)
   if (ct == NULL) return false;
   size_t n = strlen(want);
   for (size_t i = 0; i < n; i++)
-    if (sbx_lower((unsigned char)ct[i]) != (unsigned char)want[i]) return false;
+    if (dcx_lower((unsigned char)ct[i]) != (unsigned char)want[i]) return false;
   return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
@@ -227,8 +227,9 @@ char **sbx_path_segments(const char *path, size_t *n)
   for (;;) {
     const char *end = strchr(p, '/');
     size_t len = end ? (size_t)(end - p) : strlen(p);
-    char *seg = sbx_pct_decode(p, len, false);
-    if (seg == NULL || strchr(seg, '/') != NULL || (len == 0 && end != NULL)) {
+    char *seg = NULL;
+    if (dcx_pct_decode(p, len, false, &seg) != DCX_OK || strchr(seg, '/') != NULL ||
+        (len == 0 && end != NULL)) {
       free(seg);
       goto fail;
     }

@@ -54,14 +54,14 @@ static char *find_prog(const char *name)
       size_t len = end ? (size_t)(end - p) : strlen(p);
       if (len > 0 && sbx_fmt(path, sizeof path, "%.*s/%s", (int)len, p, name) &&
           access(path, X_OK) == 0)
-        return sbx_strdup(path);
+        return dcx_strdup(path);
       p += len;
       if (*p == ':') p++;
     }
   }
   for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
     if (sbx_fmt(path, sizeof path, "%s/%s", dirs[i], name) && access(path, X_OK) == 0)
-      return sbx_strdup(path);
+      return dcx_strdup(path);
   return NULL;
 }
 
@@ -104,7 +104,7 @@ static int pick_port(int avoid)
 static bool safe_path(const char *p)
 {
   for (; *p != '\0'; p++)
-    if (!sbx_is_print((unsigned char)*p) || *p == '"' || *p == '\\') return false;
+    if (!dcx_is_print((unsigned char)*p) || *p == '"' || *p == '\\') return false;
   return true;
 }
 
@@ -112,9 +112,9 @@ bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, int avo
                     char *const *zones, size_t nzones, char *err, size_t errsz)
 {
   char path[PATH_MAX], portfile[PATH_MAX];
-  struct sbuf conf;
+  dcx_buf conf;
   bool ok = false;
-  sbuf_init(&conf);
+  dcx_buf_init(&conf, SBX_MAX_BUF);
   memset(k, 0, sizeof *k);
   if (!safe_path(state_dir)) {
     snprintf(err, errsz, "the state directory path must be printable ASCII without quotes");
@@ -126,9 +126,9 @@ bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, int avo
     snprintf(err, errsz, "knotd and knotc are needed (Debian package knot)");
     goto done;
   }
-  if (!sbx_fmt(path, sizeof path, "%s/knot", state_dir) || (k->dir = sbx_strdup(path)) == NULL ||
-      !sbx_fmt(path, sizeof path, "%s/zones", k->dir) || (k->zone_dir = sbx_strdup(path)) == NULL ||
-      !sbx_fmt(path, sizeof path, "%s/knot.conf", k->dir) || (k->conf = sbx_strdup(path)) == NULL) {
+  if (!sbx_fmt(path, sizeof path, "%s/knot", state_dir) || (k->dir = dcx_strdup(path)) == NULL ||
+      !sbx_fmt(path, sizeof path, "%s/zones", k->dir) || (k->zone_dir = dcx_strdup(path)) == NULL ||
+      !sbx_fmt(path, sizeof path, "%s/knot.conf", k->dir) || (k->conf = dcx_strdup(path)) == NULL) {
     snprintf(err, errsz, "state directory path too long");
     goto done;
   }
@@ -145,12 +145,12 @@ bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, int avo
   }
   if (!sbx_fmt(portfile, sizeof portfile, "%s/port", k->dir)) goto done;
   if (port == 0) {
-    char *prev = sbx_read_file(portfile, 32, NULL);
+    char *prev = dcx_read_file(portfile, 32, false, NULL, NULL);
     long p = 0;
     if (prev != NULL) {
       size_t l = strlen(prev);
       while (l > 0 && (prev[l - 1] == '\n' || prev[l - 1] == ' ')) prev[--l] = '\0';
-      if (sbx_parse_long(prev, 1024, 65535, &p) && p != avoid && port_free((int)p))
+      if (dcx_parse_long(prev, 1024, 65535, &p) && p != avoid && port_free((int)p))
         port = (int)p;
       free(prev);
     }
@@ -163,37 +163,37 @@ bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, int avo
   k->port = port;
   char pbuf[16];
   snprintf(pbuf, sizeof pbuf, "%d\n", port);
-  if (sbx_write_file_atomic(portfile, pbuf, strlen(pbuf), 0644) != 0) {
+  if (dcx_write_file_atomic(portfile, pbuf, strlen(pbuf), 0644) != DCX_WRITE_OK) {
     snprintf(err, errsz, "cannot write %s: %s", portfile, strerror(errno));
     goto done;
   }
-  sbuf_addf(&conf,
-            "# Written by domainconnect-sandbox at every start; edits are lost.\n"
-            "server:\n"
-            "    rundir: \"%s/run\"\n"
-            "    listen: 127.0.0.1@%d\n"
-            "log:\n"
-            "  - target: stderr\n"
-            "    any: notice\n"
-            "database:\n"
-            "    storage: \"%s/db\"\n"
-            "template:\n"
-            "  - id: default\n"
-            "    storage: \"%s\"\n"
-            "    file: \"%%s.zone\"\n"
-            "    zonefile-sync: -1\n"
-            "    zonefile-load: whole\n"
-            "    journal-content: none\n"
-            "zone:\n",
-            k->dir, port, k->dir, k->zone_dir);
-  for (size_t i = 0; i < nzones; i++) sbuf_addf(&conf, "  - domain: %s\n", zones[i]);
-  if (conf.err || sbx_write_file_atomic(k->conf, conf.d, conf.len, 0644) != 0) {
+  dcx_buf_addf(&conf,
+               "# Written by domainconnect-sandbox at every start; edits are lost.\n"
+               "server:\n"
+               "    rundir: \"%s/run\"\n"
+               "    listen: 127.0.0.1@%d\n"
+               "log:\n"
+               "  - target: stderr\n"
+               "    any: notice\n"
+               "database:\n"
+               "    storage: \"%s/db\"\n"
+               "template:\n"
+               "  - id: default\n"
+               "    storage: \"%s\"\n"
+               "    file: \"%%s.zone\"\n"
+               "    zonefile-sync: -1\n"
+               "    zonefile-load: whole\n"
+               "    journal-content: none\n"
+               "zone:\n",
+               k->dir, port, k->dir, k->zone_dir);
+  for (size_t i = 0; i < nzones; i++) dcx_buf_addf(&conf, "  - domain: %s\n", zones[i]);
+  if (conf.err || dcx_write_file_atomic(k->conf, conf.data, conf.len, 0644) != DCX_WRITE_OK) {
     snprintf(err, errsz, "cannot write %s", k->conf);
     goto done;
   }
   ok = true;
 done:
-  sbuf_free(&conf);
+  dcx_buf_free(&conf);
   if (!ok) sbx_knot_free(k);
   return ok;
 }
@@ -202,7 +202,7 @@ bool sbx_knot_write_zone(const struct sbx_knot *k, const char *zone, const char 
 {
   char path[PATH_MAX];
   if (!sbx_fmt(path, sizeof path, "%s/%s.zone", k->zone_dir, zone)) return false;
-  return sbx_write_file_atomic(path, text, strlen(text), 0644) == 0;
+  return dcx_write_file_atomic(path, text, strlen(text), 0644) == DCX_WRITE_OK;
 }
 
 /* ---- a minimal DNS client for the SOA probe */
@@ -420,7 +420,7 @@ done:
   if (attr_init) posix_spawnattr_destroy(&attr);
   /* one line, printable */
   for (char *p = out; *p != '\0'; p++)
-    if (!sbx_is_print((unsigned char)*p)) *p = ' ';
+    if (!dcx_is_print((unsigned char)*p)) *p = ' ';
   return rc;
 }
 

@@ -29,6 +29,7 @@
 #include "http.h"
 #include "knot.h"
 #include "pki.h"
+#include "x/addr.h"
 
 static const char usage[] =
     "usage: domainconnect-sandbox --state DIR [--config FILE] [--listen ADDR[:PORT]]\n"
@@ -56,44 +57,19 @@ struct opts {
   bool foreground, verbose;
 };
 
+/* --listen: "IP", "IPv4:PORT", "[IPv6]" or "[IPv6]:PORT" (the shared tier's
+ * one parser, x/addr.h), port 443 by default; the address's text in ip. */
 static bool parse_listen(const char *s, struct sockaddr_storage *ss, char *ip, size_t ipsz,
                          int *port)
 {
-  char host[INET6_ADDRSTRLEN + 2];
-  const char *portstr = NULL;
-  memset(ss, 0, sizeof *ss);
-  *port = 443;
-  if (s[0] == '[') {
-    const char *end = strchr(s, ']');
-    if (end == NULL || (size_t)(end - s - 1) >= sizeof host) return false;
-    memcpy(host, s + 1, (size_t)(end - s - 1));
-    host[end - s - 1] = '\0';
-    if (end[1] == ':') portstr = end + 2;
-    else if (end[1] != '\0') return false;
-  } else {
-    const char *colon = strchr(s, ':');
-    size_t len = colon ? (size_t)(colon - s) : strlen(s);
-    if (len >= sizeof host) return false;
-    memcpy(host, s, len);
-    host[len] = '\0';
-    if (colon != NULL) portstr = colon + 1;
-  }
-  long p = 443;
-  if (portstr != NULL && !sbx_parse_long(portstr, 1, 65535, &p)) return false;
+  dcx_addr a;
+  unsigned p = 0;
+  if (dcx_hostport_parse(s, strlen(s), 443, &a, &p) != NULL ||
+      dcx_addr_to_sockaddr(&a, p, ss) == 0)
+    return false;
+  dcx_addr_format(&a, ip, ipsz);
   *port = (int)p;
-  struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-  if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons((uint16_t)p);
-    return inet_ntop(AF_INET, &v4->sin_addr, ip, (socklen_t)ipsz) != NULL;
-  }
-  if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons((uint16_t)p);
-    return inet_ntop(AF_INET6, &v6->sin6_addr, ip, (socklen_t)ipsz) != NULL;
-  }
-  return false;
+  return true;
 }
 
 /* Can a TCP listener on `ss` clash with Knot's 127.0.0.1 listener on the
@@ -146,7 +122,7 @@ static int daemonize(const char *state, const char *logpath)
     int status = 0;
     waitpid(pid, &status, 0);
     fprintf(stderr, "domainconnect-sandbox: failed to start; the log %s says:\n", logpath);
-    char *log = sbx_read_file(logpath, 1 << 20, NULL);
+    char *log = dcx_read_file(logpath, 1 << 20, false, NULL, NULL);
     if (log != NULL) {
       /* the last lines */
       size_t len = strlen(log), lines = 0;
@@ -403,7 +379,7 @@ int main(int argc, char **argv)
     case O_CONFIG: o.config = optarg; break;
     case O_LISTEN: o.listen = optarg; break;
     case O_DNS_PORT:
-      if (!sbx_parse_long(optarg, 1, 65535, &port)) {
+      if (!dcx_parse_long(optarg, 1, 65535, &port)) {
         fprintf(stderr, "domainconnect-sandbox: --dns-port: 1..65535\n");
         return 2;
       }

@@ -50,7 +50,7 @@ static char **strv_copy(char *const *v, size_t n)
   char **d = calloc(n + 1, sizeof *d);
   if (d == NULL) return NULL;
   for (size_t i = 0; i < n; i++)
-    if ((d[i] = sbx_strdup(v[i])) == NULL) {
+    if ((d[i] = dcx_strdup(v[i])) == NULL) {
       strv_free(d, i);
       return NULL;
     }
@@ -71,10 +71,10 @@ void sbx_grant_clear(struct sbx_grant *g)
 bool sbx_grant_copy(struct sbx_grant *d, const struct sbx_grant *s)
 {
   memset(d, 0, sizeof *d);
-  d->client_id = sbx_strdup(s->client_id);
-  d->redirect_uri = s->redirect_uri ? sbx_strdup(s->redirect_uri) : NULL;
-  d->domain = sbx_strdup(s->domain);
-  d->provider_id = sbx_strdup(s->provider_id);
+  d->client_id = dcx_strdup(s->client_id);
+  d->redirect_uri = s->redirect_uri ? dcx_strdup(s->redirect_uri) : NULL;
+  d->domain = dcx_strdup(s->domain);
+  d->provider_id = dcx_strdup(s->provider_id);
   d->hosts = strv_copy(s->hosts, s->n_hosts);
   d->n_hosts = s->n_hosts;
   d->scopes = strv_copy(s->scopes, s->n_scopes);
@@ -92,7 +92,7 @@ bool sbx_grant_copy(struct sbx_grant *d, const struct sbx_grant *s)
 bool sbx_grant_has_host(const struct sbx_grant *g, const char *host)
 {
   for (size_t i = 0; i < g->n_hosts; i++)
-    if (sbx_streq_ci(g->hosts[i], host)) return true;
+    if (dcx_streq_nocase(g->hosts[i], host)) return true;
   return false;
 }
 
@@ -105,8 +105,8 @@ bool sbx_grant_has_scope(const struct sbx_grant *g, const char *service_id)
 
 void sbx_tokens_clear(struct sbx_tokens *t)
 {
-  sbx_wipe_free(t->access_token);
-  sbx_wipe_free(t->refresh_token);
+  dcx_free_secret(t->access_token);
+  dcx_free_secret(t->refresh_token);
   memset(t, 0, sizeof *t);
 }
 
@@ -130,7 +130,7 @@ static bool json_strv(const json_t *a, char ***out, size_t *n)
   if (v == NULL) return false;
   for (size_t i = 0; i < cnt; i++) {
     const json_t *s = json_array_get(a, i);
-    if (!json_is_string(s) || (v[i] = sbx_strdup(json_string_value(s))) == NULL) {
+    if (!json_is_string(s) || (v[i] = dcx_strdup(json_string_value(s))) == NULL) {
       strv_free(v, i);
       return false;
     }
@@ -160,7 +160,7 @@ static void save_locked(struct sbx_oauth *o)
   }
   json_t *root = arr ? json_pack("{s:o}", "tokens", arr) : NULL;
   char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
-  if (text == NULL || sbx_write_file_atomic(o->path, text, strlen(text), 0600) != 0)
+  if (text == NULL || dcx_write_file_atomic(o->path, text, strlen(text), 0600) != DCX_WRITE_OK)
     sbx_log(SBX_ERROR, "cannot save the token store %s", o->path);
   free(text);
   json_decref(root);
@@ -169,7 +169,7 @@ static void save_locked(struct sbx_oauth *o)
 static bool load(struct sbx_oauth *o, char *err, size_t errsz)
 {
   size_t len = 0;
-  char *text = sbx_read_file(o->path, 16 * 1024 * 1024, &len);
+  char *text = dcx_read_file(o->path, 16 * 1024 * 1024, false, &len, NULL);
   if (text == NULL) return true; /* first start */
   json_error_t je;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
@@ -203,10 +203,10 @@ static bool load(struct sbx_oauth *o, char *err, size_t errsz)
       memcpy(t->family, family, 65);
       t->refresh = refresh != 0;
       t->expires = (time_t)exp;
-      t->g.client_id = sbx_strdup(cid);
-      t->g.redirect_uri = ruri ? sbx_strdup(ruri) : NULL;
-      t->g.domain = sbx_strdup(dom);
-      t->g.provider_id = sbx_strdup(pid);
+      t->g.client_id = dcx_strdup(cid);
+      t->g.redirect_uri = ruri ? dcx_strdup(ruri) : NULL;
+      t->g.domain = dcx_strdup(dom);
+      t->g.provider_id = dcx_strdup(pid);
       bool hs = json_strv(hosts, &t->g.hosts, &t->g.n_hosts);
       bool ss = json_strv(scopes, &t->g.scopes, &t->g.n_scopes);
       o->n_tokens++;
@@ -225,7 +225,7 @@ struct sbx_oauth *sbx_oauth_new(const char *path, long code_lifetime, long token
                                 char *err, size_t errsz)
 {
   struct sbx_oauth *o = calloc(1, sizeof *o);
-  if (o == NULL || (o->path = sbx_strdup(path)) == NULL) {
+  if (o == NULL || (o->path = dcx_strdup(path)) == NULL) {
     free(o);
     snprintf(err, errsz, "out of memory");
     return NULL;
@@ -304,7 +304,7 @@ enum sbx_oauth_status sbx_oauth_issue_code(struct sbx_oauth *o, const struct sbx
   st = SBX_OAUTH_OK;
 done:
   pthread_mutex_unlock(&o->mu);
-  sbx_wipe_free(c);
+  dcx_free_secret(c);
   return st;
 }
 
@@ -316,14 +316,14 @@ static bool add_token_locked(struct sbx_oauth *o, const struct sbx_grant *g, con
   if (t == NULL) return false;
   struct token_ent *v = realloc(o->tokens, (o->n_tokens + 1) * sizeof *v);
   if (v == NULL) {
-    sbx_wipe_free(t);
+    dcx_free_secret(t);
     return false;
   }
   o->tokens = v;
   struct token_ent *e = &o->tokens[o->n_tokens];
   memset(e, 0, sizeof *e);
   if (!sbx_sha256_hex(t, e->hash) || !sbx_grant_copy(&e->g, g)) {
-    sbx_wipe_free(t);
+    dcx_free_secret(t);
     return false;
   }
   memcpy(e->family, family, 65);

@@ -80,7 +80,7 @@ done:
   pthread_mutex_unlock(&p->mu);
   json_decref(data);
   free(i);
-  sbx_wipe_free(c);
+  dcx_free_secret(c);
   return ok;
 }
 

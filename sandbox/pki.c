@@ -117,7 +117,7 @@ static bool write_pem(const char *path, EVP_PKEY *key, X509 *cert, mode_t mode)
   char *data = NULL;
   long len = BIO_get_mem_data(b, &data);
   if (len <= 0) goto done;
-  ok = sbx_write_file_atomic(path, data, (size_t)len, (unsigned)mode) == 0;
+  ok = dcx_write_file_atomic(path, data, (size_t)len, (unsigned)mode) == DCX_WRITE_OK;
 done:
   BIO_free(b);
   return ok;
@@ -178,9 +178,9 @@ bool sbx_pki_setup(const char *state_dir, char *const *names, size_t nnames,
   char dir[PATH_MAX], ca_key_p[PATH_MAX], ca_crt_p[PATH_MAX], key_p[PATH_MAX], crt_p[PATH_MAX];
   EVP_PKEY *ca_key = NULL, *key = NULL;
   X509 *ca = NULL, *cert = NULL;
-  struct sbuf san;
+  dcx_buf san;
   bool ok = false;
-  sbuf_init(&san);
+  dcx_buf_init(&san, SBX_MAX_BUF);
   memset(out, 0, sizeof *out);
   if (!sbx_fmt(dir, sizeof dir, "%s/pki", state_dir) ||
       !sbx_fmt(ca_key_p, sizeof ca_key_p, "%s/ca.key", dir) ||
@@ -223,17 +223,17 @@ bool sbx_pki_setup(const char *state_dir, char *const *names, size_t nnames,
       efail(err, errsz, "cannot generate the server key");
       goto done;
     }
-    for (size_t i = 0; i < nnames; i++) sbuf_addf(&san, "%sDNS:%s", i ? "," : "", names[i]);
-    if (san.err || san.d == NULL) {
+    for (size_t i = 0; i < nnames; i++) dcx_buf_addf(&san, "%sDNS:%s", i ? "," : "", names[i]);
+    if (san.err || san.data == NULL) {
       efail(err, errsz, "out of memory");
       goto done;
     }
-    cert = make_cert(key, names[0], ca, ca_key, SERVER_DAYS, san.d);
+    cert = make_cert(key, names[0], ca, ca_key, SERVER_DAYS, san.data);
     if (cert == NULL || !write_pem(key_p, key, NULL, 0600) || !write_pem(crt_p, NULL, cert, 0644)) {
       efail(err, errsz, "cannot create the server certificate");
       goto done;
     }
-    sbx_log(SBX_INFO, "issued a server certificate for %s", san.d);
+    sbx_log(SBX_INFO, "issued a server certificate for %s", san.data);
   }
   /* the HTTPS server sends the chain: server certificate, then the CA */
   BIO *b = BIO_new(BIO_s_mem());
@@ -244,9 +244,9 @@ bool sbx_pki_setup(const char *state_dir, char *const *names, size_t nnames,
   }
   char *data = NULL;
   long len = BIO_get_mem_data(b, &data);
-  out->server_cert = len > 0 ? sbx_strndup(data, (size_t)len) : NULL;
+  out->server_cert = len > 0 ? dcx_strndup(data, (size_t)len) : NULL;
   BIO_free(b);
-  out->server_key = sbx_read_file(key_p, 64 * 1024, NULL);
+  out->server_key = dcx_read_file(key_p, 64 * 1024, true, NULL, NULL); /* a secret */
   out->ca_file = realpath(ca_crt_p, NULL);
   if (out->server_cert == NULL || out->server_key == NULL || out->ca_file == NULL) {
     efail(err, errsz, "cannot read back the certificates");
@@ -255,7 +255,7 @@ bool sbx_pki_setup(const char *state_dir, char *const *names, size_t nnames,
   ok = true;
 done:
   if (!ok) sbx_pki_free(out);
-  sbuf_free(&san);
+  dcx_buf_free(&san);
   EVP_PKEY_free(ca_key);
   EVP_PKEY_free(key);
   X509_free(ca);
@@ -267,6 +267,6 @@ void sbx_pki_free(struct sbx_pki *p)
 {
   free(p->ca_file);
   free(p->server_cert);
-  sbx_wipe_free(p->server_key);
+  dcx_free_secret(p->server_key);
   memset(p, 0, sizeof *p);
 }

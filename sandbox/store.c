@@ -11,10 +11,10 @@
  * rendered. */
 #include "store.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "x/addr.h"
 
 #define MAX_ZONE_JSON (32 * 1024 * 1024)
 #define SOA_TIMERS "3600 600 604800 60"
@@ -33,7 +34,7 @@ void sbx_strv_free(char **v)
   free(v);
 }
 
-static bool rfail(char *err, size_t errsz, const char *fmt, ...) SBX_PRINTF(3, 4);
+static bool rfail(char *err, size_t errsz, const char *fmt, ...) DCX_PRINTF(3, 4);
 static bool rfail(char *err, size_t errsz, const char *fmt, ...)
 {
   va_list ap;
@@ -61,7 +62,7 @@ static bool valid_owner(const char *name, const char *zone)
     }
     if (c == '*') {
       if (i != 0 || (name[1] != '.' && name[1] != '\0')) return false;
-    } else if (!(sbx_is_alnum(c) || c == '-' || c == '_')) {
+    } else if (!(dcx_is_alnum(c) || c == '-' || c == '_')) {
       return false;
     }
     label++;
@@ -70,36 +71,36 @@ static bool valid_owner(const char *name, const char *zone)
 }
 
 /* A target host name, absolute with or without its trailing dot. */
-static bool add_target(struct sbuf *b, const char *t)
+static bool add_target(dcx_buf *b, const char *t)
 {
   size_t len = strlen(t);
-  if (strcmp(t, ".") == 0) return sbuf_adds(b, ".");
-  char *n = sbx_strndup(t, len > 0 && t[len - 1] == '.' ? len - 1 : len);
+  if (strcmp(t, ".") == 0) return dcx_buf_adds(b, ".");
+  char *n = dcx_strndup(t, len > 0 && t[len - 1] == '.' ? len - 1 : len);
   if (n == NULL) return false;
-  bool ok = sbx_valid_hostname(n, true) && sbuf_adds(b, n) && sbuf_addc(b, '.');
+  bool ok = sbx_valid_hostname(n, true) && dcx_buf_adds(b, n) && dcx_buf_addc(b, '.');
   free(n);
   return ok;
 }
 
 /* TXT data as character-strings of at most 255 bytes, escaped. */
-static bool add_txt(struct sbuf *b, const char *s)
+static bool add_txt(dcx_buf *b, const char *s)
 {
   size_t len = strlen(s), i = 0;
-  if (len == 0) return sbuf_adds(b, "\"\"");
+  if (len == 0) return dcx_buf_adds(b, "\"\"");
   while (i < len) {
     size_t chunk = len - i > 255 ? 255 : len - i;
-    if (i > 0) sbuf_addc(b, ' ');
-    sbuf_addc(b, '"');
+    if (i > 0) dcx_buf_addc(b, ' ');
+    dcx_buf_addc(b, '"');
     for (size_t k = i; k < i + chunk; k++) {
       unsigned char c = (unsigned char)s[k];
       if (c == '"' || c == '\\')
-        sbuf_addf(b, "\\%c", c);
+        dcx_buf_addf(b, "\\%c", c);
       else if (c < 0x20 || c >= 0x7f)
-        sbuf_addf(b, "\\%03u", c);
+        dcx_buf_addf(b, "\\%03u", c);
       else
-        sbuf_addc(b, (char)c);
+        dcx_buf_addc(b, (char)c);
     }
-    sbuf_addc(b, '"');
+    dcx_buf_addc(b, '"');
     i += chunk;
   }
   return !b->err;
@@ -114,7 +115,7 @@ static bool generic_rdata_ok(const char *d)
   if (*d == '\0') return false;
   for (const char *p = d; *p != '\0'; p++) {
     unsigned char c = (unsigned char)*p;
-    if (!sbx_is_print(c)) return false;
+    if (!dcx_is_print(c)) return false;
     if (c == '\\') {
       if (p[1] == '\0') return false;
       p++;
@@ -129,9 +130,9 @@ static bool generic_rdata_ok(const char *d)
 static bool valid_type(const char *t)
 {
   size_t len = strlen(t);
-  if (len == 0 || len > 16 || !sbx_is_alpha((unsigned char)t[0])) return false;
+  if (len == 0 || len > 16 || !dcx_is_alpha((unsigned char)t[0])) return false;
   for (const char *p = t; *p != '\0'; p++)
-    if (!(sbx_is_digit((unsigned char)*p) || (*p >= 'A' && *p <= 'Z') || *p == '-')) return false;
+    if (!(dcx_is_digit((unsigned char)*p) || (*p >= 'A' && *p <= 'Z') || *p == '-')) return false;
   return true;
 }
 
@@ -151,7 +152,7 @@ static bool jint(const json_t *o, const char *k, long min, long max, long *out)
     *out = (long)x;
     return true;
   }
-  if (json_is_string(v)) return sbx_parse_long(json_string_value(v), min, max, out);
+  if (json_is_string(v)) return dcx_parse_long(json_string_value(v), min, max, out);
   return false;
 }
 
@@ -173,7 +174,7 @@ static int cmp_owner(const void *a, const void *b)
 /* Renders one record; returns false with err set when it cannot be served.
  * `owner_out` gets the owner name as written (lower case) or NULL when the
  * record is not a DNS record (REDIR, APEXCNAME, SPFM). */
-static bool render_record(struct sbuf *b, const json_t *r, const char *zone, size_t idx,
+static bool render_record(dcx_buf *b, const json_t *r, const char *zone, size_t idx,
                           char **owner_out, bool *is_cname, char *err, size_t errsz)
 {
   const char *type = sbx_json_str(r, "type"), *name = sbx_json_str(r, "name");
@@ -204,16 +205,16 @@ static bool render_record(struct sbuf *b, const json_t *r, const char *zone, siz
   } else if (!sbx_fmt(owner, sizeof owner, "%s", name)) {
     return rfail(err, errsz, "record %zu: bad owner name", idx);
   }
-  for (char *p = owner; *p != '\0'; p++) *p = (char)sbx_lower((unsigned char)*p);
-  sbuf_addf(b, "%s %ld IN %s ", owner, ttl, type);
+  for (char *p = owner; *p != '\0'; p++) *p = (char)dcx_lower((unsigned char)*p);
+  dcx_buf_addf(b, "%s %ld IN %s ", owner, ttl, type);
   long prio = 0, weight = 0, port = 0;
   if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0) {
-    unsigned char buf[16];
+    dcx_addr a;
     char txt[INET6_ADDRSTRLEN];
-    int af = type[1] == '\0' ? AF_INET : AF_INET6;
-    if (data == NULL || inet_pton(af, data, buf) != 1 || inet_ntop(af, buf, txt, sizeof txt) == NULL)
+    if (data == NULL || !dcx_ip_parse(data, type[1] == '\0' ? AF_INET : AF_INET6, &a))
       return rfail(err, errsz, "record %zu: %s data is not an address", idx, type);
-    sbuf_adds(b, txt);
+    dcx_addr_format(&a, txt, sizeof txt);
+    dcx_buf_adds(b, txt);
   } else if (strcmp(type, "CNAME") == 0 || strcmp(type, "NS") == 0 ||
              strcmp(type, "DNAME") == 0 || strcmp(type, "PTR") == 0) {
     if (data == NULL || strcmp(data, ".") == 0 || !add_target(b, data))
@@ -226,14 +227,14 @@ static bool render_record(struct sbuf *b, const json_t *r, const char *zone, siz
   } else if (strcmp(type, "MX") == 0) {
     if (!jint(r, "priority", 0, 65535, &prio))
       return rfail(err, errsz, "record %zu: MX priority missing or out of range", idx);
-    sbuf_addf(b, "%ld ", prio);
+    dcx_buf_addf(b, "%ld ", prio);
     if (data == NULL || !add_target(b, data))
       return rfail(err, errsz, "record %zu: MX target is not a host name", idx);
   } else if (strcmp(type, "SRV") == 0) {
     if (!jint(r, "priority", 0, 65535, &prio) || !jint(r, "weight", 0, 65535, &weight) ||
         !jint(r, "port", 0, 65535, &port))
       return rfail(err, errsz, "record %zu: SRV priority/weight/port missing or out of range", idx);
-    sbuf_addf(b, "%ld %ld %ld ", prio, weight, port);
+    dcx_buf_addf(b, "%ld %ld %ld ", prio, weight, port);
     if (data == NULL || !add_target(b, data))
       return rfail(err, errsz, "record %zu: SRV target is not a host name", idx);
   } else if (strcmp(type, "TXT") == 0 || strcmp(type, "SPF") == 0) {
@@ -243,14 +244,14 @@ static bool render_record(struct sbuf *b, const json_t *r, const char *zone, siz
     if (data == NULL || !generic_rdata_ok(data))
       return rfail(err, errsz, "record %zu: %s data is not servable presentation format", idx,
                    type);
-    sbuf_adds(b, data);
+    dcx_buf_adds(b, data);
   }
-  sbuf_addc(b, '\n');
-  *owner_out = sbx_strdup(owner);
+  dcx_buf_addc(b, '\n');
+  *owner_out = dcx_strdup(owner);
   return *owner_out != NULL;
 }
 
-static void add_pubkey_extras(const struct sbx_store *s, const char *zone, struct sbuf *b,
+static void add_pubkey_extras(const struct sbx_store *s, const char *zone, dcx_buf *b,
                               struct owner_ent *ents, size_t *nents)
 {
   const struct sbx_config *cfg = s->cfg;
@@ -267,12 +268,12 @@ static void add_pubkey_extras(const struct sbx_store *s, const char *zone, struc
     if (best == NULL || strcmp(best, zone) != 0) continue;
     size_t rel = strlen(fqdn) - strlen(zone) - 1;
     for (size_t k = 0; k < pk->n_txt; k++) {
-      sbuf_addf(b, "%.*s %ld IN TXT ", (int)rel, fqdn, cfg->default_ttl);
+      dcx_buf_addf(b, "%.*s %ld IN TXT ", (int)rel, fqdn, cfg->default_ttl);
       add_txt(b, pk->txt[k]);
-      sbuf_addc(b, '\n');
+      dcx_buf_addc(b, '\n');
     }
     if (ents != NULL) {
-      ents[*nents].owner = sbx_strndup(fqdn, rel);
+      ents[*nents].owner = dcx_strndup(fqdn, rel);
       ents[*nents].cname = false;
       if (ents[*nents].owner != NULL) (*nents)++;
     }
@@ -283,23 +284,23 @@ char *sbx_render_zone(const struct sbx_store *s, const char *zone, uint32_t seri
                       const json_t *records, bool hosted, char *err, size_t errsz)
 {
   const struct sbx_config *cfg = s->cfg;
-  struct sbuf b;
+  dcx_buf b;
   size_t n = records != NULL ? json_array_size(records) : 0;
   struct owner_ent *ents = calloc(n + cfg->n_pubkeys + 4, sizeof *ents);
   size_t nents = 0;
   bool ok = false;
-  sbuf_init(&b);
+  dcx_buf_init(&b, SBX_MAX_BUF);
   err[0] = '\0';
   if (ents == NULL) {
     rfail(err, errsz, "out of memory");
     goto done;
   }
-  sbuf_addf(&b, "; %s, written by domainconnect-sandbox from its zone store\n", zone);
-  sbuf_addf(&b, "$ORIGIN %s.\n$TTL %ld\n", zone, cfg->default_ttl);
-  sbuf_addf(&b, "@ %ld IN SOA %s. hostmaster.%s. %u " SOA_TIMERS "\n", cfg->default_ttl,
-            cfg->ns_host, cfg->provider_zone, serial);
-  sbuf_addf(&b, "@ %ld IN NS %s.\n", cfg->default_ttl, cfg->ns_host);
-  ents[nents++] = (struct owner_ent){sbx_strdup("@"), false};
+  dcx_buf_addf(&b, "; %s, written by domainconnect-sandbox from its zone store\n", zone);
+  dcx_buf_addf(&b, "$ORIGIN %s.\n$TTL %ld\n", zone, cfg->default_ttl);
+  dcx_buf_addf(&b, "@ %ld IN SOA %s. hostmaster.%s. %u " SOA_TIMERS "\n", cfg->default_ttl,
+               cfg->ns_host, cfg->provider_zone, serial);
+  dcx_buf_addf(&b, "@ %ld IN NS %s.\n", cfg->default_ttl, cfg->ns_host);
+  ents[nents++] = (struct owner_ent){dcx_strdup("@"), false};
   if (hosted) {
     /* docs/protocol.md §1.2: discovery at the zone apex. On a port other than
      * 443 the value names it ("https://" + value + "/v2" stays a URL); the
@@ -309,17 +310,17 @@ char *sbx_render_zone(const struct sbx_store *s, const char *zone, uint32_t seri
       snprintf(txt, sizeof txt, "%s:%d", cfg->api_host, s->listen_port);
     else
       snprintf(txt, sizeof txt, "%s", cfg->api_host);
-    sbuf_addf(&b, "_domainconnect %ld IN TXT ", cfg->default_ttl);
+    dcx_buf_addf(&b, "_domainconnect %ld IN TXT ", cfg->default_ttl);
     add_txt(&b, txt);
-    sbuf_addc(&b, '\n');
-    ents[nents++] = (struct owner_ent){sbx_strdup("_domainconnect"), false};
+    dcx_buf_addc(&b, '\n');
+    ents[nents++] = (struct owner_ent){dcx_strdup("_domainconnect"), false};
   } else if (strcmp(zone, cfg->provider_zone) == 0) {
     size_t zl = strlen(zone);
-    sbuf_addf(&b, "%.*s %ld IN A 127.0.0.1\n", (int)(strlen(cfg->ns_host) - zl - 1), cfg->ns_host,
-              cfg->default_ttl);
+    dcx_buf_addf(&b, "%.*s %ld IN A 127.0.0.1\n", (int)(strlen(cfg->ns_host) - zl - 1),
+                 cfg->ns_host, cfg->default_ttl);
     for (size_t i = 0; i < cfg->n_hosts; i++)
-      sbuf_addf(&b, "%.*s %ld IN %s %s\n", (int)(strlen(cfg->hosts[i]) - zl - 1), cfg->hosts[i],
-                cfg->default_ttl, s->listen_v6 ? "AAAA" : "A", s->listen_ip);
+      dcx_buf_addf(&b, "%.*s %ld IN %s %s\n", (int)(strlen(cfg->hosts[i]) - zl - 1), cfg->hosts[i],
+                   cfg->default_ttl, s->listen_v6 ? "AAAA" : "A", s->listen_ip);
   }
   add_pubkey_extras(s, zone, &b, ents, &nents);
   for (size_t i = 0; i < n; i++) {
@@ -350,10 +351,10 @@ done:
   for (size_t i = 0; ents != NULL && i < nents; i++) free(ents[i].owner);
   free(ents);
   if (!ok) {
-    sbuf_free(&b);
+    dcx_buf_free(&b);
     return NULL;
   }
-  return sbuf_take(&b);
+  return dcx_buf_take(&b);
 }
 
 /* ---- zone files */
@@ -361,7 +362,7 @@ static json_t *load_zone_json(const char *path, const char *zone, uint32_t *seri
                               size_t errsz)
 {
   size_t len = 0;
-  char *text = sbx_read_file(path, MAX_ZONE_JSON, &len);
+  char *text = dcx_read_file(path, MAX_ZONE_JSON, false, &len, NULL);
   json_t *root = NULL, *recs = NULL;
   if (text == NULL) {
     rfail(err, errsz, "cannot read %s: %s", path, strerror(errno));
@@ -401,7 +402,7 @@ static bool save_zone_json(const char *path, const char *zone, uint32_t serial,
   }
   t2[len] = '\n';
   t2[len + 1] = '\0';
-  bool ok = sbx_write_file_atomic(path, t2, len + 1, 0644) == 0;
+  bool ok = dcx_write_file_atomic(path, t2, len + 1, 0644) == DCX_WRITE_OK;
   free(t2);
   return ok;
 }
@@ -426,7 +427,7 @@ static bool add_served(struct sbx_store *s, const char *name)
   char **v = realloc(s->served, (s->n_served + 2) * sizeof *v);
   if (v == NULL) return false;
   s->served = v;
-  if ((v[s->n_served] = sbx_strdup(name)) == NULL) return false;
+  if ((v[s->n_served] = dcx_strdup(name)) == NULL) return false;
   v[++s->n_served] = NULL;
   return true;
 }
@@ -456,9 +457,9 @@ bool sbx_store_open(struct sbx_store *s, const struct sbx_config *cfg, const cha
   s->knot = knot;
   s->listen_v6 = listen_v6;
   s->listen_port = listen_port;
-  s->listen_ip = sbx_strdup(listen_ip);
+  s->listen_ip = dcx_strdup(listen_ip);
   if (s->listen_ip == NULL || !sbx_fmt(path, sizeof path, "%s/zones", state_dir) ||
-      (s->dir = sbx_strdup(path)) == NULL)
+      (s->dir = dcx_strdup(path)) == NULL)
     return rfail(err, errsz, "out of memory");
   if (sbx_mkdir(s->dir, 0700) != 0)
     return rfail(err, errsz, "cannot create %s: %s", s->dir, strerror(errno));
@@ -470,9 +471,9 @@ bool sbx_store_open(struct sbx_store *s, const struct sbx_config *cfg, const cha
     z->lock_fd = -1;
     pthread_mutex_init(&z->mu, NULL);
     s->n_zones++;
-    z->name = sbx_strdup(zc->name);
+    z->name = dcx_strdup(zc->name);
     if (z->name == NULL || !sbx_fmt(path, sizeof path, "%s/%s.json", s->dir, zc->name) ||
-        (z->json_path = sbx_strdup(path)) == NULL ||
+        (z->json_path = dcx_strdup(path)) == NULL ||
         !sbx_fmt(path, sizeof path, "%s/%s.lock", s->dir, zc->name))
       return rfail(err, errsz, "out of memory");
     z->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -585,7 +586,7 @@ int sbx_store_update(struct sbx_store *s, struct sbx_zone *z, sbx_update_fn fn, 
   }
   rc = SBX_UPDATE_IO;
   if (!sbx_fmt(zpath, sizeof zpath, "%s/%s.zone", s->knot->zone_dir, z->name)) goto done;
-  old_text = sbx_read_file(zpath, MAX_ZONE_JSON, NULL);
+  old_text = dcx_read_file(zpath, MAX_ZONE_JSON, false, NULL, NULL);
   if (!sbx_knot_write_zone(s->knot, z->name, text)) {
     rfail(err, errsz, "cannot write the zone file");
     goto done;
@@ -627,7 +628,7 @@ static bool push(char ***v, size_t *n, const char *s)
   char **nv = realloc(*v, (*n + 2) * sizeof *nv);
   if (nv == NULL) return false;
   *v = nv;
-  if ((nv[*n] = sbx_strdup(s)) == NULL) return false;
+  if ((nv[*n] = dcx_strdup(s)) == NULL) return false;
   nv[++*n] = NULL;
   return true;
 }
@@ -641,7 +642,7 @@ bool sbx_store_txt(struct sbx_store *s, const char *fqdn, char ***txt, size_t *n
     const struct sbx_pubkey *pk = &cfg->pubkeys[i];
     char name[600];
     if (!sbx_fmt(name, sizeof name, "%s.%s", pk->key_id, pk->domain)) continue;
-    if (!sbx_streq_ci(name, fqdn)) continue;
+    if (!dcx_streq_nocase(name, fqdn)) continue;
     for (size_t k = 0; k < pk->n_txt; k++)
       if (!push(txt, n, pk->txt[k])) goto fail;
   }
@@ -662,7 +663,8 @@ bool sbx_store_txt(struct sbx_store *s, const char *fqdn, char ***txt, size_t *n
     json_array_foreach(recs, idx, r) {
       const char *t = sbx_json_str(r, "type"), *nm = sbx_json_str(r, "name");
       const char *d = sbx_json_str(r, "data");
-      if (t && nm && d && strcmp(t, "TXT") == 0 && sbx_streq_ci(nm, relname) && !push(txt, n, d)) {
+      if (t && nm && d && strcmp(t, "TXT") == 0 && dcx_streq_nocase(nm, relname) &&
+          !push(txt, n, d)) {
         json_decref(recs);
         goto fail;
       }

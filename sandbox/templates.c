@@ -41,7 +41,7 @@ static bool load_one(struct sbx_templates *ts, const char *path)
   if (it == NULL) goto done;
   ts->items = it;
   struct sbx_template *e = &ts->items[ts->n];
-  e->path = sbx_strdup(path);
+  e->path = dcx_strdup(path);
   if (e->path == NULL) goto done;
   e->t = t;
   e->provider_id = (char *)p;
@@ -81,7 +81,7 @@ bool sbx_templates_load(struct sbx_templates *ts, char *const *dirs, size_t ndir
         }
         names = nn;
       }
-      if ((names[n] = sbx_strdup(de->d_name)) == NULL) {
+      if ((names[n] = dcx_strdup(de->d_name)) == NULL) {
         ok = false;
         break;
       }

@@ -2,15 +2,12 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -31,7 +28,7 @@ void sbx_vlog(enum sbx_level level, const char *fmt, va_list ap)
   if (n < 0) return;
   /* keep one line per message, printable */
   for (char *p = line; *p != '\0'; p++)
-    if (!sbx_is_print((unsigned char)*p)) *p = '?';
+    if (!dcx_is_print((unsigned char)*p)) *p = '?';
   struct timespec ts;
   struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -52,90 +49,8 @@ void sbx_log(enum sbx_level level, const char *fmt, ...)
   va_end(ap);
 }
 
-/* ---- buffer */
-#define SBUF_MAX (64u * 1024u * 1024u)
-
-void sbuf_init(struct sbuf *b) { memset(b, 0, sizeof *b); }
-
-static bool sbuf_reserve(struct sbuf *b, size_t extra)
-{
-  if (b->err) return false;
-  if (extra > SBUF_MAX || b->len > SBUF_MAX - extra - 1) {
-    b->err = true;
-    return false;
-  }
-  size_t need = b->len + extra + 1;
-  if (need <= b->cap) return true;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < need) cap *= 2;
-  char *d = realloc(b->d, cap);
-  if (d == NULL) {
-    b->err = true;
-    return false;
-  }
-  b->d = d;
-  b->cap = cap;
-  return true;
-}
-
-bool sbuf_add(struct sbuf *b, const void *p, size_t n)
-{
-  if (!sbuf_reserve(b, n)) return false;
-  if (n > 0) memcpy(b->d + b->len, p, n);
-  b->len += n;
-  b->d[b->len] = '\0';
-  return true;
-}
-
-bool sbuf_adds(struct sbuf *b, const char *s) { return sbuf_add(b, s, strlen(s)); }
-bool sbuf_addc(struct sbuf *b, char c) { return sbuf_add(b, &c, 1); }
-
-bool sbuf_addf(struct sbuf *b, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  char tmp[512];
-  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-  va_end(ap);
-  if (n < 0) {
-    b->err = true;
-    return false;
-  }
-  if ((size_t)n < sizeof tmp) return sbuf_add(b, tmp, (size_t)n);
-  if (!sbuf_reserve(b, (size_t)n)) return false;
-  va_start(ap, fmt);
-  int m = vsnprintf(b->d + b->len, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  if (m != n) {
-    b->err = true;
-    return false;
-  }
-  b->len += (size_t)n;
-  return true;
-}
-
-char *sbuf_take(struct sbuf *b)
-{
-  char *d = NULL;
-  if (!b->err) {
-    if (b->d == NULL) {
-      d = calloc(1, 1);
-    } else {
-      d = b->d;
-      b->d = NULL;
-    }
-  }
-  sbuf_free(b);
-  return d;
-}
-
-void sbuf_free(struct sbuf *b)
-{
-  free(b->d);
-  memset(b, 0, sizeof *b);
-}
-
-bool sbuf_add_html(struct sbuf *b, const char *s)
+/* ---- escaping */
+bool sbx_add_html(dcx_buf *b, const char *s)
 {
   if (s == NULL) return true;
   for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
@@ -149,101 +64,23 @@ bool sbuf_add_html(struct sbuf *b, const char *s)
     default: break;
     }
     if (rep != NULL) {
-      if (!sbuf_adds(b, rep)) return false;
+      if (!dcx_buf_adds(b, rep)) return false;
     } else if (*p < 0x20 || *p == 0x7f) {
-      if (!sbuf_adds(b, "&#xFFFD;")) return false;
-    } else if (!sbuf_addc(b, (char)*p)) {
+      if (!dcx_buf_adds(b, "&#xFFFD;")) return false;
+    } else if (!dcx_buf_addc(b, (char)*p)) {
       return false;
     }
   }
   return true;
 }
 
-bool sbuf_add_pct(struct sbuf *b, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-    if (sbx_is_alnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-      if (!sbuf_addc(b, (char)*p)) return false;
-    } else {
-      char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
-      if (!sbuf_add(b, e, 3)) return false;
-    }
-  }
-  return true;
-}
-
 /* ---- strings */
-char *sbx_strndup(const char *s, size_t n)
-{
-  char *d = malloc(n + 1);
-  if (d == NULL) return NULL;
-  memcpy(d, s, n);
-  d[n] = '\0';
-  return d;
-}
-
-char *sbx_strdup(const char *s) { return s == NULL ? NULL : sbx_strndup(s, strlen(s)); }
-
-bool sbx_streq_ci(const char *a, const char *b)
-{
-  if (a == NULL || b == NULL) return a == b;
-  for (; *a != '\0' && *b != '\0'; a++, b++)
-    if (sbx_lower((unsigned char)*a) != sbx_lower((unsigned char)*b)) return false;
-  return *a == *b;
-}
-
 char *sbx_lower_dup(const char *s)
 {
-  char *d = sbx_strdup(s);
+  char *d = dcx_strdup(s);
   if (d != NULL)
-    for (char *p = d; *p != '\0'; p++) *p = (char)sbx_lower((unsigned char)*p);
+    for (char *p = d; *p != '\0'; p++) *p = (char)dcx_lower((unsigned char)*p);
   return d;
-}
-
-bool sbx_parse_long(const char *s, long min, long max, long *out)
-{
-  if (s == NULL || *s == '\0') return false;
-  long v = 0;
-  for (const char *p = s; *p != '\0'; p++) {
-    if (!sbx_is_digit((unsigned char)*p)) return false;
-    if (v > (LONG_MAX - 9) / 10) return false;
-    v = v * 10 + (*p - '0');
-  }
-  if (v < min || v > max) return false;
-  *out = v;
-  return true;
-}
-
-char *sbx_read_file(const char *path, size_t max, size_t *len)
-{
-  char *data = NULL;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return NULL;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uintmax_t)st.st_size > max) {
-    errno = EFBIG;
-    goto done;
-  }
-  size_t size = (size_t)st.st_size;
-  data = malloc(size + 1);
-  if (data == NULL) goto done;
-  size_t got = 0;
-  while (got < size) {
-    ssize_t n = read(fd, data + got, size - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      free(data);
-      data = NULL;
-      goto done;
-    }
-    got += (size_t)n;
-  }
-  data[got] = '\0';
-  if (len != NULL) *len = got;
-done:
-  close(fd);
-  return data;
 }
 
 bool sbx_fmt(char *out, size_t outsz, const char *fmt, ...)
@@ -253,56 +90,6 @@ bool sbx_fmt(char *out, size_t outsz, const char *fmt, ...)
   int n = vsnprintf(out, outsz, fmt, ap);
   va_end(ap);
   return n >= 0 && (size_t)n < outsz;
-}
-
-int sbx_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode)
-{
-  int rc = -1, fd = -1, saved = 0;
-  char tmp[PATH_MAX], dir[PATH_MAX];
-  const char *slash = strrchr(path, '/');
-  if (slash == NULL) {
-    if (!sbx_fmt(dir, sizeof dir, ".")) goto done;
-  } else if (!sbx_fmt(dir, sizeof dir, "%.*s", (int)(slash - path), path)) {
-    goto done;
-  }
-  if (!sbx_fmt(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, slash ? slash + 1 : path,
-               (long)getpid())) {
-    errno = ENAMETOOLONG;
-    goto done;
-  }
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-  if (fd < 0) goto done;
-  const char *p = data;
-  size_t left = len;
-  while (left > 0) {
-    ssize_t n = write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) goto fail;
-    p += n;
-    left -= (size_t)n;
-  }
-  if (fsync(fd) != 0) goto fail;
-  if (close(fd) != 0) {
-    fd = -1;
-    goto fail;
-  }
-  fd = -1;
-  if (rename(tmp, path) != 0) goto fail;
-  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)fsync(dfd);
-    close(dfd);
-  }
-  rc = 0;
-  goto done;
-fail:
-  saved = errno;
-  if (fd >= 0) close(fd);
-  fd = -1;
-  unlink(tmp);
-  errno = saved;
-done:
-  return rc;
 }
 
 int sbx_mkdir(const char *path, unsigned mode)
@@ -317,52 +104,7 @@ int sbx_mkdir(const char *path, unsigned mode)
   return 0;
 }
 
-void sbx_wipe_free(char *s)
-{
-  if (s == NULL) return;
-  OPENSSL_cleanse(s, strlen(s));
-  free(s);
-}
-
 /* ---- query strings */
-static int hexval(unsigned char c)
-{
-  if (c >= '0' && c <= '9') return c - '0';
-  c = sbx_lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-char *sbx_pct_decode(const char *s, size_t len, bool plus)
-{
-  char *d = malloc(len + 1);
-  if (d == NULL) return NULL;
-  size_t o = 0;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c == '%') {
-      int h, l;
-      if (i + 2 >= len) goto bad;
-      h = hexval((unsigned char)s[i + 1]);
-      l = hexval((unsigned char)s[i + 2]);
-      if (h < 0 || l < 0 || (h == 0 && l == 0)) goto bad;
-      d[o++] = (char)(h * 16 + l);
-      i += 2;
-    } else if (c == '+' && plus) {
-      d[o++] = ' ';
-    } else if (c == '\0') {
-      goto bad;
-    } else {
-      d[o++] = (char)c;
-    }
-  }
-  d[o] = '\0';
-  return d;
-bad:
-  free(d);
-  return NULL;
-}
-
 bool sbx_kv_add(struct sbx_kvlist *l, const char *name, const char *value)
 {
   if (l->n == l->cap) {
@@ -372,7 +114,7 @@ bool sbx_kv_add(struct sbx_kvlist *l, const char *name, const char *value)
     l->items = it;
     l->cap = cap;
   }
-  char *n = sbx_strdup(name), *v = sbx_strdup(value);
+  char *n = dcx_strdup(name), *v = dcx_strdup(value);
   if (n == NULL || v == NULL) {
     free(n);
     free(v);
@@ -408,8 +150,10 @@ enum sbx_qerr sbx_query_parse(const char *q, size_t len, struct sbx_kvlist *out)
       err = SBX_Q_LIMIT;
       goto done;
     }
-    name = sbx_pct_decode(q + start, nend - start, true);
-    value = eq == (size_t)-1 ? sbx_strdup("") : sbx_pct_decode(q + eq + 1, end - eq - 1, true);
+    /* NULL on a malformed escape, an encoded NUL or no memory */
+    (void)dcx_pct_decode(q + start, nend - start, true, &name);
+    if (eq == (size_t)-1) value = dcx_strdup("");
+    else (void)dcx_pct_decode(q + eq + 1, end - eq - 1, true, &value);
     if (name == NULL || value == NULL) {
       err = SBX_Q_SYNTAX;
       goto done;
@@ -422,13 +166,13 @@ enum sbx_qerr sbx_query_parse(const char *q, size_t len, struct sbx_kvlist *out)
       err = SBX_Q_NOMEM;
       goto done;
     }
-    sbx_wipe_free(name);
-    sbx_wipe_free(value);
+    dcx_free_secret(name);
+    dcx_free_secret(value);
     name = value = NULL;
   }
 done:
-  sbx_wipe_free(name);
-  sbx_wipe_free(value);
+  dcx_free_secret(name);
+  dcx_free_secret(value);
   return err;
 }
 
@@ -450,8 +194,8 @@ size_t sbx_kv_count(const struct sbx_kvlist *l, const char *name)
 void sbx_kv_free(struct sbx_kvlist *l)
 {
   for (size_t i = 0; i < l->n; i++) {
-    sbx_wipe_free(l->items[i].name);
-    sbx_wipe_free(l->items[i].value);
+    dcx_free_secret(l->items[i].name);
+    dcx_free_secret(l->items[i].value);
   }
   free(l->items);
   memset(l, 0, sizeof *l);
@@ -517,7 +261,7 @@ bool sbx_valid_hostname(const char *s, bool underscore)
       label = 0;
       continue;
     }
-    if (!(sbx_is_alnum(c) || c == '-' || (underscore && c == '_'))) return false;
+    if (!(dcx_is_alnum(c) || c == '-' || (underscore && c == '_'))) return false;
     label++;
   }
   return true;
@@ -528,9 +272,9 @@ char *sbx_normalize_name(const char *s, bool underscore)
   if (s == NULL) return NULL;
   size_t len = strlen(s);
   if (len > 0 && s[len - 1] == '.') len--;
-  char *d = sbx_strndup(s, len);
+  char *d = dcx_strndup(s, len);
   if (d == NULL) return NULL;
-  for (char *p = d; *p != '\0'; p++) *p = (char)sbx_lower((unsigned char)*p);
+  for (char *p = d; *p != '\0'; p++) *p = (char)dcx_lower((unsigned char)*p);
   if (!sbx_valid_hostname(d, underscore)) {
     free(d);
     return NULL;

@@ -1,6 +1,8 @@
-/* domainconnect-sandbox: small helpers (buffers, logging, query strings,
- * escaping, randomness, names). No <ctype.h>: protocol bytes are classified
- * with the ASCII helpers below. */
+/* domainconnect-sandbox: small helpers (logging, query strings, escaping,
+ * randomness, names). Buffers, strings, percent-coding, numbers and files
+ * come from the shared tier (src/x/, docs/internals/design.md), compiled
+ * into the sandbox too. No <ctype.h>: protocol bytes are classified with the
+ * tier's ASCII helpers (x/str.h). */
 #ifndef SBX_UTIL_H
 #define SBX_UTIL_H
 
@@ -9,11 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__GNUC__)
-#define SBX_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define SBX_PRINTF(a, b)
-#endif
+#include "x/buf.h"
+#include "x/file.h"
+#include "x/str.h"
 
 /* ---- limits (docs/sandbox.md, "Limits") */
 #define SBX_MAX_BODY (64 * 1024)        /* request body; more is 413 */
@@ -28,60 +28,25 @@
 #define SBX_MAX_TOKENS 4096             /* access + refresh tokens kept */
 #define SBX_REFRESH_LIFETIME (86400L * 30)
 #define SBX_MAX_ZONE_RECORDS 20000      /* records in one hosted zone */
-
-/* ---- ASCII classification (no locale) */
-static inline bool sbx_is_alpha(unsigned char ch) { return (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z'; }
-static inline bool sbx_is_digit(unsigned char ch) { return ch >= '0' && ch <= '9'; }
-static inline bool sbx_is_alnum(unsigned char ch) { return sbx_is_alpha(ch) || sbx_is_digit(ch); }
-static inline bool sbx_is_print(unsigned char ch) { return ch >= 0x20 && ch < 0x7f; }
-static inline unsigned char sbx_lower(unsigned char ch) { return (ch >= 'A' && ch <= 'Z') ? (unsigned char)(ch | 0x20) : ch; }
+#define SBX_MAX_BUF (64u * 1024u * 1024u) /* ceiling of every dcx_buf */
 
 /* ---- logging (stderr, one line per call; never pass secrets) */
 enum sbx_level { SBX_DEBUG = 0, SBX_INFO = 1, SBX_WARN = 2, SBX_ERROR = 3 };
-void sbx_log(enum sbx_level level, const char *fmt, ...) SBX_PRINTF(2, 3);
-void sbx_vlog(enum sbx_level level, const char *fmt, va_list ap) SBX_PRINTF(2, 0);
+void sbx_log(enum sbx_level level, const char *fmt, ...) DCX_PRINTF(2, 3);
+void sbx_vlog(enum sbx_level level, const char *fmt, va_list ap) DCX_PRINTF(2, 0);
 void sbx_log_set_level(enum sbx_level level);
 
-/* ---- growable buffer; `err` is sticky (allocation failure or limit) */
-struct sbuf {
-  char *d;
-  size_t len, cap;
-  bool err;
-};
-void sbuf_init(struct sbuf *b);
-bool sbuf_add(struct sbuf *b, const void *p, size_t n);
-bool sbuf_adds(struct sbuf *b, const char *s);
-bool sbuf_addc(struct sbuf *b, char c);
-bool sbuf_addf(struct sbuf *b, const char *fmt, ...) SBX_PRINTF(2, 3);
-/* Returns the NUL-terminated string (caller frees) or NULL on error; the
- * buffer is reset either way. */
-char *sbuf_take(struct sbuf *b);
-void sbuf_free(struct sbuf *b);
+/* ---- escaping into a dcx_buf */
 /* Appends text HTML-escaped (& < > " ' and control bytes). */
-bool sbuf_add_html(struct sbuf *b, const char *s);
-/* Appends text percent-encoded (RFC 3986 unreserved bytes kept). */
-bool sbuf_add_pct(struct sbuf *b, const char *s);
+bool sbx_add_html(dcx_buf *b, const char *s);
 
 /* ---- strings */
-char *sbx_strdup(const char *s);
-char *sbx_strndup(const char *s, size_t n);
-/* ASCII case-insensitive comparison. */
-bool sbx_streq_ci(const char *a, const char *b);
 /* ASCII lower-case copy. */
 char *sbx_lower_dup(const char *s);
-/* Whole decimal number in [min, max]; no sign, no spaces. */
-bool sbx_parse_long(const char *s, long min, long max, long *out);
-/* Reads a whole file (at most `max` bytes) into a NUL-terminated buffer. */
-char *sbx_read_file(const char *path, size_t max, size_t *len);
-/* Writes a file atomically: DIR/.NAME.tmp.PID, fsync, rename, fsync(DIR).
- * `mode` for a new file. Returns 0 or -1 (errno set). */
-int sbx_write_file_atomic(const char *path, const void *data, size_t len, unsigned mode);
 /* mkdir -p for one level; 0 if it exists. */
 int sbx_mkdir(const char *path, unsigned mode);
 /* snprintf into a fixed buffer; false when truncated or failed. */
-bool sbx_fmt(char *out, size_t outsz, const char *fmt, ...) SBX_PRINTF(3, 4);
-/* Secret wiping before free. */
-void sbx_wipe_free(char *s);
+bool sbx_fmt(char *out, size_t outsz, const char *fmt, ...) DCX_PRINTF(3, 4);
 
 /* ---- query / form strings: name=value pairs, percent-decoded ('+' is a
  * space), "%00" and malformed escapes refused. */
@@ -99,9 +64,6 @@ bool sbx_kv_add(struct sbx_kvlist *l, const char *name, const char *value);
 const char *sbx_kv_get(const struct sbx_kvlist *l, const char *name);
 size_t sbx_kv_count(const struct sbx_kvlist *l, const char *name);
 void sbx_kv_free(struct sbx_kvlist *l);
-/* Percent-decodes [s, s+len) into a new string; `plus` maps '+' to ' '.
- * NULL on a bad escape, an encoded NUL or no memory. */
-char *sbx_pct_decode(const char *s, size_t len, bool plus);
 
 /* ---- randomness and hashing */
 /* A fresh random token: prefix + base64url(32 random bytes). NULL on error. */

@@ -30,7 +30,9 @@
  *     The descriptors change between calls: ask for them again every time.
  *     dc_batch_process with n == 0 handles timeouts only.
  *
- * Threading: a batch belongs to one thread at a time (as its client). The
+ * Threading: a batch belongs to one thread at a time. It reads its client's
+ * configuration by reference (which must not change while the batch has
+ * work); other threads may make calls on the client meanwhile. The
  * callbacks run from dc_batch_process / dc_batch_run, never from another
  * thread; they must not free the batch. They may call dc_batch_add. */
 #ifndef DOMAINCONNECT_BATCH_H
@@ -68,17 +70,17 @@ typedef void (*dc_batch_result_fn)(void *arg, const char *input, dc_status statu
  * (1..DC_BATCH_MAX_CONCURRENCY; 0 = the default). `on_result` must not be
  * NULL. Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_INTERNAL or
  * DC_E_DNS (c-ares or libcurl could not be set up); details on c. */
-DC_API dc_status dc_batch_new(dc_client *c, size_t concurrency,
-                              dc_batch_result_fn on_result, void *arg,
-                              dc_batch **out);
+DC_API DC_WUR dc_status dc_batch_new(dc_client *c, size_t concurrency,
+                                     dc_batch_result_fn on_result, void *arg,
+                                     dc_batch **out);
 /* Frees the batch; domains still in flight are dropped without results.
  * NULL is a no-op. Not from inside a callback. */
 DC_API void dc_batch_free(dc_batch *b);
 /* Sets the pull source (replacing any earlier one that has not ended). */
-DC_API dc_status dc_batch_set_source(dc_batch *b, dc_batch_next_fn next, void *arg);
+DC_API DC_WUR dc_status dc_batch_set_source(dc_batch *b, dc_batch_next_fn next, void *arg);
 /* Queues one domain (copied); taken before the source's. DC_OK,
  * DC_E_INVALID_ARG, DC_E_NOMEM. */
-DC_API dc_status dc_batch_add(dc_batch *b, const char *domain);
+DC_API DC_WUR dc_status dc_batch_add(dc_batch *b, const char *domain);
 /* Settings cache keyed by (API host with its path prefix, zone), i.e. by the
  * settings URL: a 2xx settings body fetched once is used for every domain
  * of the same zone at the same provider for `seconds` (0 = off, the
@@ -86,7 +88,7 @@ DC_API dc_status dc_batch_add(dc_batch *b, const char *domain);
  * body is parsed again). At most DC_BATCH_CACHE_MAX entries; expired ones
  * are dropped first, and when it is full nothing new is cached. */
 #define DC_BATCH_CACHE_MAX 65536
-DC_API dc_status dc_batch_set_cache_ttl(dc_batch *b, long seconds);
+DC_API DC_WUR dc_status dc_batch_set_cache_ttl(dc_batch *b, long seconds);
 
 /* Descriptors to watch now (c-ares and curl sockets): fills at most `max`
  * entries (fd, events = POLLIN/POLLOUT, revents = 0) and returns how many
@@ -99,9 +101,9 @@ DC_API long dc_batch_timeout_ms(dc_batch *b);
  * lookups and transfers; delivers results and takes new domains. DC_OK, or
  * DC_E_INTERNAL / DC_E_NOMEM when the engine itself failed (then the
  * batch should be freed). */
-DC_API dc_status dc_batch_process(dc_batch *b, const struct pollfd *fds, size_t n);
+DC_API DC_WUR dc_status dc_batch_process(dc_batch *b, const struct pollfd *fds, size_t n);
 /* Runs poll() and dc_batch_process until every domain has its result. */
-DC_API dc_status dc_batch_run(dc_batch *b);
+DC_API DC_WUR dc_status dc_batch_run(dc_batch *b);
 /* Domains taken but without a result yet, plus 1 while the source or the
  * queue may still give more (0 = all done). */
 DC_API size_t dc_batch_pending(const dc_batch *b);

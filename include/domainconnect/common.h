@@ -21,6 +21,21 @@ extern "C" {
 #define DC_API
 #endif
 
+/* DC_WUR marks a function whose result must be used: every call that
+ * returns a dc_status (or hands out a new object). Empty on compilers
+ * without the attribute. GCC does not take a (void) cast as a use; to drop
+ * a status on purpose, write (void)!call(...) with a comment saying why. */
+#if defined(__has_attribute)
+#if __has_attribute(warn_unused_result)
+#define DC_WUR __attribute__((warn_unused_result))
+#endif
+#elif defined(__GNUC__)
+#define DC_WUR __attribute__((warn_unused_result))
+#endif
+#ifndef DC_WUR
+#define DC_WUR
+#endif
+
 /* Status codes. Values are stable (append only); dc_status_name() gives a
  * stable machine-readable name, dc_status_str() a fixed English sentence. */
 typedef enum dc_status {
@@ -115,27 +130,33 @@ DC_API void dc_free(void *ptr);
  * strings). NULL is a no-op. */
 DC_API void dc_strv_free(char **strv);
 
-/* The handle. It holds options (such as the public suffix list) and the
- * detail of the last failure. A handle is not thread-safe: use one per
- * thread, or serialise access. */
+/* The handle. It holds options (such as the public suffix list) and, per
+ * thread, the detail of the last failure. Once configured, a handle may be
+ * used by several threads at once for calls; each thread reads the detail
+ * and HTTP status of its own last call. The setters (dc_client_set_*,
+ * dc_client_add_dns_server, dc_client_test_only_allow_address,
+ * dc_client_register_provider) are not thread-safe: configure first, then
+ * share; dc_client_free only when no other thread uses it
+ * (docs/embedding.md, "Threads"). */
 typedef struct dc_client dc_client;
 
 /* Creates a handle with default options.
  * Returns DC_OK, DC_E_INVALID_ARG (out NULL), DC_E_NOMEM. */
-DC_API dc_status dc_client_new(dc_client **out);
+DC_API DC_WUR dc_status dc_client_new(dc_client **out);
 
 /* Frees the handle and everything it owns. NULL is a no-op. */
 DC_API void dc_client_free(dc_client *c);
 
-/* Detail of the last failure on this handle: a borrowed string valid until
- * the next call on the handle; "" when the last call succeeded or set no
- * detail. Never NULL (also for c == NULL). */
+/* Detail of the calling thread's last failure on this handle: a borrowed
+ * string valid until this thread's next call on the handle; "" when that
+ * call succeeded or set no detail, or the thread made none. Other threads'
+ * calls never change it. Never NULL (also for c == NULL). */
 DC_API const char *dc_client_error(const dc_client *c);
 
 /* Replaces the built-in public suffix list with one read from a file in the
  * publicsuffix.org format (a DAFSA file as written by psl-make-dafsa also
  * works). Returns DC_OK, DC_E_INVALID_ARG, DC_E_PSL_FILE. */
-DC_API dc_status dc_client_set_psl_file(dc_client *c, const char *path);
+DC_API DC_WUR dc_status dc_client_set_psl_file(dc_client *c, const char *path);
 
 #ifdef __cplusplus
 }

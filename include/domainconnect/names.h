@@ -17,7 +17,7 @@ extern "C" {
  * On success *out is a new string (free with dc_free).
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT (input longer than
  * DC_MAX_DOMAIN_INPUT bytes), DC_E_INVALID_DOMAIN. */
-DC_API dc_status dc_domain_normalize(dc_client *c, const char *in, char **out);
+DC_API DC_WUR dc_status dc_domain_normalize(dc_client *c, const char *in, char **out);
 
 /* Splits a domain into the zone (registrable domain per the public suffix
  * list: the handle's list or libpsl's built-in one) and the host part to its
@@ -28,8 +28,8 @@ DC_API dc_status dc_domain_normalize(dc_client *c, const char *in, char **out);
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT,
  * DC_E_INVALID_DOMAIN, DC_E_PUBLIC_SUFFIX (the name is itself a public
  * suffix, e.g. "co.uk", or has no registrable part). */
-DC_API dc_status dc_zone_split(dc_client *c, const char *domain, char **zone,
-                               char **host);
+DC_API DC_WUR dc_status dc_zone_split(dc_client *c, const char *domain, char **zone,
+                                      char **host);
 
 #ifdef __cplusplus
 }

@@ -12,10 +12,12 @@
  * proxies from the environment are ignored, bodies and headers are capped.
  *
  * Threading: dc_global_init() (called by dc_client_new) is safe to call from
- * any thread any number of times. A dc_client and everything passed to one
- * call must not be used from two threads at once; separate clients may run in
- * parallel. dc_settings, dc_token and dc_signer are immutable after creation
- * and may be shared between threads for reading. */
+ * any thread any number of times. A configured dc_client may be used by
+ * several threads at once for the calls below (the detail and the HTTP
+ * status are per thread); its setters are not thread-safe and must not run
+ * while another thread uses it. Connections are reused per thread.
+ * dc_settings, dc_token and dc_signer are immutable after creation and may
+ * be shared between threads for reading. */
 #ifndef DOMAINCONNECT_NET_H
 #define DOMAINCONNECT_NET_H
 
@@ -33,7 +35,7 @@ extern "C" {
 
 /* Initialises libcurl, c-ares and OpenSSL once per process (pthread_once).
  * Returns DC_OK or DC_E_INTERNAL. */
-DC_API dc_status dc_global_init(void);
+DC_API DC_WUR dc_status dc_global_init(void);
 
 /* ---- options */
 typedef enum dc_timeout {
@@ -43,20 +45,20 @@ typedef enum dc_timeout {
                              for token, refresh, apply and revert) */
 } dc_timeout;
 /* ms in 1..600000. Setting DC_TIMEOUT_TOTAL applies to every call. */
-DC_API dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long ms);
+DC_API DC_WUR dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long ms);
 /* Adds a DNS server "IPv4[:port]" or "[IPv6][:port]" (default port 53).
  * Without any, the system's resolv.conf servers are used (never its search
  * list or options). Returns DC_OK, DC_E_INVALID_ARG, DC_E_LIMIT, DC_E_NOMEM. */
-DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *host_port);
+DC_API DC_WUR dc_status dc_client_add_dns_server(dc_client *c, const char *host_port);
 /* Trust anchors for TLS (default: the system store). */
-DC_API dc_status dc_client_set_ca_file(dc_client *c, const char *path);
-DC_API dc_status dc_client_set_ca_blob(dc_client *c, const void *pem, size_t len);
+DC_API DC_WUR dc_status dc_client_set_ca_file(dc_client *c, const char *path);
+DC_API DC_WUR dc_status dc_client_set_ca_blob(dc_client *c, const void *pem, size_t len);
 typedef enum dc_zone_mode {
   DC_ZONE_PSL = 0, /* zone = registrable domain per the public suffix list */
   DC_ZONE_SOA = 1  /* zone = closest enclosing name that has an SOA record
                       (delegated sub-zones), found by walking up */
 } dc_zone_mode;
-DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode);
+DC_API DC_WUR dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode);
 /* TEST ONLY. Lets the guard accept this exact address on this exact port,
  * which it would otherwise refuse (e.g. 127.0.0.2 for a loopback test
  * server). `ip` is one of:
@@ -81,9 +83,9 @@ DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode);
  * e.g. "not an IP address (IP, IPv4:PORT or [IPv6]:PORT)", "empty port",
  * "port is not decimal digits", "port with a leading zero", "port outside
  * 1..65535"); DC_E_LIMIT (more than DC_MAX_TEST_ALLOW entries). */
-DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *ip);
-/* HTTP status of the last response received on this handle (0 if the last
- * call got none). */
+DC_API DC_WUR dc_status dc_client_test_only_allow_address(dc_client *c, const char *ip);
+/* HTTP status of the last response received by the calling thread's last
+ * call on this handle (0 if that call got none, or the thread made none). */
 DC_API long dc_client_http_status(const dc_client *c);
 
 /* ---- guard, for inspection (the network calls apply it themselves).
@@ -99,14 +101,14 @@ DC_API long dc_client_http_status(const dc_client *c);
  * without brackets. DC_E_INVALID_ARG if `ip` is not an address (e.g.
  * "127.1"); an IPv6 address with a zone id ("fe80::1%eth0") is
  * DC_E_BLOCKED. */
-DC_API dc_status dc_guard_ip(dc_client *c, const char *ip);
+DC_API DC_WUR dc_status dc_guard_ip(dc_client *c, const char *ip);
 /* A _domainconnect TXT value ("host[/path]"); with `resolve`, its host is
  * resolved (A and AAAA) and every address classified: one forbidden address
  * refuses the name. DNS failures return the resolver's status unchanged
  * (DC_E_NO_RECORD, DC_E_DNS, DC_E_DNS_TIMEOUT, DC_E_NOMEM). */
-DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve);
+DC_API DC_WUR dc_status dc_guard_txt(dc_client *c, const char *value, int resolve);
 /* An https URL (urlAPI rules: no query); with `resolve` as above. */
-DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve);
+DC_API DC_WUR dc_status dc_guard_url(dc_client *c, const char *url, int resolve);
 
 /* ---- discovery (spec "Discovery"): zone split (PSL or SOA walk) -> TXT
  * _domainconnect.{zone} -> guard -> GET https://{txt}/v2/{zone}/settings.
@@ -122,7 +124,7 @@ DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve);
  * DC_E_HTTP_STATUS (dc_client_http_status() has the code, e.g. 404);
  * DC_E_REDIRECT; DC_E_TRANSPORT, DC_E_TIMEOUT, DC_E_TOO_LARGE; the settings
  * parser's statuses (DC_E_JSON, DC_E_SETTINGS_*, DC_E_UNSAFE_URL). */
-DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out);
+DC_API DC_WUR dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out);
 /* Host part found by discovery ("" at the apex; NULL for parsed settings). */
 DC_API const char *dc_settings_host(const dc_settings *s);
 
@@ -131,9 +133,9 @@ DC_API const char *dc_settings_host(const dc_settings *s);
  * be NULL) = the body's "version" (integer or decimal string) or -1.
  * DC_E_NOT_SUPPORTED: 404. DC_E_INVALID_ID: an id is not a dc-id (nothing
  * sent). Other failures as for discovery. */
-DC_API dc_status dc_check_template(dc_client *c, const dc_settings *s,
-                                   const char *provider_id,
-                                   const char *service_id, long *version);
+DC_API DC_WUR dc_status dc_check_template(dc_client *c, const dc_settings *s,
+                                          const char *provider_id,
+                                          const char *service_id, long *version);
 
 /* ---- OAuth (spec "OAuth Flow"). A registration is what the Service
  * Provider received when it onboarded with a DNS Provider. Secret-bearing
@@ -147,14 +149,14 @@ DC_API dc_status dc_check_template(dc_client *c, const dc_settings *s,
  * be NULL) is checked like the consent URL's. Re-registering an API URL
  * replaces it.
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_UNSAFE_URL, DC_E_LIMIT, DC_E_NOMEM. */
-DC_API dc_status dc_client_register_provider(dc_client *c, const char *api_url,
-                                             const char *client_id,
-                                             const char *client_secret,
-                                             const char *redirect_uri,
-                                             const char *dns_provider_id);
+DC_API DC_WUR dc_status dc_client_register_provider(dc_client *c, const char *api_url,
+                                                    const char *client_id,
+                                                    const char *client_secret,
+                                                    const char *redirect_uri,
+                                                    const char *dns_provider_id);
 /* DC_OK when the settings' urlAPI is a registered API URL; DC_E_API_MISMATCH
  * otherwise (spec: a fake settings document must not receive the secret). */
-DC_API dc_status dc_check_registered_api(dc_client *c, const dc_settings *s);
+DC_API DC_WUR dc_status dc_check_registered_api(dc_client *c, const dc_settings *s);
 
 /* POST {api_url}/v2/oauth/access_token with a JSON body (grant_type
  * authorization_code, code, redirect_uri, client_id, client_secret); nothing
@@ -165,13 +167,13 @@ DC_API dc_status dc_check_registered_api(dc_client *c, const dc_settings *s);
  * DC_E_API_MISMATCH, DC_E_HTTP_STATUS (detail: the provider's sanitised
  * error/error_description), the token parser's statuses, and the
  * transport's. */
-DC_API dc_status dc_token_exchange(dc_client *c, const char *api_url,
-                                   const dc_settings *settings,
-                                   const char *code, dc_token **out);
+DC_API DC_WUR dc_status dc_token_exchange(dc_client *c, const char *api_url,
+                                          const dc_settings *settings,
+                                          const char *code, dc_token **out);
 /* Refresh grant at the token's API URL (must be registered). *out is a new
  * token; a rotated refresh token replaces the old one, an absent one keeps
  * it. DC_E_TOKEN when the token has no refresh token. */
-DC_API dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **out);
+DC_API DC_WUR dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **out);
 
 /* POST {token api_url}/v2/domainTemplates/providers/{p}/services/{s}/apply
  * with domain, host, variables, groupId, force=1 (when `force`),
@@ -183,15 +185,15 @@ DC_API dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **ou
  * No registration is needed: the call goes to the token's api_url. An
  * expired token (dc_token_expired, default skew) is DC_E_TOKEN_EXPIRED
  * before anything is sent; a body over DC_MAX_QUERY_LEN is DC_E_LIMIT. */
-DC_API dc_status dc_apply(dc_client *c, const dc_token *t,
-                          const dc_settings *settings, const dc_request *r,
-                          int force, dc_conflicts **conflicts);
+DC_API DC_WUR dc_status dc_apply(dc_client *c, const dc_token *t,
+                                 const dc_settings *settings, const dc_request *r,
+                                 int force, dc_conflicts **conflicts);
 /* POST .../revert with domain, host, instanceId. 501:
  * DC_E_REVERT_UNSUPPORTED; 410: DC_E_NOT_APPLIED; others as dc_apply (409:
  * DC_E_CONFLICT without records). The request is checked as for dc_apply;
  * its variables, group ids and names are not sent. */
-DC_API dc_status dc_revert(dc_client *c, const dc_token *t,
-                           const dc_settings *settings, const dc_request *r);
+DC_API DC_WUR dc_status dc_revert(dc_client *c, const dc_token *t,
+                                  const dc_settings *settings, const dc_request *r);
 
 /* ---- DNS verification: after an apply, does DNS show the records? (A
  * redirect without an error does not prove the change was made.)
@@ -224,9 +226,9 @@ DC_API dc_status dc_revert(dc_client *c, const dc_token *t,
  * than NXDOMAIN/NODATA at once with their status (DC_E_DNS,
  * DC_E_DNS_TIMEOUT, DC_E_LIMIT, DC_E_NOMEM); dc_template_apply's failures
  * (DC_E_MISSING_VARIABLE, DC_E_TEMPLATE, ...); DC_E_INVALID_ARG. */
-DC_API dc_status dc_verify_applied(dc_client *c, const dc_template *t,
-                                   const dc_apply_opts *o, int attempts,
-                                   long interval_ms);
+DC_API DC_WUR dc_status dc_verify_applied(dc_client *c, const dc_template *t,
+                                          const dc_apply_opts *o, int attempts,
+                                          long interval_ms);
 
 #ifdef __cplusplus
 }

@@ -33,8 +33,8 @@ typedef struct dc_callback dc_callback;
  * DC_E_STATE_MISMATCH, DC_E_LIMIT (longer than DC_MAX_CALLBACK_QUERY),
  * DC_E_INVALID_ARG or DC_E_NOMEM. The state is checked before anything else
  * is reported, so an error outcome is only seen with a matching state. */
-DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
-                                   const char *expected_state, dc_callback **out);
+DC_API DC_WUR dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
+                                          const char *expected_state, dc_callback **out);
 DC_API void dc_callback_free(dc_callback *cb); /* wipes the code */
 /* Borrowed; NULL when absent. error and description are sanitised
  * (printable ASCII only, at most 256 bytes). */
@@ -57,17 +57,17 @@ typedef struct dc_token dc_token;
  * required); `now` is the issue time (expiry = now + expires_in).
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT, DC_E_JSON,
  * DC_E_TOKEN, DC_E_TOKEN_TYPE. */
-DC_API dc_status dc_token_parse_response(dc_client *c, const char *json,
-                                         size_t len, const char *api_url,
-                                         const char *provider_id, time_t now,
-                                         dc_token **out);
+DC_API DC_WUR dc_status dc_token_parse_response(dc_client *c, const char *json,
+                                                size_t len, const char *api_url,
+                                                const char *provider_id, time_t now,
+                                                dc_token **out);
 /* Serialises for storage: {"access_token","token_type":"bearer",
  * "refresh_token"?, "issued_at","expires_at","api_url","provider_id"}.
  * The result holds secrets: wipe it after use. */
-DC_API dc_status dc_token_to_json(const dc_token *t, char **out);
+DC_API DC_WUR dc_status dc_token_to_json(const dc_token *t, char **out);
 /* Reads what dc_token_to_json wrote (same rules as the response parser). */
-DC_API dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
-                                    dc_token **out);
+DC_API DC_WUR dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
+                                           dc_token **out);
 DC_API void dc_token_free(dc_token *t); /* wipes the tokens */
 DC_API const char *dc_token_access_token(const dc_token *t);
 DC_API const char *dc_token_refresh_token(const dc_token *t); /* NULL if none */
@@ -87,8 +87,8 @@ typedef struct dc_conflicts dc_conflicts;
  * objects whose type, host and data are strings (host and data may be
  * absent: empty). Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT,
  * DC_E_JSON, DC_E_CONFLICT_BODY. */
-DC_API dc_status dc_conflicts_parse(dc_client *c, const char *json, size_t len,
-                                    dc_conflicts **out);
+DC_API DC_WUR dc_status dc_conflicts_parse(dc_client *c, const char *json, size_t len,
+                                           dc_conflicts **out);
 DC_API void dc_conflicts_free(dc_conflicts *cf);
 DC_API const char *dc_conflicts_code(const dc_conflicts *cf);    /* NULL if absent */
 DC_API const char *dc_conflicts_message(const dc_conflicts *cf); /* NULL if absent */

@@ -26,32 +26,56 @@ typedef enum dc_profile { DC_PROFILE_DEFAULT = 0, DC_PROFILE_PYTHON = 1 } dc_pro
 typedef struct dc_request dc_request;
 
 /* Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM. */
-DC_API dc_status dc_request_new(dc_request **out);
+DC_API DC_WUR dc_status dc_request_new(dc_request **out);
 DC_API void dc_request_free(dc_request *r); /* NULL is a no-op */
+
+/* The protocol's own parameter names, which are never template variables
+ * (docs/security.md §4.5); one list for both sides of the protocol.
+ * DC_PARAM_URL: the names of the URLs and calls a service provider builds
+ *   (domain, host, redirect_uri, state, groupId, providerName, serviceName,
+ *   instanceId, sig, key, client_id, scope, response_type, force): a
+ *   variable so named would replace what the user consented to, so URLs and
+ *   calls refuse it (DC_E_RESERVED_PARAM).
+ * DC_PARAM_OAUTH: the names of the OAuth token exchange (client_secret,
+ *   grant_type, code, refresh_token, access_token). They never share a query
+ *   or body with the variables a service provider sends, so it does not
+ *   refuse them; a DNS provider reading a request's parameters must still not
+ *   take them for variables (a %code% would copy a secret into DNS). */
+typedef enum dc_param_kind {
+  DC_PARAM_VARIABLE = 0, /* none of them: may be a template variable */
+  DC_PARAM_URL = 1,
+  DC_PARAM_OAUTH = 2
+} dc_param_kind;
+
+/* Which protocol parameter `name` is: exact, case-sensitive (the protocol's
+ * names are); NULL is DC_PARAM_VARIABLE. A DNS provider sorting a request's
+ * parameters from template variables drops every name that is not
+ * DC_PARAM_VARIABLE. */
+DC_API dc_param_kind dc_param_kind_of(const char *name);
 
 /* Setters copy their argument. A NULL value clears an optional field.
  * Each returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM or DC_E_LIMIT; content is
  * validated when a URL is built, so the builder never half-fails. */
-DC_API dc_status dc_request_set_domain(dc_request *r, const char *zone);
+DC_API DC_WUR dc_status dc_request_set_domain(dc_request *r, const char *zone);
 /* Sync flow: the single host (sub-domain inside the zone; "" = apex). */
-DC_API dc_status dc_request_set_host(dc_request *r, const char *host);
+DC_API DC_WUR dc_status dc_request_set_host(dc_request *r, const char *host);
 /* Async consent: adds one host to the list ("" = the apex). */
-DC_API dc_status dc_request_add_host(dc_request *r, const char *host);
-DC_API dc_status dc_request_set_provider_id(dc_request *r, const char *provider_id);
+DC_API DC_WUR dc_status dc_request_add_host(dc_request *r, const char *host);
+DC_API DC_WUR dc_status dc_request_set_provider_id(dc_request *r, const char *provider_id);
 /* Sync flow: the service id. Async: the first (or only) scope entry. */
-DC_API dc_status dc_request_set_service_id(dc_request *r, const char *service_id);
+DC_API DC_WUR dc_status dc_request_set_service_id(dc_request *r, const char *service_id);
 /* Async consent: adds another service id to the scope. */
-DC_API dc_status dc_request_add_service_id(dc_request *r, const char *service_id);
-DC_API dc_status dc_request_set_redirect_uri(dc_request *r, const char *uri);
-DC_API dc_status dc_request_set_state(dc_request *r, const char *state);
-DC_API dc_status dc_request_add_group_id(dc_request *r, const char *group_id);
-DC_API dc_status dc_request_set_provider_name(dc_request *r, const char *name);
-DC_API dc_status dc_request_set_service_name(dc_request *r, const char *name);
-DC_API dc_status dc_request_set_instance_id(dc_request *r, const char *instance_id);
+DC_API DC_WUR dc_status dc_request_add_service_id(dc_request *r, const char *service_id);
+DC_API DC_WUR dc_status dc_request_set_redirect_uri(dc_request *r, const char *uri);
+DC_API DC_WUR dc_status dc_request_set_state(dc_request *r, const char *state);
+DC_API DC_WUR dc_status dc_request_add_group_id(dc_request *r, const char *group_id);
+DC_API DC_WUR dc_status dc_request_set_provider_name(dc_request *r, const char *name);
+DC_API DC_WUR dc_status dc_request_set_service_name(dc_request *r, const char *name);
+DC_API DC_WUR dc_status dc_request_set_instance_id(dc_request *r, const char *instance_id);
 /* Async consent: client_id (default: the provider id). */
-DC_API dc_status dc_request_set_client_id(dc_request *r, const char *client_id);
+DC_API DC_WUR dc_status dc_request_set_client_id(dc_request *r, const char *client_id);
 /* Adds (or replaces) a template variable. */
-DC_API dc_status dc_request_set_param(dc_request *r, const char *name, const char *value);
+DC_API DC_WUR dc_status dc_request_set_param(dc_request *r, const char *name, const char *value);
 
 /* Builds the synchronous apply URL:
  *   {urlSyncUX}/v2/domainTemplates/providers/{providerId}/services/{serviceId}/apply?QUERY
@@ -70,9 +94,9 @@ DC_API dc_status dc_request_set_param(dc_request *r, const char *name, const cha
  * with a fragment); DC_E_LIMIT (more than DC_MAX_PARAMS pairs in all, query
  * longer than DC_MAX_QUERY_LEN, redirect_uri longer than DC_MAX_URL_LEN);
  * DC_E_NOMEM; DC_E_SIGN. *url: dc_free. */
-DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
-                                   const dc_request *r, const dc_signer *signer,
-                                   dc_profile profile, char **url);
+DC_API DC_WUR dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
+                                          const dc_request *r, const dc_signer *signer,
+                                          dc_profile profile, char **url);
 
 /* Builds the asynchronous consent URL:
  *   {urlAsyncUX}/v2/domainTemplates/providers/{providerId}?QUERY
@@ -85,8 +109,8 @@ DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
  * sorted by name.
  * Returns as dc_sync_apply_url, with DC_E_NO_ASYNC_UX instead of
  * DC_E_NO_SYNC_UX and DC_E_INVALID_ARG also when redirect_uri is missing. */
-DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
-                                const dc_request *r, char **url);
+DC_API DC_WUR dc_status dc_consent_url(dc_client *c, const dc_settings *s,
+                                       const dc_request *r, char **url);
 
 #ifdef __cplusplus
 }

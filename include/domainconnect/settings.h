@@ -37,8 +37,8 @@ typedef struct dc_txt_rr {
  * (dc_client_test_only_allow_address with "IP:PORT"); it is kept as
  * "host:PORT[/path]". Without such an entry a port is refused as above.
  * On success *out is a new string (dc_free). */
-DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
-                                    char **out);
+DC_API DC_WUR dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
+                                           char **out);
 
 /* Chooses the _domainconnect value from all TXT RRs at the name: each RR's
  * strings are joined and parsed with dc_txt_value_parse(). If every RR gives
@@ -49,8 +49,8 @@ DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
  * Any invalid RR: that RR's status (DC_E_TXT_INVALID / DC_E_LIMIT; the
  * joined strings of one RR are capped at DC_MAX_TXT_VALUE bytes). An RR
  * with no strings is an empty value (DC_E_TXT_INVALID). */
-DC_API dc_status dc_txt_select(dc_client *c, const dc_txt_rr *rrs, size_t n,
-                               char **out);
+DC_API DC_WUR dc_status dc_txt_select(dc_client *c, const dc_txt_rr *rrs, size_t n,
+                                      char **out);
 
 /* The provider settings (spec "Settings" table). Immutable once parsed. */
 typedef struct dc_settings dc_settings;
@@ -82,8 +82,8 @@ typedef struct dc_settings dc_settings;
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT, DC_E_JSON,
  * DC_E_SETTINGS_MISSING, DC_E_SETTINGS_TYPE, DC_E_UNSAFE_URL,
  * DC_E_INVALID_DOMAIN (zone). */
-DC_API dc_status dc_settings_parse(dc_client *c, const char *json, size_t len,
-                                   const char *zone, dc_settings **out);
+DC_API DC_WUR dc_status dc_settings_parse(dc_client *c, const char *json, size_t len,
+                                          const char *zone, dc_settings **out);
 
 /* Frees settings. NULL is a no-op. */
 DC_API void dc_settings_free(dc_settings *s);
@@ -107,7 +107,7 @@ DC_API const char *dc_settings_name_server(const dc_settings *s, size_t i);
 /* Serialises settings as one JSON object with the spec's field names (only
  * present fields; width/height always). Returns DC_OK, DC_E_INVALID_ARG,
  * DC_E_NOMEM. *out: dc_free. */
-DC_API dc_status dc_settings_to_json(const dc_settings *s, char **out);
+DC_API DC_WUR dc_status dc_settings_to_json(const dc_settings *s, char **out);
 
 #ifdef __cplusplus
 }

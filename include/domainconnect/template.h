@@ -31,21 +31,21 @@ typedef struct dc_template dc_template;
  * DC_E_TEMPLATE (detail names the field, e.g. "records[2].ttl: ..."),
  * DC_E_RECORD_TYPE (a type that is not a dc-record-type, or a meta type such
  * as SOA or ANY). */
-DC_API dc_status dc_template_parse(dc_client *c, const char *json, size_t len,
-                                   dc_template **out);
+DC_API DC_WUR dc_status dc_template_parse(dc_client *c, const char *json, size_t len,
+                                          dc_template **out);
 /* Same, reading a file (DC_E_IO if unreadable). */
-DC_API dc_status dc_template_load(dc_client *c, const char *path, dc_template **out);
+DC_API DC_WUR dc_status dc_template_load(dc_client *c, const char *path, dc_template **out);
 /* A template made of a bare "records" array (provider/service ids given,
  * each a dc-id or NULL); for tests and tools that work on record lists. The
  * records are checked as in dc_template_parse, except for the hostRequired
  * rule (there is no template-level flag: see dc_template_set_multi_instance
  * and the host checks made when applying). */
-DC_API dc_status dc_template_from_records(dc_client *c, const char *records_json,
-                                          size_t len, const char *provider_id,
-                                          const char *service_id, dc_template **out);
+DC_API DC_WUR dc_status dc_template_from_records(dc_client *c, const char *records_json,
+                                                 size_t len, const char *provider_id,
+                                                 const char *service_id, dc_template **out);
 /* Sets the template's multiInstance flag (for templates made with
  * dc_template_from_records). Returns DC_OK or DC_E_INVALID_ARG. */
-DC_API dc_status dc_template_set_multi_instance(dc_template *t, int on);
+DC_API DC_WUR dc_status dc_template_set_multi_instance(dc_template *t, int on);
 DC_API void dc_template_free(dc_template *t);
 /* Borrowed strings (NULL when absent) and flags. */
 DC_API const char *dc_template_provider_id(const dc_template *t);
@@ -67,7 +67,7 @@ DC_API size_t dc_template_record_count(const dc_template *t);
 /* The template as JSON (normalised: fields in schema order, type names in
  * upper case, enum values in their canonical case, numeric strings without
  * variables as numbers). Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM. */
-DC_API dc_status dc_template_to_json(const dc_template *t, char **out);
+DC_API DC_WUR dc_status dc_template_to_json(const dc_template *t, char **out);
 
 /* ---- zones: a list of records with zone-relative owner names ("@" apex).
  * JSON form: [{"type","name","ttl","data", "priority"?, "weight"?, "port"?,
@@ -84,16 +84,16 @@ DC_API dc_status dc_template_to_json(const dc_template *t, char **out);
  * threads; they are indexed by owner name when made, so applying a template
  * costs time proportional to the records at the names it touches. */
 typedef struct dc_zone dc_zone;
-DC_API dc_status dc_zone_new(dc_zone **out);
+DC_API DC_WUR dc_status dc_zone_new(dc_zone **out);
 /* At most DC_MAX_ZONE_JSON bytes and DC_MAX_ZONE_RECORDS records.
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT, DC_E_JSON,
  * DC_E_ZONE (detail: "zone[i].field: reason"; unknown fields are refused). */
-DC_API dc_status dc_zone_from_json(dc_client *c, const char *json, size_t len,
-                                   dc_zone **out);
+DC_API DC_WUR dc_status dc_zone_from_json(dc_client *c, const char *json, size_t len,
+                                          dc_zone **out);
 /* A copy that shares the (immutable) records: one pointer per record plus
  * the index. Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM. */
-DC_API dc_status dc_zone_copy(const dc_zone *z, dc_zone **out);
-DC_API dc_status dc_zone_to_json(const dc_zone *z, char **out);
+DC_API DC_WUR dc_status dc_zone_copy(const dc_zone *z, dc_zone **out);
+DC_API DC_WUR dc_status dc_zone_to_json(const dc_zone *z, char **out);
 DC_API size_t dc_zone_count(const dc_zone *z);
 /* Borrowed strings, valid while the zone lives; NULL / -1 when i is out of
  * range or the field is absent. */
@@ -115,12 +115,12 @@ DC_API void dc_zone_free(dc_zone *z);
  * DC_E_NOMEM, DC_E_LIMIT (more than the documented count), or the status
  * named at the setter. */
 typedef struct dc_apply_opts dc_apply_opts;
-DC_API dc_status dc_apply_opts_new(dc_apply_opts **out);
+DC_API DC_WUR dc_status dc_apply_opts_new(dc_apply_opts **out);
 DC_API void dc_apply_opts_free(dc_apply_opts *o);
 /* The zone apex the zone's names are relative to (checked when applying:
  * normalised like dc_domain_normalize, IDNA included). */
-DC_API dc_status dc_apply_opts_set_domain(dc_apply_opts *o, const char *domain);
-DC_API dc_status dc_apply_opts_set_host(dc_apply_opts *o, const char *host); /* "", "@" or NULL = apex */
+DC_API DC_WUR dc_status dc_apply_opts_set_domain(dc_apply_opts *o, const char *domain);
+DC_API DC_WUR dc_status dc_apply_opts_set_host(dc_apply_opts *o, const char *host); /* "", "@" or NULL = apex */
 /* A variable value (at most DC_MAX_PARAMS names; a name of at most
  * DC_MAX_PARAM_NAME bytes, a value of at most DC_MAX_PARAM_VALUE bytes).
  * Any name is accepted, so a provider may pass every request parameter:
@@ -128,30 +128,30 @@ DC_API dc_status dc_apply_opts_set_host(dc_apply_opts *o, const char *host); /* 
  * and fqdn cannot be overridden. Setting a name again replaces its value.
  * Variables are matched ignoring ASCII case (as the conformance suite
  * does); an exact-case name wins over a differently-cased one. */
-DC_API dc_status dc_apply_opts_set_param(dc_apply_opts *o, const char *name, const char *value);
+DC_API DC_WUR dc_status dc_apply_opts_set_param(dc_apply_opts *o, const char *name, const char *value);
 /* Group filter (at most DC_MAX_IDS; each a dc-id, else DC_E_INVALID_ID). */
-DC_API dc_status dc_apply_opts_add_group_id(dc_apply_opts *o, const char *group_id);
+DC_API DC_WUR dc_status dc_apply_opts_add_group_id(dc_apply_opts *o, const char *group_id);
 /* Multi-aware mode: records carry _dc provenance; `instance_id` NULL = a
  * random id (UUID) is assigned (a dc-id, else DC_E_INVALID_ID). */
-DC_API dc_status dc_apply_opts_set_multi_aware(dc_apply_opts *o, int on);
-DC_API dc_status dc_apply_opts_set_instance_id(dc_apply_opts *o, const char *id);
+DC_API DC_WUR dc_status dc_apply_opts_set_multi_aware(dc_apply_opts *o, int on);
+DC_API DC_WUR dc_status dc_apply_opts_set_instance_id(dc_apply_opts *o, const char *id);
 /* Force: conflicting records (and templates) are removed instead of
  * refusing with DC_E_CONFLICT. */
-DC_API dc_status dc_apply_opts_set_force(dc_apply_opts *o, int on);
+DC_API DC_WUR dc_status dc_apply_opts_set_force(dc_apply_opts *o, int on);
 /* Backing records for REDIR301/REDIR302 (provider configuration), e.g.
  * ("A","127.0.0.1",600). Types A (IPv4), AAAA (IPv6) or CNAME (host name);
  * ttl 0..2^31-1; at most DC_MAX_REDIRECT_RECORDS. */
-DC_API dc_status dc_apply_opts_add_redirect_record(dc_apply_opts *o, const char *type,
-                                                   const char *data, long ttl);
+DC_API DC_WUR dc_status dc_apply_opts_add_redirect_record(dc_apply_opts *o, const char *type,
+                                                          const char *data, long ttl);
 /* Signature check for templates with syncPubKeyDomain: the raw query (with
  * its sig and key parameters, as received), and the public-key TXT records
  * found at key.syncPubKeyDomain (at most DC_MAX_DNS_TXT_RRS). Without them
  * (and without ignore_signature) such a template is refused
  * (DC_E_SIG_MISSING). The engine checks the signature only: the caller
  * takes domain, host and the variables from that same verified query. */
-DC_API dc_status dc_apply_opts_set_signature(dc_apply_opts *o, const char *query,
-                                             const char *const *key_txt, size_t n);
-DC_API dc_status dc_apply_opts_set_ignore_signature(dc_apply_opts *o, int on);
+DC_API DC_WUR dc_status dc_apply_opts_set_signature(dc_apply_opts *o, const char *query,
+                                                    const char *const *key_txt, size_t n);
+DC_API DC_WUR dc_status dc_apply_opts_set_ignore_signature(dc_apply_opts *o, int on);
 
 /* ---- applying */
 typedef struct dc_apply_result dc_apply_result;
@@ -168,9 +168,9 @@ typedef struct dc_apply_result dc_apply_result;
  * DC_E_SIG_MISSING / DC_E_SIG_INVALID / DC_E_PUBKEY_RECORD / DC_E_KEY_ID,
  * DC_E_LIMIT, DC_E_NOMEM, DC_E_INVALID_ARG; *out NULL. Cost is proportional
  * to the records at the affected names, not the zone size. */
-DC_API dc_status dc_template_apply(dc_client *c, const dc_template *t,
-                                   const dc_zone *zone, const dc_apply_opts *o,
-                                   dc_apply_result **out);
+DC_API DC_WUR dc_status dc_template_apply(dc_client *c, const dc_template *t,
+                                          const dc_zone *zone, const dc_apply_opts *o,
+                                          dc_apply_result **out);
 DC_API void dc_apply_result_free(dc_apply_result *r);
 /* The result's zones are borrowed (valid until dc_apply_result_free;
  * dc_zone_copy keeps one longer). */
@@ -187,7 +187,7 @@ DC_API const dc_zone *dc_apply_result_final(const dc_apply_result *r);
 DC_API const dc_conflicts *dc_apply_result_conflicts(const dc_apply_result *r);
 /* {"new":[...],"deleted":[...],"final":[...]} or, after a conflict,
  * {"conflicts":[{"type","host","data"}...]}. */
-DC_API dc_status dc_apply_result_to_json(const dc_apply_result *r, char **out);
+DC_API DC_WUR dc_status dc_apply_result_to_json(const dc_apply_result *r, char **out);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,10 @@
 #include <stdio.h>
 
 #include "domainconnect/dc.h"
+/* The shared helper tier (src/x/), compiled into the CLI too. */
+#include "x/buf.h"
+#include "x/file.h"
+#include "x/str.h"
 
 /* Exit codes (documented in docs/domainconnect.1). */
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
@@ -17,13 +21,13 @@ int cli_fail(const char *cmd, dc_client *c, dc_status st);
 /* Prints a usage error and the hint to --help; returns 2. */
 int cli_usage(const char *cmd, const char *msg);
 
-/* Reads a whole file ("-" = stdin) into a new NUL-terminated buffer;
- * max bytes; returns NULL and prints an error on failure. */
+/* Reads a whole file ("-" = stdin) into a new NUL-terminated buffer
+ * (dcx_read_file, intermediate copies wiped); max bytes; returns NULL and
+ * prints an error on failure. */
 char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len);
 /* Reads the first line of a file (for passphrase/secret files); trailing
- * CR/LF removed. The caller wipes and frees it. */
+ * CR/LF removed. The caller wipes and frees it (dcx_free_secret). */
 char *cli_read_secret_file(const char *cmd, const char *path);
-void cli_wipe_free(char *s);
 
 /* JSON string output (escapes quotes, backslash, control bytes; passes
  * UTF-8 through). NULL prints null. */
@@ -59,13 +63,29 @@ enum { EXIT_CONFLICT = 3 };
  *   --dns-server HOST:PORT (repeatable), --ca-file FILE, --timeout-ms MS,
  *   --test-allow-address IP[:PORT] (TEST ONLY, repeatable).
  * cli_netopt_long lists them for getopt_long (terminated by a zero entry;
- * their values start at CLI_NETOPT_BASE). cli_netopt_apply handles one
- * (returns 0 when handled, 2 on a usage error, 1 on failure with a
- * message, -1 when `ch` is not a network option). */
+ * their values start at CLI_NETOPT_BASE). cli_netopt_apply handles one:
+ * returns 0 when handled, else an exit code with its message printed: 2 on
+ * a usage error (also "unknown option or missing value" when `ch` is not a
+ * network option: the `default:` of a command's getopt loop), 1 on
+ * failure. */
 #include <getopt.h>
 enum { CLI_NETOPT_BASE = 1000 };
 extern const struct option cli_netopt_long[];
 extern const char cli_netopt_help[];
 int cli_netopt_apply(const char *cmd, dc_client *c, int ch, const char *arg);
+
+/* Option tables for getopt_long: dst (room for cap entries) gets `mine` (n
+ * entries) and then `more` (terminated by a zero entry; NULL for none, e.g.
+ * cli_netopt_long), and a terminating zero entry; what does not fit is left
+ * out. */
+void cli_opts_merge(struct option *dst, size_t cap, const struct option *mine, size_t n,
+                    const struct option *more);
+/* A number option: *out = arg when it is a whole decimal number in
+ * [min, max] (dcx_parse_long) and 0, else the usage error `msg` (2). */
+int cli_number(const char *cmd, const char *arg, long min, long max, long *out,
+               const char *msg);
+/* Before a command's getopt_long loop: optind = 1 and opterr = 0 (the
+ * command reports errors itself, with cli_usage). */
+void cli_getopt_reset(void);
 
 #endif

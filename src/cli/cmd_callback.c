@@ -26,8 +26,7 @@ int cmd_parse_callback(int argc, char **argv)
   };
   const char *state = NULL, *state_file = NULL, *query_file = "-";
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     switch (ch) {
     case 's': state = optarg; break;
@@ -74,7 +73,7 @@ int cmd_parse_callback(int argc, char **argv)
 done:
   dc_callback_free(cb);
   dc_client_free(c);
-  cli_wipe_free(input);
-  cli_wipe_free(file_state);
+  dcx_free_secret(input);
+  dcx_free_secret(file_state);
   return rc;
 }

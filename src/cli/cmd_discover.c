@@ -47,16 +47,6 @@ enum { O_SOA = 256, O_PSL, O_BATCH, O_CONC, O_TTL };
 
 #define MAX_OPTS 16
 
-/* This command's options followed by the shared network options. */
-static void merge_opts(struct option *dst, const struct option *mine, size_t n)
-{
-  size_t k = 0;
-  for (size_t i = 0; i < n && k + 1 < MAX_OPTS; i++) dst[k++] = mine[i];
-  for (size_t i = 0; cli_netopt_long[i].name != NULL && k + 1 < MAX_OPTS; i++)
-    dst[k++] = cli_netopt_long[i];
-  memset(&dst[k], 0, sizeof dst[k]);
-}
-
 /* Parses the options and the positional arguments; returns -1 to go on, or
  * an exit code. */
 struct batch_opts {
@@ -64,19 +54,6 @@ struct batch_opts {
   long concurrency;
   long cache_ttl;
 };
-
-/* A decimal number in lo..hi (no sign, no spaces); -1 when it is not. */
-static long parse_num(const char *s, long lo, long hi)
-{
-  long v = 0;
-  if (s == NULL || *s == '\0') return -1;
-  for (const char *p = s; *p; p++) {
-    if (*p < '0' || *p > '9') return -1;
-    v = v * 10 + (*p - '0');
-    if (v > hi) return -1;
-  }
-  return v < lo ? -1 : v;
-}
 
 static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
                       char **argv, int npos, struct batch_opts *bo)
@@ -91,12 +68,13 @@ static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
   };
   struct option opts[MAX_OPTS];
   /* the batch options only for discover */
-  merge_opts(opts, mine, sizeof mine / sizeof mine[0] - (bo != NULL ? 0 : 3));
+  cli_opts_merge(opts, MAX_OPTS, mine, sizeof mine / sizeof mine[0] - (bo != NULL ? 0 : 3),
+                 cli_netopt_long);
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     dc_status st = DC_OK;
+    int rc = 0;
     switch (ch) {
     case 'h':
       fputs(help, stdout);
@@ -107,20 +85,15 @@ static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
     case O_PSL: st = dc_client_set_psl_file(c, optarg); break;
     case O_BATCH: bo->file = optarg; break;
     case O_CONC:
-      bo->concurrency = parse_num(optarg, 1, DC_BATCH_MAX_CONCURRENCY);
-      if (bo->concurrency < 0) return cli_usage(cmd, "--concurrency takes 1..4096");
+      rc = cli_number(cmd, optarg, 1, DC_BATCH_MAX_CONCURRENCY, &bo->concurrency,
+                      "--concurrency takes 1..4096");
       break;
     case O_TTL:
-      bo->cache_ttl = parse_num(optarg, 0, 86400);
-      if (bo->cache_ttl < 0) return cli_usage(cmd, "--cache-ttl takes 0..86400");
+      rc = cli_number(cmd, optarg, 0, 86400, &bo->cache_ttl, "--cache-ttl takes 0..86400");
       break;
-    default: {
-      int rc = cli_netopt_apply(cmd, c, ch, optarg);
-      if (rc < 0) return cli_usage(cmd, "unknown option or missing value");
-      if (rc > 0) return rc;
-      break;
+    default: rc = cli_netopt_apply(cmd, c, ch, optarg); break;
     }
-    }
+    if (rc != 0) return rc;
     if (st != DC_OK) return cli_fail(cmd, c, st);
   }
   if (bo != NULL && bo->file != NULL) {
@@ -358,9 +331,22 @@ static int run_batch(const char *cmd, dc_client *c, const struct batch_opts *bo)
   return rc;
 }
 
-int cmd_discover(int argc, char **argv)
+/* check-template's query and answer, once the settings are discovered. */
+static int check_template(const char *cmd, dc_client *c, const dc_settings *s,
+                          const char *provider, const char *service)
 {
-  static const char cmd[] = "discover";
+  long version = -1;
+  dc_status st = dc_check_template(c, s, provider, service, &version);
+  if (st != DC_OK) return cli_fail(cmd, c, st);
+  if (version >= 0) printf("{\"supported\":true,\"version\":%ld}\n", version);
+  else fputs("{\"supported\":true,\"version\":null}\n", stdout);
+  return EXIT_OK;
+}
+
+/* discover (`check` false) and check-template: the client, the options and
+ * the discovery, then the settings printed or the template asked for. */
+static int discover_then(const char *cmd, bool check, int argc, char **argv)
+{
   dc_client *c = NULL;
   dc_settings *s = NULL;
   int rc = EXIT_REFUSED;
@@ -369,42 +355,29 @@ int cmd_discover(int argc, char **argv)
     return EXIT_REFUSED;
   }
   struct batch_opts bo = {0};
-  rc = parse_args(cmd, k_discover_help, c, argc, argv, 1, &bo);
+  rc = parse_args(cmd, check ? k_check_help : k_discover_help, c, argc, argv,
+                  check ? 3 : 1, check ? NULL : &bo);
   if (rc >= 0) goto done;
   if (bo.file != NULL) {
     rc = run_batch(cmd, c, &bo);
     goto done;
   }
   dc_status st = dc_discover(c, argv[optind], &s);
-  rc = st == DC_OK ? print_settings(cmd, c, s) : cli_fail(cmd, c, st);
+  if (st != DC_OK) rc = cli_fail(cmd, c, st);
+  else if (check) rc = check_template(cmd, c, s, argv[optind + 1], argv[optind + 2]);
+  else rc = print_settings(cmd, c, s);
 done:
   dc_settings_free(s);
   dc_client_free(c);
   return rc;
 }
 
+int cmd_discover(int argc, char **argv)
+{
+  return discover_then("discover", false, argc, argv);
+}
+
 int cmd_check_template(int argc, char **argv)
 {
-  static const char cmd[] = "check-template";
-  dc_client *c = NULL;
-  dc_settings *s = NULL;
-  int rc = EXIT_REFUSED;
-  if (dc_client_new(&c) != DC_OK) {
-    fprintf(stderr, "domainconnect %s: out of memory\n", cmd);
-    return EXIT_REFUSED;
-  }
-  rc = parse_args(cmd, k_check_help, c, argc, argv, 3, NULL);
-  if (rc >= 0) goto done;
-  dc_status st = dc_discover(c, argv[optind], &s);
-  if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }
-  long version = -1;
-  st = dc_check_template(c, s, argv[optind + 1], argv[optind + 2], &version);
-  if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }
-  if (version >= 0) printf("{\"supported\":true,\"version\":%ld}\n", version);
-  else fputs("{\"supported\":true,\"version\":null}\n", stdout);
-  rc = EXIT_OK;
-done:
-  dc_settings_free(s);
-  dc_client_free(c);
-  return rc;
+  return discover_then("check-template", true, argc, argv);
 }

@@ -47,8 +47,7 @@ int cmd_guard(int argc, char **argv)
 
   int rc = EXIT_REFUSED, ch;
   bool resolve = false;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   /* Options may follow the kind and INPUT; "--" ends them (an INPUT that
    * starts with '-'). */
   while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -62,7 +61,7 @@ int cmd_guard(int argc, char **argv)
     default: {
       int r = cli_netopt_apply("guard", c, ch, optarg);
       if (r == 0) break;
-      rc = r < 0 ? cli_usage("guard", "unknown option or missing value") : r;
+      rc = r;
       goto done;
     }
     }

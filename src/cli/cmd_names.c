@@ -20,8 +20,7 @@ int cmd_zone_split(int argc, char **argv)
   };
   const char *psl = NULL;
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     switch (ch) {
     case 'p': psl = optarg; break;
@@ -79,8 +78,7 @@ int cmd_settings_check(int argc, char **argv)
   };
   const char *file = NULL, *zone = NULL;
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     switch (ch) {
     case 's': file = optarg; break;

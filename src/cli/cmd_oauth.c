@@ -6,15 +6,13 @@
  * DC_OAUTH_CODE (or `--code @FILE` / `--code -`), tokens from token files.
  * `--code VALUE` (the issue's first sketch) is refused with a usage error
  * that says where the code goes.
- * Token files are written with mode 0600, atomically: a temporary file in
- * the same directory, fsync, rename, then fsync of the directory. */
+ * Token files are written with mode 0600, atomically (dcx_write_file_atomic:
+ * a temporary file in the same directory, fsync, rename, then fsync of the
+ * directory). */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -100,14 +98,31 @@ enum {
   O_FORCE, O_INSTANCE, O_PNAME, O_SNAME, O_PSL, O_HELP
 };
 
-static void merge_opts(struct option *dst, const struct option *mine, size_t n)
-{
-  size_t k = 0;
-  for (size_t i = 0; i < n && k + 1 < MAX_OPTS; i++) dst[k++] = mine[i];
-  for (size_t i = 0; cli_netopt_long[i].name != NULL && k + 1 < MAX_OPTS; i++)
-    dst[k++] = cli_netopt_long[i];
-  memset(&dst[k], 0, sizeof dst[k]);
-}
+/* The options of the four commands (allowed() says which each takes); the
+ * network options follow them (cli_opts_merge). */
+static const struct option k_opts[] = {
+  {"api-url", required_argument, NULL, O_API},
+  {"client-id", required_argument, NULL, O_CLIENT},
+  {"client-secret-file", required_argument, NULL, O_SECRET_FILE},
+  {"code-file", required_argument, NULL, O_CODE_FILE},
+  {"code", required_argument, NULL, O_CODE},
+  {"redirect-uri", required_argument, NULL, O_REDIRECT},
+  {"dns-provider-id", required_argument, NULL, O_DNSPID},
+  {"out", required_argument, NULL, O_OUT},
+  {"token", required_argument, NULL, O_TOKEN},
+  {"provider-id", required_argument, NULL, O_PROVIDER},
+  {"service-id", required_argument, NULL, O_SERVICE},
+  {"domain", required_argument, NULL, O_DOMAIN},
+  {"host", required_argument, NULL, O_HOST},
+  {"param", required_argument, NULL, O_PARAM},
+  {"group-id", required_argument, NULL, O_GROUP},
+  {"force", no_argument, NULL, O_FORCE},
+  {"instance-id", required_argument, NULL, O_INSTANCE},
+  {"provider-name", required_argument, NULL, O_PNAME},
+  {"service-name", required_argument, NULL, O_SNAME},
+  {"psl-file", required_argument, NULL, O_PSL},
+  {"help", no_argument, NULL, O_HELP},
+};
 
 /* Options of every command here; each command accepts a subset. */
 struct opts {
@@ -118,67 +133,27 @@ struct opts {
 
 /* ---- files */
 
-/* Writes `data` to `path` with mode 0600, atomically. Returns 0 or prints
- * an error and returns 1. */
+/* Writes `data` and a newline to `path` with mode 0600, atomically
+ * (dcx_write_file_atomic). Returns 0 or prints an error and returns 1. */
 static int write_secret_file(const char *cmd, const char *path, const char *data)
 {
-  size_t plen = strlen(path);
-  static const char suffix[] = ".tmpXXXXXX";
-  char *tmp = malloc(plen + sizeof suffix);
-  if (tmp == NULL) {
+  size_t len = strlen(data);
+  char *text = malloc(len + 2);
+  if (text == NULL) {
     fprintf(stderr, "domainconnect %s: out of memory\n", cmd);
     return 1;
   }
-  memcpy(tmp, path, plen);
-  memcpy(tmp + plen, suffix, sizeof suffix);
-  int fd = mkstemp(tmp); /* O_EXCL, mode 0600 */
-  if (fd < 0) {
-    fprintf(stderr, "domainconnect %s: cannot create a file next to %s: %s\n", cmd,
-            path, strerror(errno));
-    free(tmp);
-    return 1;
-  }
-  int rc = 1;
-  size_t len = strlen(data), off = 0;
-  if (fchmod(fd, S_IRUSR | S_IWUSR) != 0) goto fail;
-  while (off < len) {
-    ssize_t w = write(fd, data + off, len - off);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      goto fail;
-    }
-    off += (size_t)w;
-  }
-  if (write(fd, "\n", 1) != 1) goto fail;
-  if (fsync(fd) != 0) goto fail;
-  if (close(fd) != 0) {
-    fd = -1;
-    goto fail;
-  }
-  fd = -1;
-  if (rename(tmp, path) != 0) goto fail;
-  /* Make the rename itself durable. */
-  {
-    char *slash = strrchr(tmp, '/');
-    const char *dir = ".";
-    if (slash != NULL) {
-      *slash = '\0';
-      dir = slash == tmp ? "/" : tmp;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-      (void)fsync(dfd);
-      close(dfd);
-    }
-  }
-  free(tmp);
-  return 0;
-fail:
-  fprintf(stderr, "domainconnect %s: cannot write %s: %s\n", cmd, path, strerror(errno));
-  if (fd >= 0) close(fd);
-  unlink(tmp);
-  free(tmp);
-  return rc;
+  memcpy(text, data, len);
+  memcpy(text + len, "\n", 2);
+  enum dcx_write_err e = dcx_write_file_atomic(path, text, len + 1, 0600);
+  int saved = errno;
+  dcx_free_secret(text);
+  if (e == DCX_WRITE_CREATE)
+    fprintf(stderr, "domainconnect %s: cannot create a file next to %s: %s\n", cmd, path,
+            strerror(saved));
+  else if (e != DCX_WRITE_OK)
+    fprintf(stderr, "domainconnect %s: cannot write %s: %s\n", cmd, path, strerror(saved));
+  return e == DCX_WRITE_OK ? 0 : 1;
 }
 
 /* Reads a token file; returns NULL after printing an error. */
@@ -192,7 +167,7 @@ static dc_token *read_token(const char *cmd, dc_client *c, const char *path, int
     return NULL;
   }
   dc_status st = dc_token_from_json(c, json, len, &t);
-  cli_wipe_free(json);
+  dcx_free_secret(json);
   if (st != DC_OK) *rc = cli_fail(cmd, c, st);
   return t;
 }
@@ -203,7 +178,7 @@ static int save_token(const char *cmd, dc_client *c, const dc_token *t, const ch
   dc_status st = dc_token_to_json(t, &json);
   if (st != DC_OK) return cli_fail(cmd, c, st);
   int rc = write_secret_file(cmd, path, json) == 0 ? EXIT_OK : EXIT_REFUSED;
-  cli_wipe_free(json);
+  dcx_free_secret(json);
   return rc;
 }
 
@@ -252,34 +227,10 @@ static bool allowed(enum kind k, int ch)
 static int parse(enum kind k, const char *cmd, const char *help, dc_client *c,
                  dc_request *r, struct opts *o, int argc, char **argv)
 {
-  static const struct option mine[] = {
-    {"api-url", required_argument, NULL, O_API},
-    {"client-id", required_argument, NULL, O_CLIENT},
-    {"client-secret-file", required_argument, NULL, O_SECRET_FILE},
-    {"code-file", required_argument, NULL, O_CODE_FILE},
-    {"code", required_argument, NULL, O_CODE},
-    {"redirect-uri", required_argument, NULL, O_REDIRECT},
-    {"dns-provider-id", required_argument, NULL, O_DNSPID},
-    {"out", required_argument, NULL, O_OUT},
-    {"token", required_argument, NULL, O_TOKEN},
-    {"provider-id", required_argument, NULL, O_PROVIDER},
-    {"service-id", required_argument, NULL, O_SERVICE},
-    {"domain", required_argument, NULL, O_DOMAIN},
-    {"host", required_argument, NULL, O_HOST},
-    {"param", required_argument, NULL, O_PARAM},
-    {"group-id", required_argument, NULL, O_GROUP},
-    {"force", no_argument, NULL, O_FORCE},
-    {"instance-id", required_argument, NULL, O_INSTANCE},
-    {"provider-name", required_argument, NULL, O_PNAME},
-    {"service-name", required_argument, NULL, O_SNAME},
-    {"psl-file", required_argument, NULL, O_PSL},
-    {"help", no_argument, NULL, O_HELP},
-  };
   struct option opts[MAX_OPTS];
-  merge_opts(opts, mine, sizeof mine / sizeof mine[0]);
+  cli_opts_merge(opts, MAX_OPTS, k_opts, sizeof k_opts / sizeof k_opts[0], cli_netopt_long);
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     if (ch == 'h' || ch == O_HELP) {
       fputs(help, stdout);
@@ -289,8 +240,7 @@ static int parse(enum kind k, const char *cmd, const char *help, dc_client *c,
     }
     if (ch >= CLI_NETOPT_BASE) {
       int rc = cli_netopt_apply(cmd, c, ch, optarg);
-      if (rc < 0) return cli_usage(cmd, "unknown option or missing value");
-      if (rc > 0) return rc;
+      if (rc != 0) return rc;
       continue;
     }
     if (!allowed(k, ch)) return cli_usage(cmd, "unknown option or missing value");
@@ -358,7 +308,7 @@ static int register_from(const char *cmd, dc_client *c, const struct opts *o,
   if (secret == NULL && !missing) return EXIT_REFUSED;
   dc_status st = dc_client_register_provider(c, api_url, o->client_id, secret,
                                              o->redirect_uri, o->dns_provider_id);
-  cli_wipe_free(secret);
+  dcx_free_secret(secret);
   if (st == DC_OK) return -1;
   return cli_fail(cmd, c, st);
 }
@@ -404,7 +354,7 @@ static int run_token(const char *cmd, dc_client *c, const struct opts *o)
     dc_status st = dc_token_exchange(c, o->api_url, NULL, code, &t);
     rc = st == DC_OK ? save_token(cmd, c, t, o->out) : cli_fail(cmd, c, st);
   }
-  cli_wipe_free(code);
+  dcx_free_secret(code);
   dc_token_free(t);
   return rc;
 }

@@ -149,8 +149,7 @@ static int parse_opts(const char *cmd, dc_client *c, dc_request *r, struct req_o
     {NULL, 0, NULL, 0},
   };
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     if (ch == 'h') {
       fputs(consent ? k_consent_help : k_sync_help, stdout);
@@ -236,7 +235,7 @@ done:
   dc_free(url);
   dc_free(zone);
   dc_free(host);
-  cli_wipe_free(pass);
+  dcx_free_secret(pass);
   free(json);
   dc_signer_free(signer);
   dc_settings_free(s);

@@ -1,5 +1,6 @@
 /* sign, verify-sig, pubkey-records. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,53 +61,66 @@ static int load_signer(const char *cmd, dc_client *c, const char *key_file,
     if (pass == NULL) return EXIT_REFUSED;
   }
   dc_status st = dc_signer_new_from_file(c, key_file, pass, key_id, out);
-  cli_wipe_free(pass);
+  dcx_free_secret(pass);
   return st == DC_OK ? EXIT_OK : cli_fail(cmd, c, st);
 }
 
+/* Prints s percent-encoded (RFC 3986 unreserved bytes kept). */
 static void print_pct(const char *s)
 {
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-        (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~')
-      putchar(*p);
-    else
-      printf("%%%02X", *p);
+  dcx_buf b;
+  dcx_buf_init(&b, SIZE_MAX / 4);
+  if (dcx_pct_encode(&b, s, strlen(s), false) && b.data != NULL) fputs(b.data, stdout);
+  dcx_buf_free(&b);
+}
+
+/* The options of sign and pubkey-records. */
+struct key_opts {
+  const char *key_file, *key_id, *pass_file;
+  bool python, json;
+};
+
+/* Parses the options of sign (`profile`: with --profile) or pubkey-records;
+ * returns -1 to go on, or an exit code. */
+static int parse_key_opts(const char *cmd, const char *help, bool profile, int argc,
+                          char **argv, struct key_opts *o)
+{
+  static const struct option mine[] = {
+    {"key-file", required_argument, NULL, S_KEYFILE},
+    {"key-id", required_argument, NULL, S_KEYID},
+    {"passphrase-file", required_argument, NULL, S_PASSFILE},
+    {"json", no_argument, NULL, S_JSON},
+    {"help", no_argument, NULL, 'h'},
+    {"profile", required_argument, NULL, S_PROFILE}, /* sign only: last */
+  };
+  struct option opts[8];
+  cli_opts_merge(opts, 8, mine, sizeof mine / sizeof mine[0] - (profile ? 0 : 1), NULL);
+  int ch;
+  cli_getopt_reset();
+  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    switch (ch) {
+    case S_KEYFILE: o->key_file = optarg; break;
+    case S_KEYID: o->key_id = optarg; break;
+    case S_PASSFILE: o->pass_file = optarg; break;
+    case S_JSON: o->json = true; break;
+    case S_PROFILE:
+      if (strcmp(optarg, "python") == 0) o->python = true;
+      else if (strcmp(optarg, "default") != 0)
+        return cli_usage(cmd, "--profile takes default or python");
+      break;
+    case 'h': fputs(help, stdout); return EXIT_OK;
+    default: return cli_usage(cmd, "unknown option or missing value");
+    }
   }
+  return -1;
 }
 
 int cmd_sign(int argc, char **argv)
 {
-  static const struct option opts[] = {
-    {"key-file", required_argument, NULL, S_KEYFILE},
-    {"key-id", required_argument, NULL, S_KEYID},
-    {"passphrase-file", required_argument, NULL, S_PASSFILE},
-    {"profile", required_argument, NULL, S_PROFILE},
-    {"json", no_argument, NULL, S_JSON},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-  };
-  const char *key_file = NULL, *key_id = NULL, *pass_file = NULL;
-  bool python = false, json = false;
-  int ch;
-  optind = 1;
-  opterr = 0;
-  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-    switch (ch) {
-    case S_KEYFILE: key_file = optarg; break;
-    case S_KEYID: key_id = optarg; break;
-    case S_PASSFILE: pass_file = optarg; break;
-    case S_JSON: json = true; break;
-    case S_PROFILE:
-      if (strcmp(optarg, "python") == 0) python = true;
-      else if (strcmp(optarg, "default") != 0)
-        return cli_usage("sign", "--profile takes default or python");
-      break;
-    case 'h': fputs(k_sign_help, stdout); return EXIT_OK;
-    default: return cli_usage("sign", "unknown option or missing value");
-    }
-  }
-  if (key_file == NULL || key_id == NULL)
+  struct key_opts o = {0};
+  int rc = parse_key_opts("sign", k_sign_help, true, argc, argv, &o);
+  if (rc >= 0) return rc;
+  if (o.key_file == NULL || o.key_id == NULL)
     return cli_usage("sign", "--key-file and --key-id are required");
   if (argc - optind > 1) return cli_usage("sign", "expected at most one QUERY");
   char *query = read_input("sign", argc, argv, optind);
@@ -115,34 +129,34 @@ int cmd_sign(int argc, char **argv)
   dc_client *c = NULL;
   dc_signer *signer = NULL;
   char *sig = NULL;
-  int rc = EXIT_REFUSED;
+  rc = EXIT_REFUSED;
   if (dc_client_new(&c) != DC_OK) goto done;
-  rc = load_signer("sign", c, key_file, key_id, pass_file, &signer);
+  rc = load_signer("sign", c, o.key_file, o.key_id, o.pass_file, &signer);
   if (rc != EXIT_OK) goto done;
   dc_status st = dc_sign(c, signer, query, strlen(query), &sig);
   if (st != DC_OK) { rc = cli_fail("sign", c, st); goto done; }
-  if (json) {
+  if (o.json) {
     fputs("{\"query\":", stdout);
     cli_json_str(stdout, query);
     fputs(",\"sig\":", stdout);
     cli_json_str(stdout, sig);
     fputs(",\"key\":", stdout);
-    cli_json_str(stdout, key_id);
+    cli_json_str(stdout, o.key_id);
     fputs(",\"signed_query\":\"", stdout);
   }
   fputs(query, stdout);
-  if (python) {
+  if (o.python) {
     fputs("&sig=", stdout);
     print_pct(sig);
     fputs("&key=", stdout);
-    print_pct(key_id);
+    print_pct(o.key_id);
   } else {
     fputs("&key=", stdout);
-    print_pct(key_id);
+    print_pct(o.key_id);
     fputs("&sig=", stdout);
     print_pct(sig);
   }
-  fputs(json ? "\"}\n" : "\n", stdout);
+  fputs(o.json ? "\"}\n" : "\n", stdout);
   rc = EXIT_OK;
 done:
   dc_free(sig);
@@ -204,8 +218,7 @@ int cmd_verify_sig(int argc, char **argv)
   };
   const char *records = NULL, *key_id = NULL;
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     switch (ch) {
     case S_RECORDS: records = optarg; break;
@@ -238,44 +251,24 @@ done:
 
 int cmd_pubkey_records(int argc, char **argv)
 {
-  static const struct option opts[] = {
-    {"key-file", required_argument, NULL, S_KEYFILE},
-    {"key-id", required_argument, NULL, S_KEYID},
-    {"passphrase-file", required_argument, NULL, S_PASSFILE},
-    {"json", no_argument, NULL, S_JSON},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-  };
-  const char *key_file = NULL, *key_id = NULL, *pass_file = NULL;
-  bool json = false;
-  int ch;
-  optind = 1;
-  opterr = 0;
-  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-    switch (ch) {
-    case S_KEYFILE: key_file = optarg; break;
-    case S_KEYID: key_id = optarg; break;
-    case S_PASSFILE: pass_file = optarg; break;
-    case S_JSON: json = true; break;
-    case 'h': fputs(k_pubkey_help, stdout); return EXIT_OK;
-    default: return cli_usage("pubkey-records", "unknown option or missing value");
-    }
-  }
+  struct key_opts o = {0};
+  int rc = parse_key_opts("pubkey-records", k_pubkey_help, false, argc, argv, &o);
+  if (rc >= 0) return rc;
   if (optind != argc) return cli_usage("pubkey-records", "unexpected argument");
-  if (key_file == NULL || key_id == NULL)
+  if (o.key_file == NULL || o.key_id == NULL)
     return cli_usage("pubkey-records", "--key-file and --key-id are required");
   dc_client *c = NULL;
   dc_signer *signer = NULL;
   char **recs = NULL;
-  int rc = EXIT_REFUSED;
+  rc = EXIT_REFUSED;
   if (dc_client_new(&c) != DC_OK) goto done;
-  rc = load_signer("pubkey-records", c, key_file, key_id, pass_file, &signer);
+  rc = load_signer("pubkey-records", c, o.key_file, o.key_id, o.pass_file, &signer);
   if (rc != EXIT_OK) goto done;
   dc_status st = dc_pubkey_txt_records(c, signer, &recs);
   if (st != DC_OK) { rc = cli_fail("pubkey-records", c, st); goto done; }
-  if (json) {
+  if (o.json) {
     fputs("{\"name\":", stdout);
-    cli_json_str(stdout, key_id);
+    cli_json_str(stdout, o.key_id);
     fputs(",\"records\":[", stdout);
     for (size_t i = 0; recs[i]; i++) {
       if (i) putchar(',');

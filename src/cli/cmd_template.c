@@ -90,7 +90,8 @@ static int read_key_records(const char *path, char ***out, size_t *n)
   if (text == NULL) return EXIT_REFUSED;
   char **recs = NULL;
   size_t count = 0;
-  for (char *line = strtok(text, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
     size_t l = strlen(line);
     if (l >= 2 && line[0] == '"' && line[l - 1] == '"') {
       line[l - 1] = '\0';
@@ -139,8 +140,7 @@ static int parse_apply_opts(int argc, char **argv, dc_apply_opts *o,
     {NULL, 0, NULL, 0},
   };
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     dc_status st = DC_OK;
     const char *what = NULL;

@@ -43,25 +43,19 @@ enum {
 
 #define MAX_OPTS 24
 
-static void merge_opts(struct option *dst, const struct option *mine, size_t n)
-{
-  size_t k = 0;
-  for (size_t i = 0; i < n && k + 1 < MAX_OPTS; i++) dst[k++] = mine[i];
-  for (size_t i = 0; cli_netopt_long[i].name != NULL && k + 1 < MAX_OPTS; i++)
-    dst[k++] = cli_netopt_long[i];
-  memset(&dst[k], 0, sizeof dst[k]);
-}
-
-/* A decimal number in [min, max]; false otherwise. */
-static bool parse_num(const char *s, long min, long max, long *out)
-{
-  char *end = NULL;
-  if (s == NULL || s[0] == '\0' || s[0] == '-' || s[0] == '+') return false;
-  long v = strtol(s, &end, 10);
-  if (end == s || *end != '\0' || v < min || v > max) return false;
-  *out = v;
-  return true;
-}
+/* verify's own options; the network options follow them (cli_opts_merge). */
+static const struct option k_opts[] = {
+  {"template", required_argument, NULL, O_TEMPLATE},
+  {"domain", required_argument, NULL, O_DOMAIN},
+  {"host", required_argument, NULL, O_HOST},
+  {"param", required_argument, NULL, O_PARAM},
+  {"group-id", required_argument, NULL, O_GROUP},
+  {"attempts", required_argument, NULL, O_ATTEMPTS},
+  {"interval-ms", required_argument, NULL, O_INTERVAL},
+  {"redirect-record", required_argument, NULL, O_REDIR},
+  {"psl-file", required_argument, NULL, O_PSL},
+  {"help", no_argument, NULL, O_HELP},
+};
 
 struct vopts {
   const char *template_file, *domain, *host, *psl;
@@ -72,25 +66,13 @@ struct vopts {
 static int parse(const char *cmd, dc_client *c, dc_apply_opts *ao, struct vopts *o,
                  int argc, char **argv)
 {
-  static const struct option mine[] = {
-    {"template", required_argument, NULL, O_TEMPLATE},
-    {"domain", required_argument, NULL, O_DOMAIN},
-    {"host", required_argument, NULL, O_HOST},
-    {"param", required_argument, NULL, O_PARAM},
-    {"group-id", required_argument, NULL, O_GROUP},
-    {"attempts", required_argument, NULL, O_ATTEMPTS},
-    {"interval-ms", required_argument, NULL, O_INTERVAL},
-    {"redirect-record", required_argument, NULL, O_REDIR},
-    {"psl-file", required_argument, NULL, O_PSL},
-    {"help", no_argument, NULL, O_HELP},
-  };
   struct option opts[MAX_OPTS];
-  merge_opts(opts, mine, sizeof mine / sizeof mine[0]);
+  cli_opts_merge(opts, MAX_OPTS, k_opts, sizeof k_opts / sizeof k_opts[0], cli_netopt_long);
   int ch;
-  optind = 1;
-  opterr = 0;
+  cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     dc_status st = DC_OK;
+    int rc = 0;
     switch (ch) {
     case 'h':
     case O_HELP:
@@ -120,20 +102,16 @@ static int parse(const char *cmd, dc_client *c, dc_apply_opts *ao, struct vopts 
       break;
     }
     case O_ATTEMPTS:
-      if (!parse_num(optarg, 1, 1000, &o->attempts))
-        return cli_usage(cmd, "--attempts takes a number from 1 to 1000");
+      rc = cli_number(cmd, optarg, 1, 1000, &o->attempts,
+                      "--attempts takes a number from 1 to 1000");
       break;
     case O_INTERVAL:
-      if (!parse_num(optarg, 0, 600000, &o->interval_ms))
-        return cli_usage(cmd, "--interval-ms takes a number from 0 to 600000");
+      rc = cli_number(cmd, optarg, 0, 600000, &o->interval_ms,
+                      "--interval-ms takes a number from 0 to 600000");
       break;
-    default: {
-      int rc = cli_netopt_apply(cmd, c, ch, optarg);
-      if (rc < 0) return cli_usage(cmd, "unknown option or missing value");
-      if (rc > 0) return rc;
-      break;
+    default: rc = cli_netopt_apply(cmd, c, ch, optarg); break;
     }
-    }
+    if (rc != 0) return rc;
     if (st == DC_E_INVALID_ARG) return cli_usage(cmd, "invalid option value");
     if (st != DC_OK) return cli_fail(cmd, c, st);
   }
@@ -189,9 +167,11 @@ int cmd_verify(int argc, char **argv)
   /* The note on records not checked (the next call clears it). */
   char note[600];
   snprintf(note, sizeof note, "%s", dc_client_error(c));
-  /* The records checked, as the template engine computes them. */
-  if (dc_zone_new(&empty) == DC_OK && dc_template_apply(c, t, empty, ao, &res) == DC_OK)
-    (void)dc_zone_to_json(dc_apply_result_new(res), &records);
+  /* The records checked, as the template engine computes them; "null"
+   * when any step fails (records stays NULL: every *out is NULL on failure). */
+  if (dc_zone_new(&empty) == DC_OK && dc_template_apply(c, t, empty, ao, &res) == DC_OK &&
+      dc_zone_to_json(dc_apply_result_new(res), &records) != DC_OK)
+    records = NULL;
   fputs("{\"result\":\"verified\",\"records\":", stdout);
   fputs(records ? records : "null", stdout);
   fputs(",\"note\":", stdout);

@@ -1,4 +1,5 @@
 /* Options shared by the network commands. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,17 +33,40 @@ int cli_netopt_apply(const char *cmd, dc_client *c, int ch, const char *arg)
   case N_CA: st = dc_client_set_ca_file(c, arg); break;
   case N_ALLOW: st = dc_client_test_only_allow_address(c, arg); break;
   case N_TIMEOUT: {
-    char *end = NULL;
-    long ms = strtol(arg, &end, 10);
-    if (end == arg || *end != '\0') return cli_usage(cmd, "--timeout-ms takes a number");
+    long ms = 0;  /* the range is the library's to judge */
+    if (!dcx_parse_long(arg, LONG_MIN, LONG_MAX, &ms))
+      return cli_usage(cmd, "--timeout-ms takes a number");
     st = dc_client_set_timeout_ms(c, DC_TIMEOUT_TOTAL, ms);
     break;
   }
-  default: return -1;
+  default: return cli_usage(cmd, "unknown option or missing value");
   }
   if (st == DC_E_INVALID_ARG) {
     fprintf(stderr, "domainconnect %s: %s\n", cmd, dc_client_error(c));
     return EXIT_USAGE;
   }
   return st == DC_OK ? 0 : cli_fail(cmd, c, st);
+}
+
+void cli_opts_merge(struct option *dst, size_t cap, const struct option *mine, size_t n,
+                    const struct option *more)
+{
+  size_t k = 0;
+  if (cap == 0) return;
+  for (size_t i = 0; i < n && k + 1 < cap; i++) dst[k++] = mine[i];
+  for (size_t i = 0; more != NULL && more[i].name != NULL && k + 1 < cap; i++)
+    dst[k++] = more[i];
+  memset(&dst[k], 0, sizeof dst[k]);
+}
+
+int cli_number(const char *cmd, const char *arg, long min, long max, long *out,
+               const char *msg)
+{
+  return dcx_parse_long(arg, min, max, out) ? 0 : cli_usage(cmd, msg);
+}
+
+void cli_getopt_reset(void)
+{
+  optind = 1;
+  opterr = 0;
 }

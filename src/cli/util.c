@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -22,48 +23,20 @@ int cli_usage(const char *cmd, const char *msg)
 
 char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len)
 {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-  if (f == NULL) {
-    fprintf(stderr, "domainconnect %s: cannot open %s\n", cmd, path);
-    return NULL;
-  }
-  size_t cap = 4096, n = 0;
-  char *buf = malloc(cap);
-  while (buf != NULL) {
-    if (n + 1 >= cap) {
-      if (cap > max + 1) break;
-      char *nb = realloc(buf, cap * 2);
-      if (nb == NULL) { free(buf); buf = NULL; break; }
-      buf = nb;
-      cap *= 2;
-    }
-    size_t r = fread(buf + n, 1, cap - n - 1, f);
-    if (r == 0) break;
-    n += r;
-  }
-  int err = ferror(f);
-  if (f != stdin) fclose(f);
-  if (buf == NULL || err) {
-    fprintf(stderr, "domainconnect %s: cannot read %s\n", cmd, path);
-    free(buf);
-    return NULL;
-  }
-  if (n > max) {
+  enum dcx_read_err why = DCX_READ_OK;
+  /* as a secret: token files, codes and passphrases come this way */
+  char *buf = strcmp(path, "-") == 0 ? dcx_read_fd(STDIN_FILENO, max, true, len, &why)
+                                     : dcx_read_file(path, max, true, len, &why);
+  switch (why) {
+  case DCX_READ_OK: break;
+  case DCX_READ_OPEN: fprintf(stderr, "domainconnect %s: cannot open %s\n", cmd, path); break;
+  case DCX_READ_IO:
+  case DCX_READ_NOMEM: fprintf(stderr, "domainconnect %s: cannot read %s\n", cmd, path); break;
+  case DCX_READ_TOO_BIG:
     fprintf(stderr, "domainconnect %s: %s is larger than %zu bytes\n", cmd, path, max);
-    free(buf);
-    return NULL;
+    break;
   }
-  buf[n] = '\0';
-  if (len) *len = n;
   return buf;
-}
-
-void cli_wipe_free(char *s)
-{
-  if (s == NULL) return;
-  volatile char *p = s;
-  while (*p) *p++ = 0;
-  free(s);
 }
 
 char *cli_read_secret_file(const char *cmd, const char *path)

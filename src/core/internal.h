@@ -9,6 +9,8 @@
 
 #include "domainconnect/common.h"
 #include "core/limits.h"
+#include "x/buf.h"
+#include "x/str.h"
 
 #if defined(__GNUC__)
 #define DCI_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -25,6 +27,7 @@
   } while (0)
 
 struct psl_ctx_st;
+struct dci_client_id;
 
 /* One onboarded DNS Provider (dc_client_register_provider). */
 struct dci_registration {
@@ -43,89 +46,144 @@ struct dci_allowed_addr {
   unsigned port;
 };
 
-struct dc_client {
-  char err[512];              /* detail of the last failure */
-  struct psl_ctx_st *psl;     /* loaded list; NULL = libpsl's built-in one */
+/* The client model (docs/internals/design.md, "The client handle").
+ *
+ * A client's configuration: everything the setters write (dc_client_set_*,
+ * dc_client_add_dns_server, dc_client_test_only_allow_address,
+ * dc_client_register_provider). Calls only read it, through the const
+ * pointer every handle holds, so any number of threads may make calls on one
+ * client while nobody changes it. Created and freed by dc_client_new and
+ * dc_client_free with the handle named by `owner`; nothing else owns or
+ * frees it (a call context borrows it, see dci_client_context). */
+struct dci_config {
+  const struct dc_client *owner; /* the one handle that may change or free it */
+  struct dci_client_id *id;      /* keys each thread's record (core/client.c) */
+  struct psl_ctx_st *psl;        /* loaded list; NULL = libpsl's built-in one */
   /* network options (src/core/options.c) */
-  long timeout_dns_ms;        /* DC_DEFAULT_DNS_TIMEOUT_MS */
-  long timeout_connect_ms;    /* DC_DEFAULT_CONNECT_TIMEOUT_MS */
-  long timeout_total_ms;      /* 0 = per-call default (10 s / 15 s) */
-  char *dns_servers;          /* c-ares CSV "ip:port,[ip6]:port"; NULL = system */
+  long timeout_dns_ms;           /* DC_DEFAULT_DNS_TIMEOUT_MS */
+  long timeout_connect_ms;       /* DC_DEFAULT_CONNECT_TIMEOUT_MS */
+  long timeout_total_ms;         /* 0 = per-call default (10 s / 15 s) */
+  char *dns_servers;             /* c-ares CSV "ip:port,[ip6]:port"; NULL = system */
   size_t n_dns_servers;
   char *ca_file;
   unsigned char *ca_blob;
   size_t ca_blob_len;
-  int zone_mode;              /* dc_zone_mode */
+  int zone_mode;                 /* dc_zone_mode */
   struct dci_allowed_addr test_allow[DC_MAX_TEST_ALLOW];
   size_t n_test_allow;
-  long http_status;           /* last HTTP status seen, 0 = none */
   struct dci_registration *regs;
   size_t n_regs;
-  /* libcurl share handle (CURLSH *) holding the connection cache, so calls
-   * that may reuse a connection (not secret-bearing) do so across calls;
-   * created on first use by the transport, freed with the client. */
-  void *curl_share;
 };
 
-/* Frees what the network options own (called by dc_client_free). */
-void dci_client_options_free(dc_client *c);
+/* What calls leave for their caller: the detail of the last failure and the
+ * last HTTP status seen (0 = none). Plain data, owns nothing. */
+struct dci_call {
+  char err[512];
+  long http_status;
+};
 
-/* Records a detail on the handle (if any) and returns `st`. The format must
- * never receive secrets; untrusted text is passed through dci_sanitize. */
+/* The handle every function takes. Two kinds, one layout:
+ *  - a client (dc_client_new): cfg is its own configuration (cfg->owner is
+ *    this handle) and call is NULL: each thread's calls record into that
+ *    thread's own dci_call for this client (core/client.c), which is what
+ *    makes one client usable from several threads at once;
+ *  - a call context (dci_client_context, e.g. one per batch job): cfg is
+ *    borrowed from a client and call is the context's own record. It can
+ *    neither change the configuration (dci_config_mut gives NULL) nor free
+ *    it (dc_client_free ignores it), so copying one is harmless.
+ * Neither owns anything through these two pointers: never copy a client's
+ * handle to make a context, use dci_client_context. The connection cache
+ * (libcurl share handle) is per thread too and lives with the thread's
+ * record; a call context has none (dci_conn_cache). */
+struct dc_client {
+  const struct dci_config *cfg;
+  struct dci_call *call;
+};
+
+/* Makes `ctx` a call context of `client`: its configuration, `call` as its
+ * record (cleared here). `call` must outlive every use of `ctx`. */
+void dci_client_context(dc_client *ctx, const dc_client *client, struct dci_call *call);
+/* The configuration to change, or NULL (detail set, DC_E_INVALID_ARG for
+ * the caller to return) when `c` is not the handle that owns it (a call
+ * context). For setters only: not thread-safe. */
+struct dci_config *dci_config_mut(dc_client *c);
+/* Frees what the configuration owns (called by dc_client_free). */
+void dci_config_free(struct dci_config *cfg);
+/* The caller's record on `c`: the context's own, or this thread's for a
+ * client (created on first use; never NULL for a non-NULL c). */
+struct dci_call *dci_call_of(dc_client *c);
+/* Records the last HTTP status seen by this caller (0 = none). */
+void dci_set_http_status(dc_client *c, long code);
+/* This thread's connection cache for client `c` (a CURLSH * sharing
+ * CURL_LOCK_DATA_CONNECT), created on first use and used by this thread
+ * only: libcurl does not support one connection cache used by concurrent
+ * threads. *out is NULL for a call context (its transfers share their multi
+ * handle's cache instead) and when the thread has no record (out of
+ * memory). DC_E_NOMEM / DC_E_INTERNAL when it cannot be created. */
+dc_status dci_conn_cache(dc_client *c, void **out);
+
+/* Records a detail in the caller's record (dci_call_of; none if c is NULL)
+ * and returns `st`. The format must never receive secrets; untrusted text is
+ * passed through dci_sanitize. */
 dc_status dci_fail(dc_client *c, dc_status st, const char *fmt, ...)
     DCI_PRINTF(3, 4);
-/* Clears the handle's detail (called on entry by public functions). */
+/* Clears the caller's detail (called on entry by public functions). */
 void dci_clear(dc_client *c);
 
 /* Copies at most `max` bytes of untrusted text into `out` (size outsz),
  * replacing control and non-ASCII bytes with '?' and truncating with "...". */
 void dci_sanitize(char *out, size_t outsz, const char *in, size_t len, size_t max);
 
-/* ASCII classification of protocol bytes (no locale). */
-static inline bool dci_is_alpha(unsigned char ch) { return (ch | 0x20) >= 'a' && (ch | 0x20) <= 'z'; }
-static inline bool dci_is_digit(unsigned char ch) { return ch >= '0' && ch <= '9'; }
-static inline bool dci_is_alnum(unsigned char ch) { return dci_is_alpha(ch) || dci_is_digit(ch); }
-static inline unsigned char dci_lower(unsigned char ch) { return (ch >= 'A' && ch <= 'Z') ? (unsigned char)(ch + 32) : ch; }
-static inline bool dci_is_hex(unsigned char ch) { return dci_is_digit(ch) || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f'); }
-static inline int dci_hex_val(unsigned char ch) { return dci_is_digit(ch) ? ch - '0' : (ch | 0x20) - 'a' + 10; }
+/* The shared tier (src/x/, docs/internals/design.md "The shared tier")
+ * under the library's names: ASCII classification of protocol bytes (no
+ * locale), strings, secrets, the buffer and percent-coding. Where the tier
+ * reports a failure as a dcx_err, the library's name returns a dc_status. */
+#define dci_is_alpha dcx_is_alpha
+#define dci_is_digit dcx_is_digit
+#define dci_is_alnum dcx_is_alnum
+#define dci_is_hex dcx_is_hex
+#define dci_hex_val dcx_hex_val
+#define dci_lower dcx_lower
+#define dci_streq_nocase dcx_streq_nocase
+#define dci_strdup dcx_strdup
+#define dci_strndup dcx_strndup
+#define dci_free_secret dcx_free_secret
+#define dci_wipe dcx_wipe
 
-/* ASCII case-insensitive comparison of two NUL-terminated strings. */
-bool dci_streq_nocase(const char *a, const char *b);
 /* Constant-time equality of two byte strings (length leaks, content not). */
 bool dci_consttime_eq(const void *a, size_t alen, const void *b, size_t blen);
 
-/* strdup/strndup with NULL on allocation failure. */
-char *dci_strdup(const char *s);
-char *dci_strndup(const char *s, size_t n);
-/* Wipes then frees a NUL-terminated string (for secrets). NULL is a no-op. */
-void dci_free_secret(char *s);
-/* Wipes n bytes (not optimised away). */
-void dci_wipe(void *p, size_t n);
+/* The growable buffer (x/buf.h); exceeding `max` gives DC_E_LIMIT. */
+typedef dcx_buf dci_buf;
+#define dci_buf_init dcx_buf_init
+#define dci_buf_take dcx_buf_take
+#define dci_buf_free dcx_buf_free
 
-/* Growable byte buffer with a hard ceiling. Always NUL-terminated when
- * data != NULL. */
-typedef struct dci_buf {
-  char *data;
-  size_t len;
-  size_t cap;
-  size_t max;    /* ceiling on len; exceeding it gives DC_E_LIMIT */
-  bool secret;   /* wipe on growth and free */
-} dci_buf;
-
-void dci_buf_init(dci_buf *b, size_t max);
-dc_status dci_buf_append(dci_buf *b, const void *data, size_t len);
-dc_status dci_buf_append_str(dci_buf *b, const char *s);
-dc_status dci_buf_append_char(dci_buf *b, char ch);
-/* Hands the string over (caller frees with free/dc_free); the buffer is reset.
- * Returns an empty allocated string if nothing was appended. */
-char *dci_buf_take(dci_buf *b);
-void dci_buf_free(dci_buf *b);
-
-/* Percent-encodes `len` bytes: bytes in the unreserved set A-Za-z0-9-._~
- * stay, space becomes "+" when `space_plus`, everything else %XX (upper). */
-dc_status dci_pct_encode(dci_buf *b, const char *s, size_t len, bool space_plus);
-/* Percent-decodes into a new string; `plus_space` maps '+' to ' '.
- * Returns DC_E_INVALID_PARAM on a malformed escape or a decoded NUL. */
+/* DC_OK when `ok`, else the status of the buffer's last failure. */
+static inline dc_status dci_buf_status(const dci_buf *b, bool ok)
+{
+  if (ok) return DC_OK;
+  return b->err == DCX_ELIMIT ? DC_E_LIMIT : b->err == DCX_ENOMEM ? DC_E_NOMEM : DC_E_INTERNAL;
+}
+static inline dc_status dci_buf_append(dci_buf *b, const void *data, size_t len)
+{
+  return dci_buf_status(b, dcx_buf_add(b, data, len));
+}
+static inline dc_status dci_buf_append_str(dci_buf *b, const char *s)
+{
+  return dci_buf_status(b, dcx_buf_adds(b, s));
+}
+static inline dc_status dci_buf_append_char(dci_buf *b, char ch)
+{
+  return dci_buf_status(b, dcx_buf_addc(b, ch));
+}
+static inline dc_status dci_pct_encode(dci_buf *b, const char *s, size_t len, bool space_plus)
+{
+  return dci_buf_status(b, dcx_pct_encode(b, s, len, space_plus));
+}
+/* dcx_pct_decode with a cap: DC_E_LIMIT when the input is longer than
+ * 3 * max or the result longer than max, DC_E_INVALID_PARAM on a malformed
+ * escape or a NUL. */
 dc_status dci_pct_decode(const char *s, size_t len, bool plus_space, size_t max,
                          char **out);
 

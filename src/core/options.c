@@ -7,6 +7,8 @@
 
 #include <ares.h>
 #include <curl/curl.h>
+#include <jansson.h>
+#include <libpsl.h>
 #include <openssl/crypto.h>
 
 #include "core/internal.h"
@@ -21,6 +23,9 @@ static void global_init_once(void)
   if (OPENSSL_init_crypto(0, NULL) != 1) return;
   if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return;
   if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) return;
+  /* Jansson seeds its hash function on the first object; do it here, once,
+   * before threads make objects concurrently (jansson's thread notes). */
+  json_object_seed(0);
   g_init_status = DC_OK;
 }
 
@@ -30,35 +35,46 @@ DC_API dc_status dc_global_init(void)
   return g_init_status;
 }
 
-void dci_client_options_free(dc_client *c)
+void dci_config_free(struct dci_config *cfg)
 {
-  if (c->curl_share != NULL) curl_share_cleanup((CURLSH *)c->curl_share);
-  free(c->dns_servers);
-  free(c->ca_file);
-  if (c->ca_blob) dci_wipe(c->ca_blob, c->ca_blob_len);
-  free(c->ca_blob);
-  for (size_t i = 0; i < c->n_regs; i++) {
-    struct dci_registration *r = &c->regs[i];
+  if (cfg == NULL) return;
+  if (cfg->psl != NULL) psl_free(cfg->psl);
+  free(cfg->dns_servers);
+  free(cfg->ca_file);
+  if (cfg->ca_blob) dci_wipe(cfg->ca_blob, cfg->ca_blob_len);
+  free(cfg->ca_blob);
+  for (size_t i = 0; i < cfg->n_regs; i++) {
+    struct dci_registration *r = &cfg->regs[i];
     free(r->api_url);
     free(r->client_id);
     dci_free_secret(r->client_secret);
     free(r->redirect_uri);
     free(r->provider_id);
   }
-  free(c->regs);
+  free(cfg->regs);
+  free(cfg);
+}
+
+/* Entry of every setter: the configuration to change, NULL (and a detail)
+ * when `c` is not the client that owns it. */
+static struct dci_config *setter_entry(dc_client *c)
+{
+  dci_clear(c);
+  return dci_config_mut(c);
 }
 
 DC_API dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long ms)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
+  struct dci_config *cfg = setter_entry(c);
+  if (cfg == NULL) return DC_E_INVALID_ARG;
   if (ms < 1 || ms > DC_MAX_TIMEOUT_MS)
     return dci_fail(c, DC_E_INVALID_ARG, "timeout %ld ms is outside 1..%ld", ms,
                     DC_MAX_TIMEOUT_MS);
   switch (which) {
-  case DC_TIMEOUT_DNS: c->timeout_dns_ms = ms; return DC_OK;
-  case DC_TIMEOUT_CONNECT: c->timeout_connect_ms = ms; return DC_OK;
-  case DC_TIMEOUT_TOTAL: c->timeout_total_ms = ms; return DC_OK;
+  case DC_TIMEOUT_DNS: cfg->timeout_dns_ms = ms; return DC_OK;
+  case DC_TIMEOUT_CONNECT: cfg->timeout_connect_ms = ms; return DC_OK;
+  case DC_TIMEOUT_TOTAL: cfg->timeout_total_ms = ms; return DC_OK;
   }
   return dci_fail(c, DC_E_INVALID_ARG, "unknown timeout kind %d", (int)which);
 }
@@ -68,8 +84,9 @@ DC_API dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long m
 DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *hp)
 {
   if (c == NULL || hp == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  if (c->n_dns_servers >= DC_MAX_DNS_SERVERS)
+  struct dci_config *cfg = setter_entry(c);
+  if (cfg == NULL) return DC_E_INVALID_ARG;
+  if (cfg->n_dns_servers >= DC_MAX_DNS_SERVERS)
     return dci_fail(c, DC_E_LIMIT, "more than %d DNS servers", DC_MAX_DNS_SERVERS);
   dci_addr a;
   unsigned port;
@@ -86,49 +103,52 @@ DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *hp)
     return dci_fail(c, DC_E_INVALID_ARG,
                     "DNS server '%s' is not IPv4[:port] or [IPv6][:port]", safe);
   }
-  size_t old = c->dns_servers ? strlen(c->dns_servers) : 0;
-  char *csv = realloc(c->dns_servers, old + (size_t)n + 2);
+  size_t old = cfg->dns_servers ? strlen(cfg->dns_servers) : 0;
+  char *csv = realloc(cfg->dns_servers, old + (size_t)n + 2);
   if (csv == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
   if (old > 0) csv[old++] = ',';
   memcpy(csv + old, entry, (size_t)n + 1);
-  c->dns_servers = csv;
-  c->n_dns_servers++;
+  cfg->dns_servers = csv;
+  cfg->n_dns_servers++;
   return DC_OK;
 }
 
 DC_API dc_status dc_client_set_ca_file(dc_client *c, const char *path)
 {
   if (c == NULL || path == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
+  struct dci_config *cfg = setter_entry(c);
+  if (cfg == NULL) return DC_E_INVALID_ARG;
   char *p = dci_strdup(path);
   if (p == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
-  free(c->ca_file);
-  c->ca_file = p;
+  free(cfg->ca_file);
+  cfg->ca_file = p;
   return DC_OK;
 }
 
 DC_API dc_status dc_client_set_ca_blob(dc_client *c, const void *pem, size_t len)
 {
   if (c == NULL || pem == NULL || len == 0) return DC_E_INVALID_ARG;
-  dci_clear(c);
+  struct dci_config *cfg = setter_entry(c);
+  if (cfg == NULL) return DC_E_INVALID_ARG;
   if (len > DC_MAX_PEM_LEN * 16)
     return dci_fail(c, DC_E_LIMIT, "CA bundle larger than %d bytes", DC_MAX_PEM_LEN * 16);
   unsigned char *b = malloc(len);
   if (b == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
   memcpy(b, pem, len);
-  free(c->ca_blob);
-  c->ca_blob = b;
-  c->ca_blob_len = len;
+  free(cfg->ca_blob);
+  cfg->ca_blob = b;
+  cfg->ca_blob_len = len;
   return DC_OK;
 }
 
 DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
+  struct dci_config *cfg = setter_entry(c);
+  if (cfg == NULL) return DC_E_INVALID_ARG;
   if (mode != DC_ZONE_PSL && mode != DC_ZONE_SOA)
     return dci_fail(c, DC_E_INVALID_ARG, "unknown zone mode %d", (int)mode);
-  c->zone_mode = (int)mode;
+  cfg->zone_mode = (int)mode;
   return DC_OK;
 }
 
@@ -154,8 +174,9 @@ static const char *parse_allow(const char *spec, struct dci_allowed_addr *out)
 DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *spec)
 {
   if (c == NULL || spec == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  if (c->n_test_allow >= DC_MAX_TEST_ALLOW)
+  struct dci_config *cfg = setter_entry(c);
+  if (cfg == NULL) return DC_E_INVALID_ARG;
+  if (cfg->n_test_allow >= DC_MAX_TEST_ALLOW)
     return dci_fail(c, DC_E_LIMIT, "more than %d test-only addresses", DC_MAX_TEST_ALLOW);
   struct dci_allowed_addr a;
   const char *why = parse_allow(spec, &a);
@@ -164,11 +185,22 @@ DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *spe
     dci_sanitize(safe, sizeof safe, spec, strnlen(spec, 256), 64);
     return dci_fail(c, DC_E_INVALID_ARG, "test-only address '%s': %s", safe, why);
   }
-  c->test_allow[c->n_test_allow++] = a;
+  cfg->test_allow[cfg->n_test_allow++] = a;
   return DC_OK;
 }
 
-DC_API long dc_client_http_status(const dc_client *c)
+DC_API dc_status dc_client_set_psl_file(dc_client *c, const char *path)
 {
-  return c ? c->http_status : 0;
+  if (c == NULL || path == NULL) return DC_E_INVALID_ARG;
+  struct dci_config *cfg = setter_entry(c);
+  if (cfg == NULL) return DC_E_INVALID_ARG;
+  psl_ctx_t *p = psl_load_file(path);
+  if (p == NULL) {
+    char safe[128];
+    dci_sanitize(safe, sizeof safe, path, strlen(path), 100);
+    return dci_fail(c, DC_E_PSL_FILE, "cannot load public suffix list from %s", safe);
+  }
+  if (cfg->psl != NULL) psl_free(cfg->psl);
+  cfg->psl = p;
+  return DC_OK;
 }

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "core/validate.h"
+#include "domainconnect/request.h"
 
 bool dci_valid_dc_id(const char *s)
 {
@@ -37,14 +38,31 @@ bool dci_valid_param_name(const char *s)
   return true;
 }
 
+/* The one list of the protocol's parameter names (request.h, dc_param_kind;
+ * docs/security.md §4.5). */
+static const struct {
+  const char *name;
+  dc_param_kind kind;
+} k_protocol_params[] = {
+  {"domain", DC_PARAM_URL}, {"host", DC_PARAM_URL}, {"redirect_uri", DC_PARAM_URL},
+  {"state", DC_PARAM_URL}, {"groupId", DC_PARAM_URL}, {"providerName", DC_PARAM_URL},
+  {"serviceName", DC_PARAM_URL}, {"instanceId", DC_PARAM_URL}, {"sig", DC_PARAM_URL},
+  {"key", DC_PARAM_URL}, {"client_id", DC_PARAM_URL}, {"scope", DC_PARAM_URL},
+  {"response_type", DC_PARAM_URL}, {"force", DC_PARAM_URL},
+  {"client_secret", DC_PARAM_OAUTH}, {"grant_type", DC_PARAM_OAUTH},
+  {"code", DC_PARAM_OAUTH}, {"refresh_token", DC_PARAM_OAUTH},
+  {"access_token", DC_PARAM_OAUTH},
+};
+
+DC_API dc_param_kind dc_param_kind_of(const char *name)
+{
+  if (name == NULL) return DC_PARAM_VARIABLE;
+  for (size_t i = 0; i < sizeof k_protocol_params / sizeof k_protocol_params[0]; i++)
+    if (strcmp(name, k_protocol_params[i].name) == 0) return k_protocol_params[i].kind;
+  return DC_PARAM_VARIABLE;
+}
+
 bool dci_is_reserved_param(const char *name)
 {
-  static const char *const k_reserved[] = {
-    "domain", "host", "redirect_uri", "state", "groupId", "providerName",
-    "serviceName", "instanceId", "sig", "key", "client_id", "scope",
-    "response_type", "force",
-  };
-  for (size_t i = 0; i < sizeof k_reserved / sizeof k_reserved[0]; i++)
-    if (strcmp(name, k_reserved[i]) == 0) return true;
-  return false;
+  return dc_param_kind_of(name) == DC_PARAM_URL;
 }

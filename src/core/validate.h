@@ -13,7 +13,8 @@ bool dci_valid_key_label(const char *s);
  * 1..DC_MAX_PARAM_NAME printable ASCII bytes without '=', '&', '#', '%'. */
 bool dci_valid_param_name(const char *s);
 /* True when `name` is a protocol parameter a template variable must not
- * shadow (domain, host, redirect_uri, state, groupId, providerName,
+ * shadow in the URLs and calls we build: dc_param_kind_of(name) ==
+ * DC_PARAM_URL (domain, host, redirect_uri, state, groupId, providerName,
  * serviceName, instanceId, sig, key, client_id, scope, response_type,
  * force). Exact, case-sensitive (the protocol's names are). */
 bool dci_is_reserved_param(const char *name);

@@ -3,11 +3,13 @@
  * one curl multi handle (multi_socket API), so every domain gets what
  * dc_discover would give it.
  *
- * Each domain in flight is a job with its own shadow of the client: a copy
- * of the client's struct (it shares the client's read-only configuration and
- * connection cache, never frees them) whose detail buffer and HTTP status
- * are the job's own, so the steps and the transport can record failures per
- * domain exactly as they do on the client in dc_discover. */
+ * Each domain in flight is a job with a call context of the client
+ * (dci_client_context): a handle that reads the client's configuration by
+ * reference and records its detail and HTTP status in the job's own
+ * dci_call, so the steps and the transport record failures per domain
+ * exactly as they do on the client in dc_discover. The context can neither
+ * change nor free the configuration. The jobs' transfers share the multi
+ * handle's connection cache (connections reused per provider host). */
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
@@ -29,7 +31,8 @@ typedef struct job {
   struct dc_batch *b;
   struct job *next;        /* free list, or the done list */
   char *input;
-  dc_client c;             /* shadow of the batch's client */
+  dc_client c;             /* call context of the batch's client */
+  struct dci_call call;    /* c's detail and HTTP status */
   dci_disc d;
   enum job_state state;
   dci_http_req req;
@@ -293,7 +296,7 @@ static void on_txt(void *arg, dci_dns_outcome *o)
     dci_http_resp_init(&j->resp);
     j->resp.body.max = DC_MAX_SETTINGS_BODY;
     j->resp.status = 200;
-    j->c.http_status = 200;
+    dci_set_http_status(&j->c, 200);
     if ((st = dci_buf_append(&j->resp.body, e->body, e->len)) != DC_OK) {
       job_finish(j, dci_fail(&j->c, DC_E_NOMEM, "out of memory"));
       return;
@@ -379,9 +382,7 @@ static bool take_next(dc_batch *b)
   j->next = NULL;
   b->active++;
   j->input = domain;
-  j->c = *b->client;
-  dci_clear(&j->c);
-  j->c.http_status = 0;
+  dci_client_context(&j->c, b->client, &j->call);
   j->status = DC_OK;
   dci_disc_init(&j->d);
   dci_http_resp_init(&j->resp);
@@ -411,7 +412,7 @@ static void deliver(dc_batch *b)
                  j->status == DC_OK ? "" : dc_client_error(&j->c));
     b->in_callback = false;
     job_reset(j);
-    dci_wipe(j->c.err, sizeof j->c.err);
+    dci_wipe(j->call.err, sizeof j->call.err);
     j->next = b->free_jobs;
     b->free_jobs = j;
     b->active--;
@@ -513,8 +514,6 @@ DC_API dc_status dc_batch_new(dc_client *c, size_t concurrency,
     return dci_fail(c, DC_E_INVALID_ARG, "batch: concurrency %zu is over %d",
                     concurrency, DC_BATCH_MAX_CONCURRENCY);
   DCI_TRY(dc_global_init());
-  /* The jobs' shadows share the client's connection cache: create it now. */
-  DCI_TRY(dci_http_share(c));
   b = calloc(1, sizeof *b);
   if (b == NULL) { status = dci_fail(c, DC_E_NOMEM, "out of memory"); goto done; }
   b->client = c;
@@ -552,7 +551,7 @@ DC_API void dc_batch_free(dc_batch *b)
   if (b == NULL) return;
   for (size_t i = 0; b->jobs != NULL && i < b->concurrency; i++) {
     job_reset(&b->jobs[i]);
-    dci_wipe(b->jobs[i].c.err, sizeof b->jobs[i].c.err);
+    dci_wipe(b->jobs[i].call.err, sizeof b->jobs[i].call.err);
   }
   /* the resolver drops pending lookups without callbacks */
   dci_resolver_free(b->r);

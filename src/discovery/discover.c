@@ -104,7 +104,7 @@ dc_status dci_disc_start(dc_client *c, dci_disc *d, const char *domain,
   dci_buf_init(&b, DC_MAX_NAME_LEN + 1);
   *soa_name = NULL;
   DCI_TRY(dc_zone_split(c, domain, &d->pzone, &d->phost));
-  if (c->zone_mode == DC_ZONE_SOA) {
+  if (c->cfg->zone_mode == DC_ZONE_SOA) {
     d->labels = count_labels(d->phost);
     if (d->labels > 0) {
       DCI_TRY(dci_buf_append_str(&b, d->phost));
@@ -235,7 +235,7 @@ DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out
   if (out != NULL) *out = NULL;
   if (c == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
-  c->http_status = 0;
+  dci_set_http_status(c, 0);
   if (domain == NULL || out == NULL) {
     status = dci_fail(c, DC_E_INVALID_ARG, "discover: NULL domain or out");
     goto done;
@@ -304,7 +304,7 @@ DC_API dc_status dc_check_template(dc_client *c, const dc_settings *s,
   if (version != NULL) *version = -1;
   if (c == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
-  c->http_status = 0;
+  dci_set_http_status(c, 0);
   if (s == NULL || provider_id == NULL || service_id == NULL || s->url_api == NULL) {
     status = dci_fail(c, DC_E_INVALID_ARG,
                       "check template: NULL settings, provider id or service id");

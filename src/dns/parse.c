@@ -17,17 +17,6 @@
 
 #define HDR_LEN 12
 #define WIRE_NAME_MAX 255
-#define T_A 1u
-#define T_NS 2u
-#define T_CNAME 5u
-#define T_SOA 6u
-#define T_MX 15u
-#define T_TXT 16u
-#define T_AAAA 28u
-#define T_SRV 33u
-#define T_OPT 41u
-#define T_CAA 257u
-#define C_IN 1u
 
 dc_status dci_dns_result_status(dci_dns_result r)
 {
@@ -217,7 +206,7 @@ bool dci_dns_question_matches(const unsigned char *buf, size_t len,
   size_t off = HDR_LEN;
   if (!read_name(buf, len, &off, &got) || len - off < 4) return false;
   return name_eq(&want, &got) && get16(buf + off) == qtype &&
-         get16(buf + off + 2) == C_IN;
+         get16(buf + off + 2) == DCI_C_IN;
 }
 
 /* ---- messages */
@@ -262,31 +251,31 @@ static bool read_rr(const msg *m, size_t *off, rr *out)
 /* RDATA of the types we read, checked to fill RDLENGTH exactly. */
 static bool rdata_ok(const msg *m, const rr *r)
 {
-  if (r->cls != C_IN) return true;
+  if (r->cls != DCI_C_IN) return true;
   size_t p = r->rdata, end = r->rdata + r->rdlen;
   wname n;
   switch (r->type) {
-  case T_A: return r->rdlen == 4;
-  case T_AAAA: return r->rdlen == 16;
-  case T_CNAME:
-  case T_NS:
+  case DCI_T_A: return r->rdlen == 4;
+  case DCI_T_AAAA: return r->rdlen == 16;
+  case DCI_T_CNAME:
+  case DCI_T_NS:
     return read_name(m->b, end, &p, &n) && p == end;
-  case T_MX:
+  case DCI_T_MX:
     if (r->rdlen < 3) return false;
     p += 2;
     return read_name(m->b, end, &p, &n) && p == end;
-  case T_SRV:
+  case DCI_T_SRV:
     if (r->rdlen < 7) return false;
     p += 6;
     return read_name(m->b, end, &p, &n) && p == end;
-  case T_CAA:
+  case DCI_T_CAA:
     /* flags, tag length (1..), tag, value (the rest, may be empty) */
     return r->rdlen >= 2 && m->b[p + 1] >= 1 && (size_t)m->b[p + 1] + 2 <= r->rdlen;
-  case T_SOA:
+  case DCI_T_SOA:
     if (!read_name(m->b, end, &p, &n) || !read_name(m->b, end, &p, &n))
       return false;
     return end - p == 20;
-  case T_TXT:
+  case DCI_T_TXT:
     while (p < end) {
       size_t l = m->b[p];
       if (end - p - 1 < l) return false;
@@ -327,7 +316,7 @@ static dci_dns_result msg_open(msg *m, const unsigned char *buf, size_t len,
   size_t off = HDR_LEN;
   if (!read_name(buf, len, &off, &m->qname)) return bad(info, "bad question name");
   if (len - off < 4) return bad(info, "question cut short");
-  if (get16(buf + off) != qtype || get16(buf + off + 2) != C_IN)
+  if (get16(buf + off) != qtype || get16(buf + off + 2) != DCI_C_IN)
     return bad(info, "question type or class differs");
   off += 4;
   m->an_off = off;
@@ -337,7 +326,7 @@ static dci_dns_result msg_open(msg *m, const unsigned char *buf, size_t len,
     if (!read_rr(m, &off, &r)) return bad(info, "record runs past the message");
     if (i < m->h.ancount && !rdata_ok(m, &r)) return bad(info, "malformed record data");
     /* EDNS (RFC 6891): the upper 8 bits of the rcode are in the OPT TTL. */
-    if (i >= (size_t)m->h.ancount + m->h.nscount && r.type == T_OPT &&
+    if (i >= (size_t)m->h.ancount + m->h.nscount && r.type == DCI_T_OPT &&
         (r.ttl >> 24) != 0)
       return bad(info, "extended rcode set");
   }
@@ -357,7 +346,7 @@ static dci_dns_result follow_chain(const msg *m, wname *end, unsigned *hops,
     for (unsigned i = 0; i < m->h.ancount; i++) {
       rr r;
       if (!read_rr(m, &off, &r)) return bad(info, "record runs past the message");
-      if (r.type != T_CNAME || r.cls != C_IN || !name_eq(&r.owner, end)) continue;
+      if (r.type != DCI_T_CNAME || r.cls != DCI_C_IN || !name_eq(&r.owner, end)) continue;
       size_t p = r.rdata;
       if (!read_name(m->b, m->len, &p, end)) return bad(info, "bad CNAME target");
       found = true;
@@ -411,7 +400,7 @@ dc_status dci_dns_parse_txt(const unsigned char *buf, size_t len,
   if (out == NULL) return DC_E_INVALID_ARG;
   memset(out, 0, sizeof *out);
   msg m;
-  dci_dns_result r = msg_open(&m, buf, len, T_TXT, info);
+  dci_dns_result r = msg_open(&m, buf, len, DCI_T_TXT, info);
   if (r != DCI_DNS_OK) return finish(r, result);
   wname end;
   unsigned hops;
@@ -423,7 +412,7 @@ dc_status dci_dns_parse_txt(const unsigned char *buf, size_t len,
   for (unsigned i = 0; i < m.h.ancount; i++) {
     rr x;
     if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
-    if (x.type != T_TXT || x.cls != C_IN || !name_eq(&x.owner, &end)) continue;
+    if (x.type != DCI_T_TXT || x.cls != DCI_C_IN || !name_eq(&x.owner, &end)) continue;
     if (++n_rrs > DC_MAX_DNS_TXT_RRS) {
       info->why = "more TXT records than DC_MAX_DNS_TXT_RRS";
       return finish(DCI_DNS_LIMIT, result);
@@ -459,7 +448,7 @@ dc_status dci_dns_parse_txt(const unsigned char *buf, size_t len,
   for (unsigned i = 0; i < m.h.ancount; i++) {
     rr x;
     if (!read_rr(&m, &off, &x)) break; /* cannot happen: pass 1 read it */
-    if (x.type != T_TXT || x.cls != C_IN || !name_eq(&x.owner, &end)) continue;
+    if (x.type != DCI_T_TXT || x.cls != DCI_C_IN || !name_eq(&x.owner, &end)) continue;
     if (ri >= n_rrs) break;
     rrs[ri].strings = ptrs + si;
     rrs[ri].lens = lens + si;
@@ -491,7 +480,7 @@ dc_status dci_dns_parse_addrs(const unsigned char *buf, size_t len,
   dci_dns_info local;
   if (info == NULL) info = &local;
   memset(info, 0, sizeof *info);
-  if (out == NULL || (qtype != T_A && qtype != T_AAAA)) return DC_E_INVALID_ARG;
+  if (out == NULL || (qtype != DCI_T_A && qtype != DCI_T_AAAA)) return DC_E_INVALID_ARG;
   msg m;
   dci_dns_result r = msg_open(&m, buf, len, qtype, info);
   if (r != DCI_DNS_OK) return finish(r, result);
@@ -503,14 +492,14 @@ dc_status dci_dns_parse_addrs(const unsigned char *buf, size_t len,
   for (unsigned i = 0; i < m.h.ancount; i++) {
     rr x;
     if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
-    if (x.type != qtype || x.cls != C_IN || !name_eq(&x.owner, &end)) continue;
+    if (x.type != qtype || x.cls != DCI_C_IN || !name_eq(&x.owner, &end)) continue;
     if (out->n >= DCI_MAX_ADDRS) {
       info->why = "more addresses than DCI_MAX_ADDRS";
       return finish(DCI_DNS_LIMIT, result);
     }
     dci_addr *a = &out->a[out->n++];
     memset(a, 0, sizeof *a);
-    a->family = qtype == T_A ? AF_INET : AF_INET6;
+    a->family = qtype == DCI_T_A ? AF_INET : AF_INET6;
     memcpy(a->b, m.b + x.rdata, x.rdlen); /* 4 or 16: rdata_ok checked */
     found++;
   }
@@ -529,7 +518,7 @@ dc_status dci_dns_parse_soa(const unsigned char *buf, size_t len, bool *has,
   if (has == NULL) return DC_E_INVALID_ARG;
   *has = false;
   msg m;
-  dci_dns_result r = msg_open(&m, buf, len, T_SOA, info);
+  dci_dns_result r = msg_open(&m, buf, len, DCI_T_SOA, info);
   if (r == DCI_DNS_NXDOMAIN) {
     if (result) *result = r;
     return DC_OK;
@@ -539,7 +528,7 @@ dc_status dci_dns_parse_soa(const unsigned char *buf, size_t len, bool *has,
   for (unsigned i = 0; i < m.h.ancount; i++) {
     rr x;
     if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
-    if (x.type == T_SOA && x.cls == C_IN && name_eq(&x.owner, &m.qname)) {
+    if (x.type == DCI_T_SOA && x.cls == DCI_C_IN && name_eq(&x.owner, &m.qname)) {
       *has = true;
       return finish(DCI_DNS_OK, result);
     }
@@ -601,7 +590,7 @@ void dci_rrset_free(dci_rrset *s)
  * IXFR, AXFR, MAILB, MAILA, ANY). */
 static bool qtype_askable(unsigned qtype)
 {
-  return qtype >= 1 && qtype <= 65535 && qtype != T_OPT &&
+  return qtype >= 1 && qtype <= 65535 && qtype != DCI_T_OPT &&
          !(qtype >= 249 && qtype <= 255);
 }
 
@@ -686,34 +675,34 @@ static void format_rr(const msg *m, const rr *x, sink *s, rr_fmt *f)
   wname n;
   memset(f, 0, sizeof *f);
   switch (x->type) {
-  case T_A:
-  case T_AAAA: {
+  case DCI_T_A:
+  case DCI_T_AAAA: {
     char tmp[64];
-    if (inet_ntop(x->type == T_A ? AF_INET : AF_INET6, d, tmp, sizeof tmp) == NULL)
+    if (inet_ntop(x->type == DCI_T_A ? AF_INET : AF_INET6, d, tmp, sizeof tmp) == NULL)
       tmp[0] = '\0';
     put_str(s, tmp);
     break;
   }
-  case T_CNAME:
-  case T_NS:
+  case DCI_T_CNAME:
+  case DCI_T_NS:
     if (read_name(m->b, end, &p, &n)) put_wname(s, &n);
     break;
-  case T_MX:
+  case DCI_T_MX:
     f->priority = get16(d);
     p += 2;
     if (read_name(m->b, end, &p, &n)) put_wname(s, &n);
     break;
-  case T_SRV:
+  case DCI_T_SRV:
     f->priority = get16(d);
     f->weight = get16(d + 2);
     f->port = get16(d + 4);
     p += 6;
     if (read_name(m->b, end, &p, &n)) put_wname(s, &n);
     break;
-  case T_TXT:
+  case DCI_T_TXT:
     for (size_t q = x->rdata; q < end; q += 1u + m->b[q]) put_mem(s, m->b + q + 1, m->b[q]);
     break;
-  case T_CAA: {
+  case DCI_T_CAA: {
     size_t tl = d[1], vl = x->rdlen - 2 - tl;
     const unsigned char *tag = d + 2, *val = d + 2 + tl;
     f->caa = true;
@@ -769,13 +758,13 @@ static void format_rr(const msg *m, const rr *x, sink *s, rr_fmt *f)
  * the end of the chain. */
 static bool rr_wanted(const rr *x, unsigned qtype, const wname *end)
 {
-  return x->type == qtype && x->cls == C_IN && name_eq(&x->owner, end);
+  return x->type == qtype && x->cls == DCI_C_IN && name_eq(&x->owner, end);
 }
 
 static size_t rrset_cap(unsigned qtype)
 {
-  if (qtype == T_A || qtype == T_AAAA) return DCI_MAX_ADDRS;
-  if (qtype == T_TXT) return DC_MAX_DNS_TXT_RRS;
+  if (qtype == DCI_T_A || qtype == DCI_T_AAAA) return DCI_MAX_ADDRS;
+  if (qtype == DCI_T_TXT) return DC_MAX_DNS_TXT_RRS;
   return DCI_MAX_RRSET_RRS;
 }
 
@@ -795,7 +784,7 @@ dc_status dci_dns_parse_rrset(const unsigned char *buf, size_t len,
   if (r != DCI_DNS_OK) return finish(r, result);
   wname end = m.qname;
   unsigned hops = 0;
-  if (qtype != T_CNAME) { /* a CNAME question wants the CNAME itself */
+  if (qtype != DCI_T_CNAME) { /* a CNAME question wants the CNAME itself */
     r = follow_chain(&m, &end, &hops, info);
     if (r != DCI_DNS_OK) return finish(r, result);
   }
@@ -809,7 +798,7 @@ dc_status dci_dns_parse_rrset(const unsigned char *buf, size_t len,
     if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
     if (rr_wanted(&x, qtype, &end)) n_rrs++;
   }
-  if (n_rrs == 0 && qtype == T_NS && hops == 0) {
+  if (n_rrs == 0 && qtype == DCI_T_NS && hops == 0) {
     first = off;
     count = m.h.nscount;
     for (unsigned i = 0; i < m.h.nscount; i++) {
@@ -824,9 +813,10 @@ dc_status dci_dns_parse_rrset(const unsigned char *buf, size_t len,
   }
   if (n_rrs == 0) return finish(no_record(&end, hops, info), result);
   if (n_rrs > rrset_cap(qtype)) {
-    info->why = qtype == T_TXT ? "more TXT records than DC_MAX_DNS_TXT_RRS"
-                : (qtype == T_A || qtype == T_AAAA) ? "more addresses than DCI_MAX_ADDRS"
-                                                    : "more records than DCI_MAX_RRSET_RRS";
+    info->why = qtype == DCI_T_TXT ? "more TXT records than DC_MAX_DNS_TXT_RRS"
+                : (qtype == DCI_T_A || qtype == DCI_T_AAAA)
+                    ? "more addresses than DCI_MAX_ADDRS"
+                    : "more records than DCI_MAX_RRSET_RRS";
     return finish(DCI_DNS_LIMIT, result);
   }
 
@@ -840,7 +830,7 @@ dc_status dci_dns_parse_rrset(const unsigned char *buf, size_t len,
     if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
     if (!rr_wanted(&x, qtype, &end)) continue;
     format_rr(&m, &x, &s, &f);
-    if (qtype == T_TXT) txt_bytes += f.data_len;
+    if (qtype == DCI_T_TXT) txt_bytes += f.data_len;
   }
   if (txt_bytes > DC_MAX_DNS_TXT_BYTES) {
     info->why = "TXT records larger than DC_MAX_DNS_TXT_BYTES";

@@ -16,12 +16,6 @@
 #include "dns/resolver.h"
 #include "domainconnect/net.h"
 
-#define QT_A 1
-#define QT_SOA 6
-#define QT_TXT 16
-#define QT_AAAA 28
-#define QC_IN 1
-
 /* c-ares tries every server DNS_ROUNDS times and doubles the per-try
  * timeout each round: with t per try and N servers that is N*t + 2*N*t, so
  * t = ceil(T / (3 * N)) spends the client's DNS timeout T; our own deadline
@@ -139,12 +133,12 @@ static void slot_finish(struct lookup *l, int slot, dci_dns_result res,
 static int slot_qtype(const struct lookup *l, int slot)
 {
   switch (l->kind) {
-  case DCI_DNS_KIND_TXT: return QT_TXT;
-  case DCI_DNS_KIND_SOA: return QT_SOA;
-  case DCI_DNS_KIND_ADDRS: return slot == 0 ? QT_A : QT_AAAA;
+  case DCI_DNS_KIND_TXT: return DCI_T_TXT;
+  case DCI_DNS_KIND_SOA: return DCI_T_SOA;
+  case DCI_DNS_KIND_ADDRS: return slot == 0 ? DCI_T_A : DCI_T_AAAA;
   case DCI_DNS_KIND_RRSET: return (int)l->qtype;
   }
-  return QT_TXT;
+  return DCI_T_TXT;
 }
 
 static dci_dns_result map_ares_status(int st, const char **why)
@@ -179,7 +173,7 @@ static dci_dns_result send_query(struct lookup *l, int slot, const char *name,
   *why = NULL;
   /* id 0: ares_send puts a random id in; rd 1 for recursive servers; no
    * EDNS (large answers come over TCP after TC). */
-  int rc = ares_create_query(name, QC_IN, slot_qtype(l, slot), 0, 1, &q,
+  int rc = ares_create_query(name, DCI_C_IN, slot_qtype(l, slot), 0, 1, &q,
                              &qlen, 0);
   if (rc != ARES_SUCCESS) {
     if (rc == ARES_ENOMEM) return DCI_DNS_NOMEM;
@@ -306,10 +300,11 @@ dc_status dci_resolver_new(dc_client *c, dci_resolver **out)
     return dci_fail(c, DC_E_INTERNAL, "library initialisation failed");
   r = calloc(1, sizeof *r);
   if (r == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
-  r->timeout_ms = c->timeout_dns_ms > 0 ? c->timeout_dns_ms : DC_DEFAULT_DNS_TIMEOUT_MS;
+  long dns_ms = c->cfg->timeout_dns_ms;
+  r->timeout_ms = dns_ms > 0 ? dns_ms : DC_DEFAULT_DNS_TIMEOUT_MS;
 
-  size_t nservers = c->n_dns_servers;
-  if (c->dns_servers == NULL || nservers == 0) {
+  size_t nservers = c->cfg->n_dns_servers;
+  if (c->cfg->dns_servers == NULL || nservers == 0) {
     /* The system's servers: read them once to size the per-try timeout,
      * keeping at most DC_MAX_DNS_SERVERS. */
     int rc = channel_init(&probe, 1000, 1);
@@ -339,7 +334,7 @@ dc_status dci_resolver_new(dc_client *c, dci_resolver **out)
     DCI_TRY(ares_fail(c, rc, "cannot set up c-ares"));
   }
   if (servers != NULL) rc = ares_set_servers_ports(r->ch, servers);
-  else rc = ares_set_servers_ports_csv(r->ch, c->dns_servers);
+  else rc = ares_set_servers_ports_csv(r->ch, c->cfg->dns_servers);
   if (rc != ARES_SUCCESS) DCI_TRY(ares_fail(c, rc, "cannot set the DNS servers"));
   *out = r;
   r = NULL;

@@ -7,6 +7,14 @@
 #include "domainconnect/settings.h"
 #include "core/addr.h"
 
+/* DNS RR types and the class IN (RFC 1035, 3596, 2782, 6891, 8659): the one
+ * definition of the numbers the resolver, the parser and verify use. */
+enum {
+  DCI_T_A = 1, DCI_T_NS = 2, DCI_T_CNAME = 5, DCI_T_SOA = 6, DCI_T_MX = 15,
+  DCI_T_TXT = 16, DCI_T_AAAA = 28, DCI_T_SRV = 33, DCI_T_OPT = 41, DCI_T_CAA = 257,
+  DCI_C_IN = 1
+};
+
 /* What a lookup ended with, so callers and tests can tell them apart. */
 typedef enum dci_dns_result {
   DCI_DNS_OK = 0,

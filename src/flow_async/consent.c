@@ -13,19 +13,6 @@
 
 #define CONSENT_URL_MAX (DC_MAX_URL_LEN + 256 + DC_MAX_QUERY_LEN)
 
-/* OAuth client_id (RFC 6749 appendix A.1: *VSCHAR; we want at least one). */
-static dc_status check_client_id(dc_client *c, const char *id)
-{
-  if (id[0] == '\0') return dci_fail(c, DC_E_INVALID_PARAM, "client_id is empty");
-  for (size_t i = 0; id[i] != '\0'; i++) {
-    unsigned char ch = (unsigned char)id[i];
-    if (ch < 0x20 || ch > 0x7e)
-      return dci_fail(c, DC_E_INVALID_PARAM,
-                      "client_id has a byte outside printable ASCII at offset %zu", i);
-  }
-  return DC_OK;
-}
-
 DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
                                 const dc_request *r, char **url)
 {
@@ -58,13 +45,14 @@ DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
   DCI_TRY(dci_request_check_id(c, "provider id", r->provider_id));
   for (size_t i = 0; i < r->n_service_ids; i++)
     DCI_TRY(dci_request_check_id(c, "service id", r->service_ids[i]));
-  DCI_TRY(check_client_id(c, client_id));
+  /* OAuth client_id (RFC 6749 appendix A.1: *VSCHAR; we want at least one) */
+  DCI_TRY(dci_request_check_vschar(c, "client_id", client_id));
   DCI_TRY(dci_request_zone(c, r, &zone));
   for (; n_hosts < r->n_hosts; n_hosts++)
     DCI_TRY(dci_request_host(c, r->hosts[n_hosts], &hosts[n_hosts]));
   DCI_TRY(dci_request_check_vars(c, r));
   DCI_TRY(dci_request_check_redirect_uri(c, r->redirect_uri));
-  if (r->state != NULL) DCI_TRY(dci_request_check_state(c, r->state));
+  if (r->state != NULL) DCI_TRY(dci_request_check_vschar(c, "state", r->state));
   if (r->provider_name != NULL)
     DCI_TRY(dci_request_check_text(c, "providerName", r->provider_name));
   if (r->service_name != NULL)

@@ -135,7 +135,8 @@ static void provider_error(const dci_http_resp *resp, char *out, size_t outsz,
  * (docs/security.md §5.1: 15 s for token, refresh, apply, revert). */
 static long oauth_timeout(const dc_client *c)
 {
-  return c->timeout_total_ms > 0 ? c->timeout_total_ms : DC_DEFAULT_OAUTH_TIMEOUT_MS;
+  long ms = c->cfg->timeout_total_ms;
+  return ms > 0 ? ms : DC_DEFAULT_OAUTH_TIMEOUT_MS;
 }
 
 /* The response body may hold tokens: wipe it before it is released. */
@@ -147,10 +148,11 @@ static void resp_free_secret(dci_http_resp *resp)
 
 /* ---- registrations */
 
-static struct dci_registration *find_reg(dc_client *c, const char *canon_api)
+static const struct dci_registration *find_reg(const struct dci_config *cfg,
+                                               const char *canon_api)
 {
-  for (size_t i = 0; i < c->n_regs; i++)
-    if (strcmp(c->regs[i].api_url, canon_api) == 0) return &c->regs[i];
+  for (size_t i = 0; i < cfg->n_regs; i++)
+    if (strcmp(cfg->regs[i].api_url, canon_api) == 0) return &cfg->regs[i];
   return NULL;
 }
 
@@ -174,6 +176,8 @@ DC_API dc_status dc_client_register_provider(dc_client *c, const char *api_url,
   struct dci_registration n = {0};
   if (c == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
+  struct dci_config *cfg = dci_config_mut(c);
+  if (cfg == NULL) return DC_E_INVALID_ARG;
   if (api_url == NULL || client_id == NULL)
     return dci_fail(c, DC_E_INVALID_ARG, "register: api_url and client_id are required");
   if (!vschar(client_id, DC_MAX_PARAM_VALUE))
@@ -218,23 +222,25 @@ DC_API dc_status dc_client_register_provider(dc_client *c, const char *api_url,
   }
 
   /* Re-registering an API URL replaces the entry. */
-  struct dci_registration *old = find_reg(c, n.api_url);
+  struct dci_registration *old = NULL;
+  for (size_t i = 0; i < cfg->n_regs && old == NULL; i++)
+    if (strcmp(cfg->regs[i].api_url, n.api_url) == 0) old = &cfg->regs[i];
   if (old != NULL) {
     reg_clear(old);
     *old = n;
     memset(&n, 0, sizeof n);
     goto done;
   }
-  if (c->n_regs >= DC_MAX_REGISTRATIONS) {
+  if (cfg->n_regs >= DC_MAX_REGISTRATIONS) {
     status = dci_fail(c, DC_E_LIMIT, "register: more than %d registered providers",
                       DC_MAX_REGISTRATIONS);
     goto done;
   }
   struct dci_registration *grown =
-      realloc(c->regs, (c->n_regs + 1) * sizeof *c->regs);
+      realloc(cfg->regs, (cfg->n_regs + 1) * sizeof *cfg->regs);
   if (grown == NULL) { status = DC_E_NOMEM; goto done; }
-  c->regs = grown;
-  c->regs[c->n_regs++] = n;
+  cfg->regs = grown;
+  cfg->regs[cfg->n_regs++] = n;
   memset(&n, 0, sizeof n);
 done:
   if (status == DC_E_NOMEM) dci_fail(c, status, "register: out of memory");
@@ -248,7 +254,7 @@ DC_API dc_status dc_check_registered_api(dc_client *c, const dc_settings *s)
   dci_clear(c);
   if (s == NULL || s->url_api == NULL)
     return dci_fail(c, DC_E_INVALID_ARG, "check registered API: NULL settings");
-  if (find_reg(c, s->url_api) != NULL) return DC_OK;
+  if (find_reg(c->cfg, s->url_api) != NULL) return DC_OK;
   /* docs/protocol.md §3.8: a settings document pointing elsewhere must never
    * receive the client secret. */
   return dci_fail(c, DC_E_API_MISMATCH,
@@ -344,7 +350,7 @@ DC_API dc_status dc_token_exchange(dc_client *c, const char *api_url,
   if (out != NULL) *out = NULL;
   if (c == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
-  c->http_status = 0;
+  dci_set_http_status(c, 0);
   if (api_url == NULL || code == NULL || out == NULL) {
     status = dci_fail(c, DC_E_INVALID_ARG, "token exchange: NULL api_url, code or out");
     goto done;
@@ -356,7 +362,7 @@ DC_API dc_status dc_token_exchange(dc_client *c, const char *api_url,
     goto done;
   }
   DCI_TRY(canonical_api(c, "api_url", api_url, &canon));
-  const struct dci_registration *reg = find_reg(c, canon);
+  const struct dci_registration *reg = find_reg(c->cfg, canon);
   if (reg == NULL) {
     status = dci_fail(c, DC_E_NOT_REGISTERED,
                       "token exchange: no provider registered for %s", canon);
@@ -418,7 +424,7 @@ DC_API dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **ou
   if (out != NULL) *out = NULL;
   if (c == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
-  c->http_status = 0;
+  dci_set_http_status(c, 0);
   if (t == NULL || out == NULL) {
     status = dci_fail(c, DC_E_INVALID_ARG, "token refresh: NULL token or out");
     goto done;
@@ -429,7 +435,7 @@ DC_API dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **ou
     goto done;
   }
   DCI_TRY(canonical_api(c, "token api_url", dc_token_api_url(t), &canon));
-  const struct dci_registration *reg = find_reg(c, canon);
+  const struct dci_registration *reg = find_reg(c->cfg, canon);
   if (reg == NULL) {
     status = dci_fail(c, DC_E_NOT_REGISTERED,
                       "token refresh: no provider registered for %s", canon);
@@ -597,7 +603,7 @@ static dc_status bearer_call(dc_client *c, const dc_token *t,
   if (conflicts != NULL) *conflicts = NULL;
   if (c == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
-  c->http_status = 0;
+  dci_set_http_status(c, 0);
   if (t == NULL || r == NULL) {
     status = dci_fail(c, DC_E_INVALID_ARG, "%s: NULL token or request", op);
     goto done;

@@ -117,39 +117,40 @@ static void scrub_json_string(json_t *v)
     dci_wipe((char *)(uintptr_t)json_string_value(v), json_string_length(v));
 }
 
+/* The token string member `key`: a string that passes valid(s, n), copied
+ * into *out; else DC_E_TOKEN naming what it is not (`rule`). Absent: DC_E_TOKEN
+ * when `required`; else (absent or null) *out stays NULL. */
+static dc_status read_token_string(dc_client *c, const char *what, json_t *root,
+                                   const char *key, bool required,
+                                   bool (*valid)(const char *s, size_t n), const char *rule,
+                                   char **out)
+{
+  json_t *v = json_object_get(root, key);
+  if (v == NULL && required) return dci_fail(c, DC_E_TOKEN, "%s: %s missing", what, key);
+  if (v == NULL || (!required && json_is_null(v))) return DC_OK;
+  if (!json_is_string(v))
+    return dci_fail(c, DC_E_TOKEN, "%s: %s is not a string", what, key);
+  const char *s = json_string_value(v);
+  size_t n = json_string_length(v);
+  if (strlen(s) != n || !valid(s, n))
+    return dci_fail(c, DC_E_TOKEN, "%s: %s is empty, longer than %d bytes or not %s", what,
+                    key, DC_MAX_TOKEN_LEN, rule);
+  *out = dci_strndup(s, n);
+  return *out ? DC_OK : dci_fail(c, DC_E_NOMEM, "out of memory");
+}
+
 static dc_status read_access_token(dc_client *c, const char *what, json_t *root,
                                    char **out)
 {
-  json_t *v = json_object_get(root, "access_token");
-  if (v == NULL)
-    return dci_fail(c, DC_E_TOKEN, "%s: access_token missing", what);
-  if (!json_is_string(v))
-    return dci_fail(c, DC_E_TOKEN, "%s: access_token is not a string", what);
-  const char *s = json_string_value(v);
-  size_t n = json_string_length(v);
-  if (strlen(s) != n || !valid_access_token(s, n))
-    return dci_fail(c, DC_E_TOKEN,
-                    "%s: access_token is empty, longer than %d bytes or not an "
-                    "RFC 6750 b64token", what, DC_MAX_TOKEN_LEN);
-  *out = dci_strndup(s, n);
-  return *out ? DC_OK : dci_fail(c, DC_E_NOMEM, "out of memory");
+  return read_token_string(c, what, root, "access_token", true, valid_access_token,
+                           "an RFC 6750 b64token", out);
 }
 
 static dc_status read_refresh_token(dc_client *c, const char *what, json_t *root,
                                     char **out)
 {
-  json_t *v = json_object_get(root, "refresh_token");
-  if (v == NULL || json_is_null(v)) return DC_OK;
-  if (!json_is_string(v))
-    return dci_fail(c, DC_E_TOKEN, "%s: refresh_token is not a string", what);
-  const char *s = json_string_value(v);
-  size_t n = json_string_length(v);
-  if (strlen(s) != n || !valid_refresh_token(s, n))
-    return dci_fail(c, DC_E_TOKEN,
-                    "%s: refresh_token is empty, longer than %d bytes or not "
-                    "printable ASCII", what, DC_MAX_TOKEN_LEN);
-  *out = dci_strndup(s, n);
-  return *out ? DC_OK : dci_fail(c, DC_E_NOMEM, "out of memory");
+  return read_token_string(c, what, root, "refresh_token", false, valid_refresh_token,
+                           "printable ASCII", out);
 }
 
 /* docs/security.md §6.4 / RFC 6749 7.1: bearer, case-insensitively. */

@@ -58,7 +58,7 @@ DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
   if (r->n_hosts == 1) DCI_TRY(dci_request_host(c, r->hosts[0], &host));
   DCI_TRY(dci_request_check_vars(c, r));
   if (r->redirect_uri != NULL) DCI_TRY(dci_request_check_redirect_uri(c, r->redirect_uri));
-  if (r->state != NULL) DCI_TRY(dci_request_check_state(c, r->state));
+  if (r->state != NULL) DCI_TRY(dci_request_check_vschar(c, "state", r->state));
   if (r->provider_name != NULL)
     DCI_TRY(dci_request_check_text(c, "providerName", r->provider_name));
   if (r->service_name != NULL)

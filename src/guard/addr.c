@@ -151,8 +151,8 @@ const char *dci_guard_addr_port(const dc_client *c, const dci_addr *a, unsigned 
 {
   if (a == NULL) return "not an IPv4 or IPv6 address";
   if (c != NULL) {
-    for (size_t i = 0; i < c->n_test_allow && i < DC_MAX_TEST_ALLOW; i++) {
-      const struct dci_allowed_addr *t = &c->test_allow[i];
+    for (size_t i = 0; i < c->cfg->n_test_allow && i < DC_MAX_TEST_ALLOW; i++) {
+      const struct dci_allowed_addr *t = &c->cfg->test_allow[i];
       dci_addr allowed;
       allowed.family = t->family;
       memcpy(allowed.b, t->b, sizeof allowed.b);
@@ -175,8 +175,8 @@ const char *dci_guard_addr(const dc_client *c, const dci_addr *a)
 bool dci_guard_test_port(const dc_client *c, unsigned port)
 {
   if (c == NULL || port == DCI_HTTPS_PORT) return false;
-  for (size_t i = 0; i < c->n_test_allow && i < DC_MAX_TEST_ALLOW; i++)
-    if (c->test_allow[i].port == port) return true;
+  for (size_t i = 0; i < c->cfg->n_test_allow && i < DC_MAX_TEST_ALLOW; i++)
+    if (c->cfg->test_allow[i].port == port) return true;
   return false;
 }
 

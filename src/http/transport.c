@@ -462,11 +462,12 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
   const dci_http_req *req = x->req;
   CURL *e = x->easy;
   size_t max_body = req->max_body ? req->max_body : (size_t)DC_MAX_API_BODY;
+  const struct dci_config *cfg = c->cfg;
   long total = req->total_timeout_ms ? req->total_timeout_ms
-             : c->timeout_total_ms ? c->timeout_total_ms
+             : cfg->timeout_total_ms ? cfg->timeout_total_ms
              : DC_DEFAULT_TOTAL_TIMEOUT_MS;
-  long connect = c->timeout_connect_ms ? c->timeout_connect_ms
-                                       : DC_DEFAULT_CONNECT_TIMEOUT_MS;
+  long connect = cfg->timeout_connect_ms ? cfg->timeout_connect_ms
+                                         : DC_DEFAULT_CONNECT_TIMEOUT_MS;
 
   /* no output anywhere but our callbacks (VERBOSE would print the bearer) */
   DCI_SETOPT(set_long, CURLOPT_VERBOSE, 0L);
@@ -492,13 +493,13 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
    * only the trust anchors may be replaced, and then replace the system
    * store instead of adding to it. */
   DCI_SETOPT(set_long, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-  if (c->ca_blob != NULL) {
-    struct curl_blob blob = {c->ca_blob, c->ca_blob_len, CURL_BLOB_COPY};
+  if (cfg->ca_blob != NULL) {
+    struct curl_blob blob = {cfg->ca_blob, cfg->ca_blob_len, CURL_BLOB_COPY};
     DCI_SETOPT(set_blob, CURLOPT_CAINFO_BLOB, &blob);
-    DCI_SETOPT(set_str, CURLOPT_CAINFO, c->ca_file); /* NULL: blob only */
+    DCI_SETOPT(set_str, CURLOPT_CAINFO, cfg->ca_file); /* NULL: blob only */
     DCI_SETOPT(set_str, CURLOPT_CAPATH, NULL);
-  } else if (c->ca_file != NULL) {
-    DCI_SETOPT(set_str, CURLOPT_CAINFO, c->ca_file);
+  } else if (cfg->ca_file != NULL) {
+    DCI_SETOPT(set_str, CURLOPT_CAINFO, cfg->ca_file);
     DCI_SETOPT(set_str, CURLOPT_CAPATH, NULL);
   }
   /* timeouts */
@@ -514,12 +515,15 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
     DCI_SETOPT(set_long, CURLOPT_FRESH_CONNECT, 1L);
     DCI_SETOPT(set_long, CURLOPT_FORBID_REUSE, 1L);
   } else {
-    /* Connection reuse across calls of this client (docs/security.md
-     * §2.8): safe because this transfer's pre-request callback checks the
-     * reused connection's address against this transfer's checked set
-     * before a byte is sent. Secret-bearing calls never join. */
-    DCI_TRY(dci_http_share(c));
-    DCI_SETOPT(set_ptr, CURLOPT_SHARE, c->curl_share);
+    /* Connection reuse across calls of this client in this thread
+     * (docs/security.md §2.8): safe because this transfer's pre-request
+     * callback checks the reused connection's address against this
+     * transfer's checked set before a byte is sent. Secret-bearing calls
+     * never join. A call context (batch job) has no cache of its own: its
+     * transfers share their multi handle's. */
+    void *share = NULL;
+    DCI_TRY(dci_conn_cache(c, &share));
+    if (share != NULL) DCI_SETOPT(set_ptr, CURLOPT_SHARE, share);
   }
   DCI_SETOPT(set_str, CURLOPT_USERAGENT, "libdomainconnect/" DC_VERSION_STRING);
   /* method and body (not copied: req outlives the transfer) */
@@ -559,7 +563,7 @@ static dc_status prepare(dc_client *c, const dci_http_req *req, dci_http_resp *r
   if (c == NULL) return DC_E_INVALID_ARG;
   if (req == NULL || resp == NULL || out == NULL)
     return dci_fail(c, DC_E_INVALID_ARG, "missing request or response");
-  c->http_status = 0;
+  dci_set_http_status(c, 0);
   dci_buf_free(&resp->body);
   dci_buf_init(&resp->body, req->max_body ? req->max_body : (size_t)DC_MAX_API_BODY);
   resp->body.secret = true;
@@ -650,7 +654,7 @@ dc_status dci_http_target_host(dc_client *c, const dci_http_req *req,
   if (req == NULL || host == NULL)
     return dci_fail(c, DC_E_INVALID_ARG, "missing request or response");
   host[0] = '\0';
-  c->http_status = 0;
+  dci_set_http_status(c, 0);
   DCI_TRY(check_req(c, req, &post));
   DCI_TRY(dci_check_https_url(c, "request URL", req->url, true, &canon));
   x = calloc(1, sizeof *x);
@@ -664,20 +668,6 @@ done:
   free(canon);
   dci_http_xfer_free(x);
   return status;
-}
-
-dc_status dci_http_share(dc_client *c)
-{
-  if (c == NULL) return DC_E_INVALID_ARG;
-  if (c->curl_share != NULL) return DC_OK;
-  CURLSH *sh = curl_share_init();
-  if (sh == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
-  if (curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
-    curl_share_cleanup(sh);
-    return dci_fail(c, DC_E_INTERNAL, "libcurl cannot share connections");
-  }
-  c->curl_share = sh;
-  return DC_OK;
 }
 
 /* ---- finishing */
@@ -736,7 +726,7 @@ dc_status dci_http_finish(dci_http_xfer *x, CURLcode rc)
 
   if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK) code = 0;
   resp->status = code;
-  c->http_status = code;
+  dci_set_http_status(c, code);
   if (curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
     dci_sanitize(resp->content_type, sizeof resp->content_type, ct, strlen(ct),
                  sizeof resp->content_type - 4);

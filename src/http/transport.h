@@ -62,8 +62,10 @@ dc_status dci_http_perform(dc_client *c, const dci_http_req *req,
  *
  * Lifetimes: `req` (its strings, including the body and bearer, which are
  * not copied) and `resp` must stay valid until dci_http_finish; `c` until
- * then too, and it must not be used from another thread meanwhile (the
- * callbacks read its allow list; finish writes its detail and HTTP status).
+ * then too, and the transfer must be finished on the thread that prepared
+ * it when `c` is a client (finish writes the detail and HTTP status into
+ * the calling thread's record; a call context has its own). The callbacks
+ * only read c's configuration (the allow list).
  * dci_http_prepare resolves the host synchronously (the client's DNS
  * timeout bounds it).
  *
@@ -73,14 +75,15 @@ dc_status dci_http_perform(dc_client *c, const dci_http_req *req,
  * callback re-checks the connected address against *this* transfer's
  * checked set before a byte of the request is sent; secret-bearing requests
  * (fresh_connection) never reuse and never leave a connection behind.
- * Between calls, the client's share handle (c->curl_share, connection cache
- * only) keeps connections of the other requests, with the same re-check. */
+ * Between calls, the calling thread's connection cache for the client
+ * (dci_conn_cache: a share handle, connection cache only, never used by two
+ * threads) keeps connections of the other requests, with the same re-check. */
 typedef struct dci_http_xfer dci_http_xfer;
 
 /* Checks the request and the URL, resolves and guards the host, and builds
- * the easy handle. Sets c->http_status to 0. On failure *out is NULL and
- * the detail is set. Statuses as for dci_http_perform before any transfer
- * (DC_E_UNSAFE_URL, DC_E_BLOCKED, the DNS ones, DC_E_INVALID_ARG,
+ * the easy handle. Sets the caller's HTTP status to 0. On failure *out is
+ * NULL and the detail is set. Statuses as for dci_http_perform before any
+ * transfer (DC_E_UNSAFE_URL, DC_E_BLOCKED, the DNS ones, DC_E_INVALID_ARG,
  * DC_E_NOMEM, DC_E_INTERNAL when libcurl refuses an option). */
 dc_status dci_http_prepare(dc_client *c, const dci_http_req *req,
                            dci_http_resp *resp, dci_http_xfer **out);
@@ -97,17 +100,16 @@ dc_status dci_http_prepare_resolved(dc_client *c, const dci_http_req *req,
                                     dci_http_xfer **out);
 /* The checks dci_http_prepare makes before resolving (request, URL rules,
  * libcurl's parse), and the URL's host (what to resolve) into `host`.
- * Sets c->http_status to 0. Statuses as for dci_http_prepare. */
+ * Sets the caller's HTTP status to 0. Statuses as for dci_http_prepare. */
 dc_status dci_http_target_host(dc_client *c, const dci_http_req *req,
                                char host[DC_MAX_NAME_LEN + 1]);
-/* Creates the client's connection-cache share handle if it has none. */
-dc_status dci_http_share(dc_client *c);
 /* The easy handle of a prepared transfer (owned by the context). */
 CURL *dci_http_xfer_easy(dci_http_xfer *x);
 /* Turns libcurl's result for the transfer into a status (the mapping of
  * dci_http_perform), fills resp (status, content type, a NUL-terminated
- * body), sets c->http_status and the detail, and frees x (the easy handle
- * must already be removed from any multi). NULL x returns DC_E_INVALID_ARG. */
+ * body), sets the caller's HTTP status and the detail, and frees x (the
+ * easy handle must already be removed from any multi). NULL x returns
+ * DC_E_INVALID_ARG. */
 dc_status dci_http_finish(dci_http_xfer *x, CURLcode rc);
 /* Frees a prepared transfer that will not be finished (NULL is a no-op). */
 void dci_http_xfer_free(dci_http_xfer *x);

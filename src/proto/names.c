@@ -128,7 +128,7 @@ DC_API dc_status dc_zone_split(dc_client *c, const char *domain, char **zone,
 
   DCI_TRY(dc_domain_normalize(c, domain, &name));
 
-  const psl_ctx_t *psl = (c != NULL && c->psl != NULL) ? c->psl : psl_builtin();
+  const psl_ctx_t *psl = (c != NULL && c->cfg->psl != NULL) ? c->cfg->psl : psl_builtin();
   if (psl == NULL) {
     status = dci_fail(c, DC_E_INTERNAL, "libpsl has no built-in public suffix list");
     goto done;

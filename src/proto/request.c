@@ -345,16 +345,14 @@ dc_status dci_request_check_redirect_uri(dc_client *c, const char *uri)
   return DC_OK;
 }
 
-dc_status dci_request_check_state(dc_client *c, const char *state)
+dc_status dci_request_check_vschar(dc_client *c, const char *what, const char *value)
 {
-  /* RFC 6749 appendix A.5: state = 1*VSCHAR. The value is never quoted. */
-  if (state[0] == '\0')
-    return dci_fail(c, DC_E_INVALID_PARAM, "state is empty");
-  for (size_t i = 0; state[i] != '\0'; i++) {
-    unsigned char ch = (unsigned char)state[i];
+  if (value[0] == '\0') return dci_fail(c, DC_E_INVALID_PARAM, "%s is empty", what);
+  for (size_t i = 0; value[i] != '\0'; i++) {
+    unsigned char ch = (unsigned char)value[i];
     if (ch < 0x20 || ch > 0x7e)
       return dci_fail(c, DC_E_INVALID_PARAM,
-                      "state has a byte outside printable ASCII at offset %zu", i);
+                      "%s has a byte outside printable ASCII at offset %zu", what, i);
   }
   return DC_OK;
 }

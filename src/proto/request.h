@@ -72,9 +72,10 @@ dc_status dci_request_check_vars(dc_client *c, const dc_request *r);
  * DC_E_UNSAFE_URL, DC_E_LIMIT. */
 dc_status dci_request_check_redirect_uri(dc_client *c, const char *uri);
 
-/* state: 1 or more VSCHAR (%x20-7E, RFC 6749 appendix A.5).
- * DC_E_INVALID_PARAM. */
-dc_status dci_request_check_state(dc_client *c, const char *state);
+/* 1 or more VSCHAR (%x20-7E, RFC 6749 appendix A: state, client_id); the
+ * value, perhaps a secret, is never quoted. DC_E_INVALID_PARAM naming
+ * `what`. */
+dc_status dci_request_check_vschar(dc_client *c, const char *what, const char *value);
 
 /* A free-text value (providerName, serviceName): valid UTF-8 (strict: no
  * overlong forms, no surrogates, nothing above U+10FFFF).

@@ -19,6 +19,7 @@
 #include "core/validate.h"
 #include "domainconnect/sign.h"
 #include "sign/sign_internal.h"
+#include "x/file.h"
 
 struct dc_signer {
   EVP_PKEY *pkey;
@@ -239,9 +240,6 @@ DC_API dc_status dc_signer_new_from_file(dc_client *c, const char *path,
                                          const char *key_id, dc_signer **out)
 {
   dc_status status = DC_OK;
-  FILE *f = NULL;
-  char *buf = NULL;
-  const size_t cap = (size_t)DC_MAX_PEM_LEN + 1;
   dci_clear(c);
   if (out == NULL)
     return dci_fail(c, DC_E_INVALID_ARG, "dc_signer_new_from_file: out is NULL");
@@ -251,40 +249,25 @@ DC_API dc_status dc_signer_new_from_file(dc_client *c, const char *path,
                     "dc_signer_new_from_file: path and key_id are required");
   char safe[160];
   dci_sanitize(safe, sizeof safe, path, strlen(path), 128);
-  f = fopen(path, "rb");
-  if (f == NULL) {
-    status = dci_fail(c, DC_E_IO, "cannot open key file %s", safe);
-    goto done;
-  }
-  /* Unbuffered: the only copy of the PEM in our process is `buf`. */
-  setvbuf(f, NULL, _IONBF, 0);
-  buf = malloc(cap);
-  if (buf == NULL) {
-    status = dci_fail(c, DC_E_NOMEM, "out of memory");
-    goto done;
-  }
+  /* read(2), no stdio buffer: the only copy of the PEM in our process is
+   * `buf`, wiped with every intermediate one */
   size_t n = 0;
-  while (n < cap) {
-    size_t r = fread(buf + n, 1, cap - n, f);
-    if (r == 0) break;
-    n += r;
-  }
-  if (ferror(f)) {
-    status = dci_fail(c, DC_E_IO, "cannot read key file %s", safe);
-    goto done;
-  }
-  if (n > DC_MAX_PEM_LEN) {
+  enum dcx_read_err why = DCX_READ_OK;
+  char *buf = dcx_read_file(path, DC_MAX_PEM_LEN, true, &n, &why);
+  switch (why) {
+  case DCX_READ_OK: status = dc_signer_new(c, buf, n, passphrase, key_id, out); break;
+  case DCX_READ_OPEN: status = dci_fail(c, DC_E_IO, "cannot open key file %s", safe); break;
+  case DCX_READ_IO: status = dci_fail(c, DC_E_IO, "cannot read key file %s", safe); break;
+  case DCX_READ_NOMEM: status = dci_fail(c, DC_E_NOMEM, "out of memory"); break;
+  case DCX_READ_TOO_BIG:
     status = dci_fail(c, DC_E_LIMIT, "key file %s is larger than %d bytes", safe,
                       DC_MAX_PEM_LEN);
-    goto done;
+    break;
   }
-  status = dc_signer_new(c, buf, n, passphrase, key_id, out);
-done:
   if (buf != NULL) {
-    dci_wipe(buf, cap);
+    dci_wipe(buf, n);
     free(buf);
   }
-  if (f != NULL) fclose(f);
   return status;
 }
 

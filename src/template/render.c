@@ -1,10 +1,10 @@
 /* Rendering helpers: record types, %variable% syntax and substitution,
  * and the syntax checks applied to rendered values (no locale, no ctype). */
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "template/tpl_internal.h"
+#include "x/addr.h"
 
 enum dci_kind dci_kind_of(const char *t)
 {
@@ -153,31 +153,14 @@ done:
 
 bool dci_valid_ipv4(const char *s)
 {
-  int parts = 0;
-  const char *p = s;
-  for (;;) {
-    size_t n = 0;
-    int v = 0;
-    while (dci_is_digit((unsigned char)p[n])) {
-      if (n == 3) return false;
-      v = v * 10 + (p[n] - '0');
-      n++;
-    }
-    if (n == 0 || v > 255 || (n > 1 && p[0] == '0')) return false;
-    parts++;
-    p += n;
-    if (*p == '\0') break;
-    if (*p != '.' || parts == 4) return false;
-    p++;
-  }
-  return parts == 4;
+  dcx_addr a;
+  return dcx_ip_parse(s, AF_INET, &a);
 }
 
 bool dci_valid_ipv6(const char *s)
 {
-  unsigned char buf[16];
-  if (strchr(s, ':') == NULL || strlen(s) > 45) return false;
-  return inet_pton(AF_INET6, s, buf) == 1;
+  dcx_addr a;
+  return dcx_ip_parse(s, AF_INET6, &a);
 }
 
 const char *dci_target_problem(const char *s)

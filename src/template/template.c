@@ -14,6 +14,7 @@
 #include "core/json.h"
 #include "core/validate.h"
 #include "template/tpl_internal.h"
+#include "x/file.h"
 
 /* ---- record fields: which types may carry them */
 enum {
@@ -547,23 +548,15 @@ DC_API dc_status dc_template_load(dc_client *c, const char *path, dc_template **
   if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "template: out is NULL");
   *out = NULL;
   if (path == NULL) return dci_fail(c, DC_E_INVALID_ARG, "template: path is NULL");
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return dci_fail(c, DC_E_IO, "cannot open the template file");
-  size_t cap = DC_MAX_TEMPLATE_JSON + 1;
-  char *buf = malloc(cap);
-  if (buf == NULL) {
-    fclose(f);
-    return dci_fail(c, DC_E_NOMEM, "out of memory");
-  }
-  size_t n = fread(buf, 1, cap, f);
-  int err = ferror(f);
-  fclose(f);
-  if (err) {
-    free(buf);
-    return dci_fail(c, DC_E_IO, "cannot read the template file");
-  }
-  if (n > DC_MAX_TEMPLATE_JSON) {
-    free(buf);
+  size_t n = 0;
+  enum dcx_read_err why = DCX_READ_OK;
+  char *buf = dcx_read_file(path, DC_MAX_TEMPLATE_JSON, false, &n, &why);
+  switch (why) {
+  case DCX_READ_OK: break;
+  case DCX_READ_OPEN: return dci_fail(c, DC_E_IO, "cannot open the template file");
+  case DCX_READ_IO: return dci_fail(c, DC_E_IO, "cannot read the template file");
+  case DCX_READ_NOMEM: return dci_fail(c, DC_E_NOMEM, "out of memory");
+  case DCX_READ_TOO_BIG:
     return dci_fail(c, DC_E_LIMIT, "template file larger than %d bytes", DC_MAX_TEMPLATE_JSON);
   }
   dc_status st = dc_template_parse(c, buf, n, out);

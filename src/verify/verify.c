@@ -36,15 +36,6 @@
 #include "core/addr.h"
 #include "template/tpl_internal.h"
 
-#define T_A 1u
-#define T_NS 2u
-#define T_CNAME 5u
-#define T_MX 15u
-#define T_TXT 16u
-#define T_AAAA 28u
-#define T_SRV 33u
-#define T_CAA 257u
-
 #define VERIFY_MAX_ATTEMPTS 1000
 #define NOTE_MAX 400
 
@@ -123,15 +114,15 @@ static dc_status want_from_zone(struct want *w, const dc_zone *z, size_t i,
   }
   w->data_len = strlen(w->data);
   unsigned qt = dci_dns_type_from_name(type);
-  if (qt != T_A && qt != T_AAAA && qt != T_CNAME && qt != T_NS && qt != T_MX &&
-      qt != T_TXT && qt != T_SRV && qt != T_CAA) {
+  if (qt != DCI_T_A && qt != DCI_T_AAAA && qt != DCI_T_CNAME && qt != DCI_T_NS &&
+      qt != DCI_T_MX && qt != DCI_T_TXT && qt != DCI_T_SRV && qt != DCI_T_CAA) {
     if (dci_streq_nocase(type, "REDIR301") || dci_streq_nocase(type, "REDIR302"))
       w->why_skip = "an HTTP redirect (its A/AAAA records are checked)";
     else
       w->why_skip = "type not checked over DNS";
     return DC_OK;
   }
-  if (qt == T_TXT) {
+  if (qt == DCI_T_TXT) {
     /* quoted presentation data ("a" "b") stands for its strings joined */
     if ((w->txt = dci_txt_logical(w->data)) == NULL) return DC_E_NOMEM;
     w->raw = w->data;
@@ -140,7 +131,7 @@ static dc_status want_from_zone(struct want *w, const dc_zone *z, size_t i,
   }
   char rel_buf[DC_MAX_NAME_LEN + 2];
   const char *rel = w->rel;
-  if (qt == T_SRV) {
+  if (qt == DCI_T_SRV) {
     /* the RRs live at _service._proto.name */
     const char *svc = dc_zone_service(z, i), *proto = dc_zone_protocol(z, i);
     char s1[DC_MAX_NAME_LEN + 2], p1[DC_MAX_LABEL_LEN + 2];
@@ -164,11 +155,11 @@ static dc_status want_from_zone(struct want *w, const dc_zone *z, size_t i,
     w->owner[0] = '\0';
     return DC_OK;
   }
-  if ((qt == T_MX || qt == T_SRV) && w->priority < 0) {
+  if ((qt == DCI_T_MX || qt == DCI_T_SRV) && w->priority < 0) {
     w->why_skip = "no priority";
     return DC_OK;
   }
-  if (qt == T_SRV && (w->weight < 0 || w->port < 0)) {
+  if (qt == DCI_T_SRV && (w->weight < 0 || w->port < 0)) {
     w->why_skip = "no weight or port";
     return DC_OK;
   }
@@ -308,22 +299,22 @@ static bool rr_match(const struct want *w, const dci_rr *rr)
   const char *d = w->data;
   size_t dl = w->data_len;
   switch (w->qtype) {
-  case T_A:
-  case T_AAAA: return addr_match(d, rr->data);
-  case T_CNAME:
-  case T_NS: return name_eq(d, dl, rr->data, rr->len);
-  case T_MX:
+  case DCI_T_A:
+  case DCI_T_AAAA: return addr_match(d, rr->data);
+  case DCI_T_CNAME:
+  case DCI_T_NS: return name_eq(d, dl, rr->data, rr->len);
+  case DCI_T_MX:
     return (long)rr->priority == w->priority && name_eq(d, dl, rr->data, rr->len);
-  case T_SRV:
+  case DCI_T_SRV:
     return (long)rr->priority == w->priority && (long)rr->weight == w->weight &&
            (long)rr->port == w->port && name_eq(d, dl, rr->data, rr->len);
-  case T_TXT:
+  case DCI_T_TXT:
     if (is_spf(d, dl)) return spf_covers(d, dl, rr->data, rr->len);
     if (rr->len == dl && memcmp(rr->data, d, dl) == 0) return true;
     /* a provider that publishes quoted data as it is */
     return w->raw != NULL && rr->len == strlen(w->raw) &&
            memcmp(rr->data, w->raw, rr->len) == 0;
-  case T_CAA: {
+  case DCI_T_CAA: {
     unsigned flags;
     const char *tag;
     size_t tl, vl;
@@ -351,7 +342,7 @@ static bool present(const struct want *w)
 {
   const dci_rrset *s = answer_of(w);
   if (status_of(w) != DC_OK) return false;
-  if (w->qtype == T_CNAME) return s->n == 1 && rr_match(w, &s->rrs[0]);
+  if (w->qtype == DCI_T_CNAME) return s->n == 1 && rr_match(w, &s->rrs[0]);
   for (size_t i = 0; i < s->n; i++)
     if (rr_match(w, &s->rrs[i])) return true;
   return false;
@@ -366,8 +357,9 @@ static void describe(const struct want *w, char *buf, size_t n)
   dci_sanitize(data, sizeof data, w->data ? w->data : "", w->data ? w->data_len : 0, 120);
   dci_sanitize(rel, sizeof rel, w->rel, strlen(w->rel), 80);
   char pre[48] = "";
-  if (w->qtype == T_MX) snprintf(pre, sizeof pre, "%ld ", w->priority);
-  if (w->qtype == T_SRV) snprintf(pre, sizeof pre, "%ld %ld %ld ", w->priority, w->weight, w->port);
+  if (w->qtype == DCI_T_MX) snprintf(pre, sizeof pre, "%ld ", w->priority);
+  if (w->qtype == DCI_T_SRV)
+    snprintf(pre, sizeof pre, "%ld %ld %ld ", w->priority, w->weight, w->port);
   int k; /* cut to the detail's size on purpose */
   if (w->owner[0] != '\0')
     k = snprintf(buf, n, "%s %s (%s) %s\"%s\"", w->type_name, rel, w->owner, pre, data);
@@ -395,8 +387,8 @@ static void found_text(const struct want *w, char *buf, size_t n)
   for (size_t i = 0; i < s->n && o + 8 < n; i++) {
     char one[120], pre[48] = "";
     dci_sanitize(one, sizeof one, s->rrs[i].data, s->rrs[i].len, 80);
-    if (w->qtype == T_MX) snprintf(pre, sizeof pre, "%u ", s->rrs[i].priority);
-    if (w->qtype == T_SRV)
+    if (w->qtype == DCI_T_MX) snprintf(pre, sizeof pre, "%u ", s->rrs[i].priority);
+    if (w->qtype == DCI_T_SRV)
       snprintf(pre, sizeof pre, "%u %u %u ", s->rrs[i].priority, s->rrs[i].weight, s->rrs[i].port);
     k = snprintf(buf + o, n - o, "%s%s\"%s\"", i ? ", " : "", pre, one);
     if (k < 0) break;

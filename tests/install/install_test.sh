@@ -6,11 +6,10 @@
 set -eu
 build=$1
 src=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-pass=0
-check() { if "$@"; then pass=$((pass + 1)); else echo "FAIL: $*" >&2; fail=$((fail + 1)); fi; }
+# shared helpers (ok, bad, finish, scratch_dir)
+. "$src/tests/support/lib.sh"
+scratch_dir
+check() { if "$@"; then ok; else bad "$*"; fi; }
 
 cmake --install "$build" --prefix "$T/prefix" >/dev/null
 lib=$(ls "$T"/prefix/lib*/libdomainconnect.so.0.* "$T"/prefix/lib/*/libdomainconnect.so.0.* 2>/dev/null | head -1)
@@ -38,5 +37,4 @@ cmake --build "$T/cm" >/dev/null
 out=$(LD_LIBRARY_PATH="$libdir" "$T/cm/consumer")
 check test "${out#* }" = "example.co.uk www"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -11,8 +11,10 @@
 # DC_SANDBOX_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") runs the
 # sandbox under that command; its exit status must still be 0.
 set -u
-# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
+# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...;
+# check, cleanup, stop, dig1, expect_dns, cli, consent, ...)
 . "$(dirname "$0")/../support/lib.sh"
+. "$(dirname "$0")/../support/sandbox_lib.sh"
 SBX=$1
 CLI=$2
 ADDR=${3:-127.0.0.9}
@@ -22,27 +24,7 @@ STATE=$T/state
 SPID=
 SBX=$(wrapped "$SBX" "$WRAP" sandbox-wrapped)
 
-check() { # check DESC CMD...: passes when CMD succeeds
-  desc=$1; shift
-  if "$@" >/dev/null 2>&1; then ok; else bad "$desc"; fi
-}
-
-cleanup() {
-  if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then
-    kill -TERM "$SPID" 2>/dev/null
-    wait "$SPID" 2>/dev/null
-  fi
-  if [ -n "${KEEP:-}" ]; then echo "state kept in $T" >&2; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for tool in curl kdig knotd "$PY"; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "sandbox_e2e.sh: $tool is needed" >&2
-    exit 1
-  fi
-done
+need_tools sandbox_e2e.sh
 
 # ---- starting and stopping
 # start: the sandbox in the foreground (so its exit status can be read),
@@ -69,29 +51,6 @@ start() {
   return 0
 }
 
-stop() { # stop: SIGTERM by PID; the sandbox must exit 0
-  kill -TERM "$SPID"
-  wait "$SPID"
-  rc=$?
-  SPID=
-  if [ "$rc" -eq 0 ]; then ok; else bad "the sandbox exited $rc after SIGTERM"; tail -30 "$T/sandbox.log" >&2; fi
-}
-
-dig1() { kdig -p "$DNSPORT" @127.0.0.1 +short +timeout=2 +retry=1 "$@" 2>/dev/null; }
-expect_dns() { # expect_dns DESC NAME TYPE WANT (sorted, space-joined answer)
-  got=$(dig1 "$2" "$3" | sort | tr '\n' ' ' | sed 's/ $//')
-  if [ "$got" = "$4" ]; then ok; else bad "$1: $2 $3 = '$got', expected '$4'"; fi
-}
-
-# cli EXPECTED_EXIT DESC ARGS...: runs the CLI, output in $T/o and $T/e
-cli() {
-  want=$1; desc=$2; shift 2
-  "$CLI" "$@" >"$T/o" 2>"$T/e"
-  got=$?
-  cat "$T/o" "$T/e" >> "$T/cli-output"
-  if [ "$got" -eq "$want" ]; then ok; else bad "$desc: exit $got, expected $want: $(cat "$T/o" "$T/e")"; fi
-}
-
 # http DESC WANT_STATUS CURL-ARGS...: body in $T/body, headers in $T/hdr;
 # every 4xx/5xx must carry a JSON {"error","error_description"} body
 http() {
@@ -106,29 +65,9 @@ http() {
       then ok; else bad "$desc: the $code body is not a JSON error: $(head -c 200 "$T/body")"; fi;;
   esac
 }
-location() { grep -i '^location:' "$T/hdr" | tr -d '\r' | sed 's/^[Ll]ocation: //'; }
-query_param() { echo "$1" | sed -n "s/.*[?&]$2=\([^&]*\).*/\1/p"; }
-form_field() { sed -n "s/.*name=\"$2\" value=\"\([^\"]*\)\".*/\1/p" "$1"; }
-# post_form FILE ACTION: posts the form of page FILE with the button
-# ACTION; prints the HTTP status (body in $T/body, headers in $T/hdr)
-post_form() {
-  # shellcheck disable=SC2086
-  curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' $RES https://connect.sandbox.test/consent \
-    --data-urlencode "request=$(form_field "$1" request)" \
-    --data-urlencode "csrf=$(form_field "$1" csrf)" -d "action=$2"
-}
-# consent FILE ACTION: the same, expecting a 303 redirect
-consent() {
-  code=$(post_form "$1" "$2")
-  if [ "$code" = 303 ]; then ok; else bad "consent $2: HTTP $code"; fi
-}
 
 API=https://api.sandbox.test
-SP=exampleservice.test
-SECRET=sandbox-demo-secret-4f1c
-REDIR=https://app.exampleservice.test/callback
-printf '%s\n' "$SECRET" > "$T/secret"
-chmod 600 "$T/secret"
+demo_client
 
 # ======================================================================
 echo "# start"

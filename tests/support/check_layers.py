@@ -10,6 +10,13 @@ to the including file). Public headers (include/domainconnect/) belong to no
 module: every module may use them. A cycle (A -> ... -> A) is printed with
 the include lines that make each edge, and the exit status is 1.
 
+Two more rules, each failing the same way:
+  - the shared helper tier (src/x/, docs/internals/design.md) is the lowest
+    module: it depends on no module;
+  - the CLI (src/cli/) and the sandbox use the public API only: besides the
+    public headers they may include the shared tier and nothing else of
+    src/ (they are compiled with it; the library exports only dc_ symbols).
+
 --plant A:B adds an edge A -> B as if a file of A included a header of B,
 so a test can prove the check fails on a cycle.
 """
@@ -19,6 +26,8 @@ import re
 import sys
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+TIER = "x"                      # the shared helper tier: depends on nothing
+PUBLIC_ONLY = ("cli", "sandbox")  # may depend on the tier only
 
 
 def modules(root):
@@ -101,6 +110,17 @@ def cycles(nodes, deps):
     return comps
 
 
+def rule_violations(e):
+    """Lines naming the edges that break the tier and public-API rules."""
+    out = []
+    for (x, y), why in sorted(e.items()):
+        if x == TIER:
+            out.append("TIER: the shared tier %s depends on %s: %s" % (x, y, "; ".join(why[:3])))
+        elif x in PUBLIC_ONLY and y != TIER:
+            out.append("PUBLIC API ONLY: %s depends on %s: %s" % (x, y, "; ".join(why[:3])))
+    return out
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -119,7 +139,10 @@ def main(argv):
     comps = cycles(mods.keys(), deps)
     for m in sorted(mods):
         print("%-11s -> %s" % (m, ", ".join(sorted(deps.get(m, ()))) or "(nothing)"))
-    if not comps:
+    bad = rule_violations(e)
+    for line in bad:
+        print(line)
+    if not comps and not bad:
         print("layers: %d modules, %d edges, 0 cycles" % (len(mods), len(e)))
         return 0
     for comp in comps:

@@ -9,10 +9,9 @@
 set -u
 BUILD=$1
 SRC=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+# shared helpers (bad, scratch_dir)
+. "$SRC/tests/support/lib.sh"
+scratch_dir
 
 sed "s|$BUILD/test-skips.log|$T/skips.log|g" "$BUILD/tests/CTestTestfile.cmake" \
   > "$T/CTestTestfile.cmake"

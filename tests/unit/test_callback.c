@@ -136,31 +136,29 @@ static bool sets_out(dc_status st)
          st == DC_E_PROVIDER_ERROR;
 }
 
+static void check_row(dc_client *c, const struct row *r)
+{
+  dc_callback *cb = (dc_callback *)1;
+  dc_status st = dc_callback_parse(c, r->query, strlen(r->query), r->expected_state, &cb);
+  assert_status(st, r->want);
+  if (st != DC_OK) assert_true(dc_client_error(c)[0] != '\0');
+  else assert_string_equal(dc_client_error(c), "");
+  if (!sets_out(r->want)) {
+    assert_null(cb);
+    return;
+  }
+  assert_non_null(cb);
+  check_getter("code", dc_callback_code(cb), r->code);
+  check_getter("state", dc_callback_state(cb), r->state);
+  check_getter("error", dc_callback_error(cb), r->error);
+  check_getter("error_description", dc_callback_error_description(cb), r->desc);
+  dc_callback_free(cb);
+}
+
 static void test_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  for (size_t i = 0; i < sizeof k_rows / sizeof k_rows[0]; i++) {
-    const struct row *r = &k_rows[i];
-    print_message("row: %s\n", r->name);
-    dc_callback *cb = (dc_callback *)1;
-    dc_status st = dc_callback_parse(c, r->query, strlen(r->query), r->expected_state, &cb);
-    assert_status(st, r->want);
-    if (st != DC_OK) assert_true(dc_client_error(c)[0] != '\0');
-    else assert_string_equal(dc_client_error(c), "");
-    if (!sets_out(r->want)) {
-      assert_null(cb);
-      continue;
-    }
-    assert_non_null(cb);
-    check_getter("code", dc_callback_code(cb), r->code);
-    check_getter("state", dc_callback_state(cb), r->state);
-    check_getter("error", dc_callback_error(cb), r->error);
-    check_getter("error_description", dc_callback_error_description(cb), r->desc);
-    dc_callback_free(cb);
-  }
-  dc_client_free(c);
+  TU_TABLE(k_rows, check_row);
 }
 
 /* The detail must never carry the code (or state) value, whatever the

@@ -33,18 +33,7 @@ static void test_spec_example(void **state)
   assert_status(dc_client_new(&c), DC_OK);
   assert_status(dc_conflicts_parse(c, k_spec_example, strlen(k_spec_example), &cf), DC_OK);
   assert_string_equal(dc_client_error(c), "");
-  assert_string_equal(dc_conflicts_code(cf), "409");
-  assert_string_equal(dc_conflicts_message(cf), "Conflicting records");
-  assert_int_equal(dc_conflicts_count(cf), 2);
-  assert_string_equal(dc_conflicts_type(cf, 0), "CNAME");
-  assert_string_equal(dc_conflicts_host(cf, 0), "www");
-  assert_string_equal(dc_conflicts_data(cf, 0), "@");
-  assert_string_equal(dc_conflicts_type(cf, 1), "A");
-  assert_string_equal(dc_conflicts_host(cf, 1), "@");
-  assert_string_equal(dc_conflicts_data(cf, 1), "random ip");
-  assert_null(dc_conflicts_type(cf, 2));
-  assert_null(dc_conflicts_host(cf, 2));
-  assert_null(dc_conflicts_data(cf, 2));
+  tu_expect_spec_conflicts(cf);
   dc_conflicts_free(cf);
   dc_client_free(c);
 }
@@ -113,33 +102,31 @@ static void check_opt(const char *what, const char *got, const char *want)
   if (strcmp(got, want) != 0) fail_msg("%s: expected \"%s\", got \"%s\"", what, want, got);
 }
 
+static void check_row(dc_client *c, const struct row *r)
+{
+  dc_conflicts *cf = (dc_conflicts *)1;
+  dc_status st = dc_conflicts_parse(c, r->json, strlen(r->json), &cf);
+  assert_status(st, r->want);
+  if (st != DC_OK) {
+    assert_null(cf);
+    assert_true(dc_client_error(c)[0] != '\0');
+    return;
+  }
+  check_opt("code", dc_conflicts_code(cf), r->code);
+  check_opt("message", dc_conflicts_message(cf), r->message);
+  assert_int_equal(dc_conflicts_count(cf), r->count);
+  if (r->count > 0) {
+    check_opt("type", dc_conflicts_type(cf, 0), r->type0);
+    check_opt("host", dc_conflicts_host(cf, 0), r->host0);
+    check_opt("data", dc_conflicts_data(cf, 0), r->data0);
+  }
+  dc_conflicts_free(cf);
+}
+
 static void test_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  for (size_t i = 0; i < sizeof k_rows / sizeof k_rows[0]; i++) {
-    const struct row *r = &k_rows[i];
-    print_message("row: %s\n", r->name);
-    dc_conflicts *cf = (dc_conflicts *)1;
-    dc_status st = dc_conflicts_parse(c, r->json, strlen(r->json), &cf);
-    assert_status(st, r->want);
-    if (st != DC_OK) {
-      assert_null(cf);
-      assert_true(dc_client_error(c)[0] != '\0');
-      continue;
-    }
-    check_opt("code", dc_conflicts_code(cf), r->code);
-    check_opt("message", dc_conflicts_message(cf), r->message);
-    assert_int_equal(dc_conflicts_count(cf), r->count);
-    if (r->count > 0) {
-      check_opt("type", dc_conflicts_type(cf, 0), r->type0);
-      check_opt("host", dc_conflicts_host(cf, 0), r->host0);
-      check_opt("data", dc_conflicts_data(cf, 0), r->data0);
-    }
-    dc_conflicts_free(cf);
-  }
-  dc_client_free(c);
+  TU_TABLE(k_rows, check_row);
 }
 
 /* {"code":"409","records":[{"type":"A","host":"h<i>","data":"1.2.3.4"},...]} */

@@ -6,16 +6,6 @@
 #include "testutil.h"
 #include "core/limits.h"
 
-static const char k_settings[] =
-  "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
-  "\"urlSyncUX\":\"https://domainconnect.ionos.de/sync\","
-  "\"urlAsyncUX\":\"https://domainconnect.ionos.de/async\","
-  "\"urlAPI\":\"https://api.domainconnect.ionos.de\"}";
-static const char k_settings_noasync[] =
-  "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
-  "\"urlSyncUX\":\"https://domainconnect.ionos.de/sync\","
-  "\"urlAPI\":\"https://api.domainconnect.ionos.de\"}";
-
 #define PREFIX "https://domainconnect.ionos.de/async/v2/domainTemplates/providers/" \
                "exampleservice.domainconnect.org?"
 
@@ -24,20 +14,12 @@ struct fixture {
   dc_settings *s;
 };
 
-static dc_settings *parse_settings(dc_client *c, const char *json)
-{
-  dc_settings *s = NULL;
-  dc_status st = dc_settings_parse(c, json, strlen(json), NULL, &s);
-  if (st != DC_OK) fail_msg("settings: %s (%s)", dc_status_name(st), dc_client_error(c));
-  return s;
-}
-
 static int setup(void **state)
 {
   struct fixture *f = calloc(1, sizeof *f);
   assert_non_null(f);
   assert_status(dc_client_new(&f->c), DC_OK);
-  f->s = parse_settings(f->c, k_settings);
+  f->s = tu_settings(f->c, tu_ionos_settings);
   *state = f;
   return 0;
 }
@@ -145,85 +127,34 @@ static void test_hosts_and_client_id(void **state)
   dc_request_free(r);
 }
 
-enum field { F_DOMAIN, F_ADD_HOST, F_PROVIDER, F_ADD_SERVICE, F_REDIRECT, F_STATE,
-             F_CLIENT, F_PNAME, F_VAR_NAME, F_VAR_VALUE };
-
-struct bad_row {
-  enum field f;
-  const char *value;
-  dc_status want;
+/* The consent URL's own rows; tu_bad_common has those it shares with the
+ * sync URL. */
+static const struct tu_bad_row k_bad[] = {
+  {TU_ADD_SERVICE, "t 2", DC_E_INVALID_ID},
+  {TU_ADD_SERVICE, "", DC_E_INVALID_ID},
+  {TU_ADD_HOST, "bad host", DC_E_INVALID_HOST},
+  {TU_ADD_HOST, "a,b", DC_E_INVALID_HOST},
+  {TU_ADD_HOST, "-x", DC_E_INVALID_HOST},
+  {TU_CLIENT, "", DC_E_INVALID_PARAM},
+  {TU_CLIENT, "cl\x01ient", DC_E_INVALID_PARAM},
+  {TU_CLIENT, "cli\xc3\xa9nt", DC_E_INVALID_PARAM},
 };
 
-static const struct bad_row k_bad[] = {
-  {F_VAR_NAME, "client_id", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "scope", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "response_type", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "domain", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "host", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "redirect_uri", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "state", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "groupId", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "providerName", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "serviceName", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "instanceId", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "sig", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "key", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "force", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "a b", DC_E_INVALID_PARAM},
-  {F_VAR_NAME, "", DC_E_INVALID_PARAM},
-  {F_VAR_VALUE, "\xfe", DC_E_INVALID_PARAM},
-  {F_PNAME, "\xc3(", DC_E_INVALID_PARAM},
-  {F_PROVIDER, "bad/id", DC_E_INVALID_ID},
-  {F_ADD_SERVICE, "t 2", DC_E_INVALID_ID},
-  {F_ADD_SERVICE, "", DC_E_INVALID_ID},
-  {F_DOMAIN, "exa mple.com", DC_E_INVALID_DOMAIN},
-  {F_DOMAIN, "", DC_E_INVALID_DOMAIN},
-  {F_ADD_HOST, "bad host", DC_E_INVALID_HOST},
-  {F_ADD_HOST, "a,b", DC_E_INVALID_HOST},
-  {F_ADD_HOST, "-x", DC_E_INVALID_HOST},
-  {F_REDIRECT, "http://example.org/cb", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "https://example.org/cb#x", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "/relative", DC_E_UNSAFE_URL},
-  {F_STATE, "ab\x02", DC_E_INVALID_PARAM},
-  {F_STATE, "", DC_E_INVALID_PARAM},
-  {F_CLIENT, "", DC_E_INVALID_PARAM},
-  {F_CLIENT, "cl\x01ient", DC_E_INVALID_PARAM},
-  {F_CLIENT, "cli\xc3\xa9nt", DC_E_INVALID_PARAM},
-};
+/* Row b: the URL is refused as tu_expect_refused says. */
+static void check_bad(void *fixture, const struct tu_bad_row *b)
+{
+  struct fixture *f = fixture;
+  dc_request *r = base_request();
+  tu_apply_bad(r, b);
+  char *url = (char *)"sentinel";
+  dc_status st = dc_consent_url(f->c, f->s, r, &url);
+  tu_expect_refused(f->c, b, st, url);
+  dc_request_free(r);
+}
 
 static void test_bad_input(void **state)
 {
-  struct fixture *f = *state;
-  for (size_t i = 0; i < sizeof k_bad / sizeof k_bad[0]; i++) {
-    const struct bad_row *b = &k_bad[i];
-    dc_request *r = base_request();
-    dc_status st = DC_OK;
-    switch (b->f) {
-    case F_DOMAIN: st = dc_request_set_domain(r, b->value); break;
-    case F_ADD_HOST: st = dc_request_add_host(r, b->value); break;
-    case F_PROVIDER: st = dc_request_set_provider_id(r, b->value); break;
-    case F_ADD_SERVICE: st = dc_request_add_service_id(r, b->value); break;
-    case F_REDIRECT: st = dc_request_set_redirect_uri(r, b->value); break;
-    case F_STATE: st = dc_request_set_state(r, b->value); break;
-    case F_CLIENT: st = dc_request_set_client_id(r, b->value); break;
-    case F_PNAME: st = dc_request_set_provider_name(r, b->value); break;
-    case F_VAR_NAME: st = dc_request_set_param(r, b->value, "1"); break;
-    case F_VAR_VALUE: st = dc_request_set_param(r, "v", b->value); break;
-    }
-    assert_status(st, DC_OK);
-    char *url = (char *)"sentinel";
-    st = dc_consent_url(f->c, f->s, r, &url);
-    if (st != b->want)
-      fail_msg("row %zu: %s, expected %s (%s)", i, dc_status_name(st),
-               dc_status_name(b->want), dc_client_error(f->c));
-    assert_null(url);
-    assert_true(dc_client_error(f->c)[0] != '\0');
-    if (b->want == DC_E_RESERVED_PARAM)
-      assert_non_null(strstr(dc_client_error(f->c), b->value));
-    if (b->f == F_STATE && b->value[0] != '\0')
-      assert_null(strstr(dc_client_error(f->c), b->value));
-    dc_request_free(r);
-  }
+  tu_each_bad(*state, k_bad, sizeof k_bad / sizeof k_bad[0], check_bad);
 }
 
 static void test_missing_and_null(void **state)
@@ -236,7 +167,7 @@ static void test_missing_and_null(void **state)
   assert_status(dc_consent_url(f->c, f->s, r, NULL), DC_E_INVALID_ARG);
   assert_null(url);
 
-  dc_settings *noasync = parse_settings(f->c, k_settings_noasync);
+  dc_settings *noasync = tu_settings(f->c, tu_ionos_settings_noasync);
   assert_status(dc_consent_url(f->c, noasync, r, &url), DC_E_NO_ASYNC_UX);
   assert_null(url);
   dc_settings_free(noasync);

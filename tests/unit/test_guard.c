@@ -400,13 +400,13 @@ static void test_allow_spec_good(void **state)
     if (st != DC_OK)
       fail_msg("'%s': %s (%s)", k_good[i].spec, dc_status_name(st), dc_client_error(c));
     assert_string_equal(dc_client_error(c), "");
-    assert_int_equal(c->n_test_allow, 1);
+    assert_int_equal(c->cfg->n_test_allow, 1);
     dci_addr want = parse_ok(k_good[i].addr), got;
-    got.family = c->test_allow[0].family;
-    memcpy(got.b, c->test_allow[0].b, sizeof got.b);
+    got.family = c->cfg->test_allow[0].family;
+    memcpy(got.b, c->cfg->test_allow[0].b, sizeof got.b);
     if (!dci_addr_equal(&got, &want)) fail_msg("'%s': wrong address", k_good[i].spec);
-    if (c->test_allow[0].port != k_good[i].port)
-      fail_msg("'%s': port %u, want %u", k_good[i].spec, c->test_allow[0].port,
+    if (c->cfg->test_allow[0].port != k_good[i].port)
+      fail_msg("'%s': port %u, want %u", k_good[i].spec, c->cfg->test_allow[0].port,
                k_good[i].port);
     /* the entry allows exactly its pair */
     assert_null(dci_guard_addr_port(c, &want, k_good[i].port));
@@ -468,7 +468,7 @@ static void test_allow_spec_bad(void **state)
     for (const char *p = d; *p; p++) /* sanitised: printable ASCII only */
       if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
         fail_msg("'%s': unsanitised byte in the detail", k_bad[i].spec);
-    assert_int_equal(c->n_test_allow, 0); /* nothing was added */
+    assert_int_equal(c->cfg->n_test_allow, 0); /* nothing was added */
   }
   assert_status(dc_client_test_only_allow_address(c, NULL), DC_E_INVALID_ARG);
   assert_status(dc_client_test_only_allow_address(NULL, "127.0.0.1:8443"), DC_E_INVALID_ARG);

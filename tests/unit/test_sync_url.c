@@ -17,16 +17,6 @@
 #define PYREF DC_TEST_DATA_DIR "/../tools/pyref_sync_url.py"
 #define DEMO_KEY "vectors/dck1_exampleservice_priv_pkcs1.pem"
 
-static const char k_settings[] =
-  "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
-  "\"urlSyncUX\":\"https://domainconnect.ionos.de/sync\","
-  "\"urlAsyncUX\":\"https://domainconnect.ionos.de/async\","
-  "\"urlAPI\":\"https://api.domainconnect.ionos.de\"}";
-static const char k_settings_nosync[] =
-  "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
-  "\"urlAsyncUX\":\"https://domainconnect.ionos.de/async\","
-  "\"urlAPI\":\"https://api.domainconnect.ionos.de\"}";
-
 struct fixture {
   dc_client *c;
   dc_settings *s;
@@ -35,20 +25,12 @@ struct fixture {
   size_t nrecords;
 };
 
-static dc_settings *parse_settings(dc_client *c, const char *json)
-{
-  dc_settings *s = NULL;
-  dc_status st = dc_settings_parse(c, json, strlen(json), NULL, &s);
-  if (st != DC_OK) fail_msg("settings: %s (%s)", dc_status_name(st), dc_client_error(c));
-  return s;
-}
-
 static int setup(void **state)
 {
   struct fixture *f = calloc(1, sizeof *f);
   assert_non_null(f);
   assert_status(dc_client_new(&f->c), DC_OK);
-  f->s = parse_settings(f->c, k_settings);
+  f->s = tu_settings(f->c, tu_ionos_settings);
   assert_status(dc_signer_new_from_file(f->c, tu_data(DEMO_KEY), NULL, "_dck1", &f->signer),
                 DC_OK);
   assert_status(dc_pubkey_txt_records(f->c, f->signer, &f->records), DC_OK);
@@ -423,117 +405,25 @@ static void test_default_examples(void **state)
 
 /* ---- bad input ----------------------------------------------------------- */
 
-enum field {
-  F_DOMAIN, F_HOST, F_ADD_HOST, F_PROVIDER, F_SERVICE, F_ADD_SERVICE, F_REDIRECT,
-  F_STATE, F_GROUP, F_INSTANCE, F_PNAME, F_SNAME, F_VAR_NAME, F_VAR_VALUE,
-};
-
-struct bad_row {
-  enum field f;
-  const char *value;
-  dc_status want;
-};
-
-static const struct bad_row k_bad[] = {
-  /* reserved variable names: each of the protocol's parameters */
-  {F_VAR_NAME, "domain", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "host", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "redirect_uri", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "state", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "groupId", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "providerName", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "serviceName", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "instanceId", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "sig", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "key", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "client_id", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "scope", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "response_type", DC_E_RESERVED_PARAM},
-  {F_VAR_NAME, "force", DC_E_RESERVED_PARAM},
-  /* variable names we do not send */
-  {F_VAR_NAME, "", DC_E_INVALID_PARAM},
-  {F_VAR_NAME, "a b", DC_E_INVALID_PARAM},
-  {F_VAR_NAME, "a=b", DC_E_INVALID_PARAM},
-  {F_VAR_NAME, "a&b", DC_E_INVALID_PARAM},
-  {F_VAR_NAME, "a#b", DC_E_INVALID_PARAM},
-  {F_VAR_NAME, "a%b", DC_E_INVALID_PARAM},
-  {F_VAR_NAME, "a\tb", DC_E_INVALID_PARAM},
-  {F_VAR_NAME, "caf\xc3\xa9", DC_E_INVALID_PARAM},
-  /* values that are not UTF-8 */
-  {F_VAR_VALUE, "\xff", DC_E_INVALID_PARAM},
-  {F_VAR_VALUE, "a\xc3", DC_E_INVALID_PARAM},
-  {F_VAR_VALUE, "\xc0\xaf", DC_E_INVALID_PARAM},
-  {F_VAR_VALUE, "\xed\xa0\x80", DC_E_INVALID_PARAM},
-  {F_VAR_VALUE, "\xf4\x90\x80\x80", DC_E_INVALID_PARAM},
-  {F_PNAME, "\x80", DC_E_INVALID_PARAM},
-  {F_SNAME, "x\xe2\x98", DC_E_INVALID_PARAM},
+/* The sync flow's own rows; tu_bad_common has those it shares with the
+ * consent URL. */
+static const struct tu_bad_row k_bad[] = {
   /* ids */
-  {F_PROVIDER, "", DC_E_INVALID_ID},
-  {F_PROVIDER, "exa mple", DC_E_INVALID_ID},
-  {F_PROVIDER, "a/b", DC_E_INVALID_ID},
-  {F_PROVIDER, "a?b", DC_E_INVALID_ID},
-  {F_PROVIDER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DC_E_INVALID_ID},
-  {F_SERVICE, "t/1", DC_E_INVALID_ID},
-  {F_SERVICE, "", DC_E_INVALID_ID},
-  {F_GROUP, "g,1", DC_E_INVALID_ID},
-  {F_GROUP, "", DC_E_INVALID_ID},
-  {F_INSTANCE, "i 1", DC_E_INVALID_ID},
-  /* domain and host */
-  {F_DOMAIN, "", DC_E_INVALID_DOMAIN},
-  {F_DOMAIN, "exa mple.com", DC_E_INVALID_DOMAIN},
-  {F_DOMAIN, "-bad.com", DC_E_INVALID_DOMAIN},
-  {F_DOMAIN, "a..b.com", DC_E_INVALID_DOMAIN},
-  {F_DOMAIN, "exa/mple.com", DC_E_INVALID_DOMAIN},
-  {F_DOMAIN, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
-   DC_E_INVALID_DOMAIN},
-  {F_HOST, "bad host", DC_E_INVALID_HOST},
-  {F_HOST, "a..b", DC_E_INVALID_HOST},
-  {F_HOST, "-lead", DC_E_INVALID_HOST},
-  {F_HOST, "x/y", DC_E_INVALID_HOST},
-  {F_HOST, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DC_E_INVALID_HOST},
-  /* redirect_uri */
-  {F_REDIRECT, "http://example.com/cb", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "example.com/cb", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "https://", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "https:///cb", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "https://exa mple.com/", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "https://example.com/\x01", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "https://example.com/\xc3\xa9", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "https://example.com/#frag", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "javascript:alert(1)", DC_E_UNSAFE_URL},
-  {F_REDIRECT, "", DC_E_UNSAFE_URL},
-  /* state */
-  {F_STATE, "ab\x01" "cd", DC_E_INVALID_PARAM},
-  {F_STATE, "ab\x7f", DC_E_INVALID_PARAM},
-  {F_STATE, "ab\ncd", DC_E_INVALID_PARAM},
-  {F_STATE, "caf\xc3\xa9", DC_E_INVALID_PARAM},
-  {F_STATE, "", DC_E_INVALID_PARAM},
+  {TU_SERVICE, "t/1", DC_E_INVALID_ID},
+  {TU_SERVICE, "", DC_E_INVALID_ID},
+  {TU_GROUP, "g,1", DC_E_INVALID_ID},
+  {TU_GROUP, "", DC_E_INVALID_ID},
+  {TU_INSTANCE, "i 1", DC_E_INVALID_ID},
+  /* the host */
+  {TU_HOST, "bad host", DC_E_INVALID_HOST},
+  {TU_HOST, "a..b", DC_E_INVALID_HOST},
+  {TU_HOST, "-lead", DC_E_INVALID_HOST},
+  {TU_HOST, "x/y", DC_E_INVALID_HOST},
+  {TU_HOST, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DC_E_INVALID_HOST},
   /* the sync flow takes one host and one service id */
-  {F_ADD_HOST, "www", DC_E_INVALID_ARG},
-  {F_ADD_SERVICE, "template1", DC_E_INVALID_ARG},
+  {TU_ADD_HOST, "www", DC_E_INVALID_ARG},
+  {TU_ADD_SERVICE, "template1", DC_E_INVALID_ARG},
 };
-
-static void apply_bad(dc_request *r, const struct bad_row *b)
-{
-  dc_status st = DC_OK;
-  switch (b->f) {
-  case F_DOMAIN: st = dc_request_set_domain(r, b->value); break;
-  case F_HOST: st = dc_request_set_host(r, b->value); break;
-  case F_ADD_HOST: st = dc_request_add_host(r, b->value); break;
-  case F_PROVIDER: st = dc_request_set_provider_id(r, b->value); break;
-  case F_SERVICE: st = dc_request_set_service_id(r, b->value); break;
-  case F_ADD_SERVICE: st = dc_request_add_service_id(r, b->value); break;
-  case F_REDIRECT: st = dc_request_set_redirect_uri(r, b->value); break;
-  case F_STATE: st = dc_request_set_state(r, b->value); break;
-  case F_GROUP: st = dc_request_add_group_id(r, b->value); break;
-  case F_INSTANCE: st = dc_request_set_instance_id(r, b->value); break;
-  case F_PNAME: st = dc_request_set_provider_name(r, b->value); break;
-  case F_SNAME: st = dc_request_set_service_name(r, b->value); break;
-  case F_VAR_NAME: st = dc_request_set_param(r, b->value, "1"); break;
-  case F_VAR_VALUE: st = dc_request_set_param(r, "v", b->value); break;
-  }
-  assert_status(st, DC_OK); /* the builder accepts; the URL builder judges */
-}
 
 static dc_request *base_request(void)
 {
@@ -547,31 +437,48 @@ static dc_request *base_request(void)
   return r;
 }
 
+/* Row b: the URL is refused in both profiles, as tu_expect_refused says. */
+static void check_bad(void *fixture, const struct tu_bad_row *b)
+{
+  struct fixture *f = fixture;
+  dc_request *r = base_request();
+  char *url = NULL;
+  assert_status(dc_sync_apply_url(f->c, f->s, r, NULL, DC_PROFILE_DEFAULT, &url), DC_OK);
+  dc_free(url);
+  tu_apply_bad(r, b);
+  for (int prof = 0; prof <= 1; prof++) {
+    url = (char *)"sentinel";
+    dc_status st = dc_sync_apply_url(f->c, f->s, r, f->signer, (dc_profile)prof, &url);
+    tu_expect_refused(f->c, b, st, url);
+  }
+  dc_request_free(r);
+}
+
 static void test_bad_input(void **state)
 {
-  struct fixture *f = *state;
-  for (size_t i = 0; i < sizeof k_bad / sizeof k_bad[0]; i++) {
-    const struct bad_row *b = &k_bad[i];
-    dc_request *r = base_request();
-    char *url = NULL;
-    assert_status(dc_sync_apply_url(f->c, f->s, r, NULL, DC_PROFILE_DEFAULT, &url), DC_OK);
-    dc_free(url);
-    apply_bad(r, b);
-    for (int prof = 0; prof <= 1; prof++) {
-      url = (char *)"sentinel";
-      dc_status st = dc_sync_apply_url(f->c, f->s, r, f->signer, (dc_profile)prof, &url);
-      if (st != b->want)
-        fail_msg("row %zu (field %d): %s, expected %s (%s)", i, (int)b->f,
-                 dc_status_name(st), dc_status_name(b->want), dc_client_error(f->c));
-      assert_null(url);
-      assert_true(dc_client_error(f->c)[0] != '\0');
-      if (b->f == F_VAR_NAME && b->value[0] != '\0' && b->want == DC_E_RESERVED_PARAM)
-        assert_non_null(strstr(dc_client_error(f->c), b->value));
-      if (b->f == F_STATE && b->value[0] != '\0')
-        assert_null(strstr(dc_client_error(f->c), b->value));
-    }
-    dc_request_free(r);
+  tu_each_bad(*state, k_bad, sizeof k_bad / sizeof k_bad[0], check_bad);
+}
+
+/* dc_param_kind_of: the reserved names of tu_bad_common are the URL kind,
+ * the OAuth names the other kind, anything else a variable. */
+static void test_param_kinds(void **state)
+{
+  (void)state;
+  size_t n_url = 0;
+  for (size_t i = 0; i < tu_bad_common_n; i++) {
+    if (tu_bad_common[i].want != DC_E_RESERVED_PARAM) continue;
+    assert_int_equal(dc_param_kind_of(tu_bad_common[i].value), DC_PARAM_URL);
+    n_url++;
   }
+  assert_int_equal(n_url, 14);
+  static const char *const oauth[] = {"client_secret", "grant_type", "code",
+                                      "refresh_token", "access_token"};
+  for (size_t i = 0; i < sizeof oauth / sizeof oauth[0]; i++)
+    assert_int_equal(dc_param_kind_of(oauth[i]), DC_PARAM_OAUTH);
+  assert_int_equal(dc_param_kind_of("Domain"), DC_PARAM_VARIABLE);
+  assert_int_equal(dc_param_kind_of("IP"), DC_PARAM_VARIABLE);
+  assert_int_equal(dc_param_kind_of(""), DC_PARAM_VARIABLE);
+  assert_int_equal(dc_param_kind_of(NULL), DC_PARAM_VARIABLE);
 }
 
 static void test_missing_and_null(void **state)
@@ -588,7 +495,7 @@ static void test_missing_and_null(void **state)
   assert_status(dc_sync_apply_url(NULL, f->s, r, NULL, (dc_profile)-1, &url), DC_E_INVALID_ARG);
 
   /* no urlSyncUX */
-  dc_settings *nosync = parse_settings(f->c, k_settings_nosync);
+  dc_settings *nosync = tu_settings(f->c, tu_ionos_settings_nosync);
   assert_status(dc_sync_apply_url(f->c, nosync, r, NULL, DC_PROFILE_DEFAULT, &url), DC_E_NO_SYNC_UX);
   assert_null(url);
   dc_settings_free(nosync);
@@ -741,6 +648,7 @@ int main(void)
     cmocka_unit_test(test_default_profile),
     cmocka_unit_test(test_default_examples),
     cmocka_unit_test(test_bad_input),
+    cmocka_unit_test(test_param_kinds),
     cmocka_unit_test(test_missing_and_null),
     cmocka_unit_test(test_limits),
     cmocka_unit_test(test_builder),

@@ -158,26 +158,25 @@ static const struct vrow k_valid[] = {
    true, DC_E_JSON, ""},
 };
 
+static void check_valid_row(dc_client *c, const struct vrow *r)
+{
+  char *j = r->head ? doc(r->json) : strdup(r->json);
+  dc_template *t = NULL;
+  dc_status st = dc_template_parse(c, j, strlen(j), &t);
+  const char *detail = r->want == DC_OK ? "" : r->detail;
+  if (st != r->want || strstr(dc_client_error(c), detail) == NULL)
+    fail_msg("%s: %s (%s), expected %s with '%s'", r->name, dc_status_name(st),
+             dc_client_error(c), dc_status_name(r->want), detail);
+  if (r->want == DC_OK) assert_non_null(t);
+  else assert_null(t);
+  dc_template_free(t);
+  free(j);
+}
+
 static void test_validation(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  for (size_t i = 0; i < sizeof k_valid / sizeof k_valid[0]; i++) {
-    const struct vrow *r = &k_valid[i];
-    char *j = r->head ? doc(r->json) : strdup(r->json);
-    dc_template *t = NULL;
-    dc_status st = dc_template_parse(c, j, strlen(j), &t);
-    const char *detail = r->want == DC_OK ? "" : r->detail;
-    if (st != r->want || strstr(dc_client_error(c), detail) == NULL)
-      fail_msg("%s: %s (%s), expected %s with '%s'", r->name, dc_status_name(st),
-               dc_client_error(c), dc_status_name(r->want), detail);
-    if (r->want == DC_OK) assert_non_null(t);
-    else assert_null(t);
-    dc_template_free(t);
-    free(j);
-  }
-  dc_client_free(c);
+  TU_TABLE(k_valid, check_valid_row);
 }
 
 static void test_from_records_and_limits(void **state)
@@ -275,7 +274,7 @@ static dc_status run(dc_client *c, const struct ap *a, dc_apply_result **res)
   dc_status st = dc_template_from_records(c, a->records, strlen(a->records), "p.example",
                                           "s1", &t);
   if (st != DC_OK) return st;
-  if (a->multi_instance) dc_template_set_multi_instance(t, 1);
+  if (a->multi_instance) assert_status(dc_template_set_multi_instance(t, 1), DC_OK);
   const char *zj = a->zone ? a->zone : "[]";
   assert_status(dc_zone_from_json(c, zj, strlen(zj), &z), DC_OK);
   assert_status(dc_apply_opts_new(&o), DC_OK);
@@ -297,8 +296,8 @@ static dc_status run(dc_client *c, const struct ap *a, dc_apply_result **res)
     *sp = '\0';
     assert_status(dc_apply_opts_add_redirect_record(o, buf, sp + 1, 300), DC_OK);
   }
-  dc_apply_opts_set_force(o, a->force);
-  dc_apply_opts_set_multi_aware(o, a->multi);
+  assert_status(dc_apply_opts_set_force(o, a->force), DC_OK);
+  assert_status(dc_apply_opts_set_multi_aware(o, a->multi), DC_OK);
   if (a->instance) assert_status(dc_apply_opts_set_instance_id(o, a->instance), DC_OK);
   st = dc_template_apply(c, t, z, o, res);
   dc_apply_opts_free(o);
@@ -854,8 +853,8 @@ static void test_multi_aware(void **state)
   assert_status(dc_template_from_records(c, recs, strlen(recs), NULL, NULL, &t), DC_OK);
   assert_status(dc_zone_new(&z), DC_OK);
   assert_status(dc_apply_opts_new(&o), DC_OK);
-  dc_apply_opts_set_domain(o, "example.com");
-  dc_apply_opts_set_multi_aware(o, 1);
+  assert_status(dc_apply_opts_set_domain(o, "example.com"), DC_OK);
+  assert_status(dc_apply_opts_set_multi_aware(o, 1), DC_OK);
   assert_status(dc_template_apply(c, t, z, o, &res), DC_E_TEMPLATE);
   dc_apply_opts_free(o);
   dc_zone_free(z);
@@ -948,10 +947,10 @@ static void test_signature(void **state)
   assert_string_equal(dc_template_sync_pub_key_domain(t), "exampleservice.domainconnect.org");
   assert_status(dc_zone_new(&z), DC_OK);
   assert_status(dc_apply_opts_new(&o), DC_OK);
-  dc_apply_opts_set_domain(o, "arnoldblinn.com");
-  dc_apply_opts_set_host(o, "bar");
-  dc_apply_opts_set_param(o, "IP", "132.148.25.185");
-  dc_apply_opts_set_param(o, "RANDOMTEXT", "shm:1551036164:hello");
+  assert_status(dc_apply_opts_set_domain(o, "arnoldblinn.com"), DC_OK);
+  assert_status(dc_apply_opts_set_host(o, "bar"), DC_OK);
+  assert_status(dc_apply_opts_set_param(o, "IP", "132.148.25.185"), DC_OK);
+  assert_status(dc_apply_opts_set_param(o, "RANDOMTEXT", "shm:1551036164:hello"), DC_OK);
   /* unsigned: refused */
   assert_status(dc_template_apply(c, t, z, o, &res), DC_E_SIG_MISSING);
   assert_non_null(strstr(dc_client_error(c), "syncPubKeyDomain"));
@@ -972,7 +971,7 @@ static void test_signature(void **state)
   assert_status(dc_apply_opts_set_signature(o, qs, NULL, 0), DC_OK);
   assert_status(dc_template_apply(c, t, z, o, &res), DC_E_PUBKEY_RECORD);
   /* ignore_signature */
-  dc_apply_opts_set_ignore_signature(o, 1);
+  assert_status(dc_apply_opts_set_ignore_signature(o, 1), DC_OK);
   assert_status(dc_template_apply(c, t, z, o, &res), DC_OK);
   dc_apply_result_free(res);
   free(bad);
@@ -1075,8 +1074,8 @@ static void test_result_final(void **state)
   assert_status(dc_template_from_records(c, recs, strlen(recs), "p", "s", &t), DC_OK);
   assert_status(dc_zone_from_json(c, zone, strlen(zone), &z), DC_OK);
   assert_status(dc_apply_opts_new(&o), DC_OK);
-  dc_apply_opts_set_domain(o, "example.com");
-  dc_apply_opts_set_force(o, 1);
+  assert_status(dc_apply_opts_set_domain(o, "example.com"), DC_OK);
+  assert_status(dc_apply_opts_set_force(o, 1), DC_OK);
   assert_status(dc_template_apply(c, t, z, o, &res), DC_OK);
   assert_null(dc_apply_result_conflicts(res));
   dc_zone_free(z);

@@ -113,33 +113,31 @@ static const struct row k_rows[] = {
   {"NUL escape", "{\"access_token\":\"a\\u0000b\"," TT "," EI "}", DC_E_JSON, 0, 0, 0},
 };
 
+static void check_response_row(dc_client *c, const struct row *r)
+{
+  dc_token *t = (dc_token *)1;
+  dc_status st = dc_token_parse_response(c, r->json, strlen(r->json), API, PID, NOW, &t);
+  assert_status(st, r->want);
+  if (st != DC_OK) {
+    assert_null(t);
+    assert_true(dc_client_error(c)[0] != '\0');
+    return;
+  }
+  assert_string_equal(dc_client_error(c), "");
+  assert_string_equal(dc_token_access_token(t), r->access);
+  if (r->refresh == NULL) assert_null(dc_token_refresh_token(t));
+  else assert_string_equal(dc_token_refresh_token(t), r->refresh);
+  assert_int_equal(dc_token_issued_at(t), NOW);
+  assert_int_equal(dc_token_expires_at(t), NOW + r->expires_in);
+  assert_string_equal(dc_token_api_url(t), API);
+  assert_string_equal(dc_token_provider_id(t), PID);
+  dc_token_free(t);
+}
+
 static void test_response_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
-  for (size_t i = 0; i < sizeof k_rows / sizeof k_rows[0]; i++) {
-    const struct row *r = &k_rows[i];
-    print_message("row: %s\n", r->name);
-    dc_token *t = (dc_token *)1;
-    dc_status st = dc_token_parse_response(c, r->json, strlen(r->json), API, PID, NOW, &t);
-    assert_status(st, r->want);
-    if (st != DC_OK) {
-      assert_null(t);
-      assert_true(dc_client_error(c)[0] != '\0');
-      continue;
-    }
-    assert_string_equal(dc_client_error(c), "");
-    assert_string_equal(dc_token_access_token(t), r->access);
-    if (r->refresh == NULL) assert_null(dc_token_refresh_token(t));
-    else assert_string_equal(dc_token_refresh_token(t), r->refresh);
-    assert_int_equal(dc_token_issued_at(t), NOW);
-    assert_int_equal(dc_token_expires_at(t), NOW + r->expires_in);
-    assert_string_equal(dc_token_api_url(t), API);
-    assert_string_equal(dc_token_provider_id(t), PID);
-    dc_token_free(t);
-  }
-  dc_client_free(c);
+  TU_TABLE(k_rows, check_response_row);
 }
 
 /* Builds {"access_token":"<n x fill>","token_type":"bearer",...} */

@@ -26,9 +26,173 @@ char *tu_read_file(const char *path, size_t *len)
   return buf;
 }
 
+dc_client *tu_client(void)
+{
+  dc_client *c = NULL;
+  assert_status(dc_client_new(&c), DC_OK);
+  return c;
+}
+
 const char *tu_data(const char *rel)
 {
   static char path[4096];
   snprintf(path, sizeof path, "%s/%s", DC_TEST_DATA_DIR, rel);
   return path;
+}
+
+void tu_expect_spec_conflicts(const dc_conflicts *cf)
+{
+  assert_non_null(cf);
+  assert_string_equal(dc_conflicts_code(cf), "409");
+  assert_string_equal(dc_conflicts_message(cf), "Conflicting records");
+  assert_int_equal(dc_conflicts_count(cf), 2);
+  assert_string_equal(dc_conflicts_type(cf, 0), "CNAME");
+  assert_string_equal(dc_conflicts_host(cf, 0), "www");
+  assert_string_equal(dc_conflicts_data(cf, 0), "@");
+  assert_string_equal(dc_conflicts_type(cf, 1), "A");
+  assert_string_equal(dc_conflicts_host(cf, 1), "@");
+  assert_string_equal(dc_conflicts_data(cf, 1), "random ip");
+  assert_null(dc_conflicts_type(cf, 2));
+  assert_null(dc_conflicts_host(cf, 2));
+  assert_null(dc_conflicts_data(cf, 2));
+}
+
+/* ---- the URL suites */
+
+const char tu_ionos_settings[] =
+  "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
+  "\"urlSyncUX\":\"https://domainconnect.ionos.de/sync\","
+  "\"urlAsyncUX\":\"https://domainconnect.ionos.de/async\","
+  "\"urlAPI\":\"https://api.domainconnect.ionos.de\"}";
+const char tu_ionos_settings_noasync[] =
+  "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
+  "\"urlSyncUX\":\"https://domainconnect.ionos.de/sync\","
+  "\"urlAPI\":\"https://api.domainconnect.ionos.de\"}";
+const char tu_ionos_settings_nosync[] =
+  "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
+  "\"urlAsyncUX\":\"https://domainconnect.ionos.de/async\","
+  "\"urlAPI\":\"https://api.domainconnect.ionos.de\"}";
+
+dc_settings *tu_settings(dc_client *c, const char *json)
+{
+  dc_settings *s = NULL;
+  dc_status st = dc_settings_parse(c, json, strlen(json), NULL, &s);
+  if (st != DC_OK) fail_msg("settings: %s (%s)", dc_status_name(st), dc_client_error(c));
+  return s;
+}
+
+const struct tu_bad_row tu_bad_common[] = {
+  /* reserved variable names: each of the protocol's parameters */
+  {TU_VAR_NAME, "domain", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "host", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "redirect_uri", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "state", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "groupId", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "providerName", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "serviceName", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "instanceId", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "sig", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "key", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "client_id", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "scope", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "response_type", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "force", DC_E_RESERVED_PARAM},
+  /* variable names we do not send */
+  {TU_VAR_NAME, "", DC_E_INVALID_PARAM},
+  {TU_VAR_NAME, "a b", DC_E_INVALID_PARAM},
+  {TU_VAR_NAME, "a=b", DC_E_INVALID_PARAM},
+  {TU_VAR_NAME, "a&b", DC_E_INVALID_PARAM},
+  {TU_VAR_NAME, "a#b", DC_E_INVALID_PARAM},
+  {TU_VAR_NAME, "a%b", DC_E_INVALID_PARAM},
+  {TU_VAR_NAME, "a\tb", DC_E_INVALID_PARAM},
+  {TU_VAR_NAME, "caf\xc3\xa9", DC_E_INVALID_PARAM},
+  /* values that are not UTF-8 */
+  {TU_VAR_VALUE, "\xfe", DC_E_INVALID_PARAM},
+  {TU_VAR_VALUE, "\xff", DC_E_INVALID_PARAM},
+  {TU_VAR_VALUE, "a\xc3", DC_E_INVALID_PARAM},
+  {TU_VAR_VALUE, "\xc0\xaf", DC_E_INVALID_PARAM},
+  {TU_VAR_VALUE, "\xed\xa0\x80", DC_E_INVALID_PARAM},
+  {TU_VAR_VALUE, "\xf4\x90\x80\x80", DC_E_INVALID_PARAM},
+  {TU_PNAME, "\x80", DC_E_INVALID_PARAM},
+  {TU_PNAME, "\xc3(", DC_E_INVALID_PARAM},
+  {TU_SNAME, "x\xe2\x98", DC_E_INVALID_PARAM},
+  /* the provider id */
+  {TU_PROVIDER, "", DC_E_INVALID_ID},
+  {TU_PROVIDER, "exa mple", DC_E_INVALID_ID},
+  {TU_PROVIDER, "a/b", DC_E_INVALID_ID},
+  {TU_PROVIDER, "bad/id", DC_E_INVALID_ID},
+  {TU_PROVIDER, "a?b", DC_E_INVALID_ID},
+  {TU_PROVIDER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DC_E_INVALID_ID},
+  /* the domain */
+  {TU_DOMAIN, "", DC_E_INVALID_DOMAIN},
+  {TU_DOMAIN, "exa mple.com", DC_E_INVALID_DOMAIN},
+  {TU_DOMAIN, "-bad.com", DC_E_INVALID_DOMAIN},
+  {TU_DOMAIN, "a..b.com", DC_E_INVALID_DOMAIN},
+  {TU_DOMAIN, "exa/mple.com", DC_E_INVALID_DOMAIN},
+  {TU_DOMAIN, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
+   DC_E_INVALID_DOMAIN},
+  /* redirect_uri */
+  {TU_REDIRECT, "http://example.com/cb", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "example.com/cb", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "/relative", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "https://", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "https:///cb", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "https://exa mple.com/", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "https://example.com/\x01", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "https://example.com/\xc3\xa9", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "https://example.com/#frag", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "javascript:alert(1)", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "", DC_E_UNSAFE_URL},
+  /* state */
+  {TU_STATE, "ab\x01" "cd", DC_E_INVALID_PARAM},
+  {TU_STATE, "ab\x02", DC_E_INVALID_PARAM},
+  {TU_STATE, "ab\x7f", DC_E_INVALID_PARAM},
+  {TU_STATE, "ab\ncd", DC_E_INVALID_PARAM},
+  {TU_STATE, "caf\xc3\xa9", DC_E_INVALID_PARAM},
+  {TU_STATE, "", DC_E_INVALID_PARAM},
+};
+const size_t tu_bad_common_n = sizeof tu_bad_common / sizeof tu_bad_common[0];
+
+void tu_apply_bad(dc_request *r, const struct tu_bad_row *b)
+{
+  dc_status st = DC_OK;
+  switch (b->f) {
+  case TU_DOMAIN: st = dc_request_set_domain(r, b->value); break;
+  case TU_HOST: st = dc_request_set_host(r, b->value); break;
+  case TU_ADD_HOST: st = dc_request_add_host(r, b->value); break;
+  case TU_PROVIDER: st = dc_request_set_provider_id(r, b->value); break;
+  case TU_SERVICE: st = dc_request_set_service_id(r, b->value); break;
+  case TU_ADD_SERVICE: st = dc_request_add_service_id(r, b->value); break;
+  case TU_REDIRECT: st = dc_request_set_redirect_uri(r, b->value); break;
+  case TU_STATE: st = dc_request_set_state(r, b->value); break;
+  case TU_GROUP: st = dc_request_add_group_id(r, b->value); break;
+  case TU_INSTANCE: st = dc_request_set_instance_id(r, b->value); break;
+  case TU_CLIENT: st = dc_request_set_client_id(r, b->value); break;
+  case TU_PNAME: st = dc_request_set_provider_name(r, b->value); break;
+  case TU_SNAME: st = dc_request_set_service_name(r, b->value); break;
+  case TU_VAR_NAME: st = dc_request_set_param(r, b->value, "1"); break;
+  case TU_VAR_VALUE: st = dc_request_set_param(r, "v", b->value); break;
+  }
+  assert_status(st, DC_OK);
+}
+
+void tu_expect_refused(dc_client *c, const struct tu_bad_row *b, dc_status st,
+                       const char *url)
+{
+  if (st != b->want)
+    fail_msg("field %d \"%s\": %s, expected %s (%s)", (int)b->f, b->value,
+             dc_status_name(st), dc_status_name(b->want), dc_client_error(c));
+  assert_null(url);
+  assert_true(dc_client_error(c)[0] != '\0');
+  if (b->want == DC_E_RESERVED_PARAM)
+    assert_non_null(strstr(dc_client_error(c), b->value));
+  if (b->f == TU_STATE && b->value[0] != '\0')
+    assert_null(strstr(dc_client_error(c), b->value));
+}
+
+void tu_each_bad(void *fixture, const struct tu_bad_row *own, size_t n,
+                 void (*check)(void *fixture, const struct tu_bad_row *b))
+{
+  for (size_t i = 0; i < tu_bad_common_n; i++) check(fixture, &tu_bad_common[i]);
+  for (size_t i = 0; i < n; i++) check(fixture, &own[i]);
 }

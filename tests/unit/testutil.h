@@ -14,6 +14,66 @@
 char *tu_read_file(const char *path, size_t *len);
 /* Path under tests/data: static buffer. */
 const char *tu_data(const char *rel);
+/* A new client; fails the test if it cannot be made. */
+dc_client *tu_client(void);
+
+/* Table-driven tests: calls check(c, &rows[i]) for every row of the array
+ * `rows` (its length known to sizeof) with one client c (tu_client), and
+ * prints "row: NAME" (the row's `name` member) before each, so a failing
+ * assertion is read next to the row it came from. */
+#define TU_TABLE(rows, check)                                                  \
+  do {                                                                         \
+    dc_client *tu_c_ = tu_client();                                            \
+    for (size_t tu_i_ = 0; tu_i_ < sizeof(rows) / sizeof((rows)[0]); tu_i_++) { \
+      print_message("row: %s\n", (rows)[tu_i_].name);                          \
+      check(tu_c_, &(rows)[tu_i_]);                                            \
+    }                                                                          \
+    dc_client_free(tu_c_);                                                     \
+  } while (0)
+
+/* Asserts that cf holds the records of the specification's 409 example
+ * (code "409", message "Conflicting records", CNAME www @, A @ random ip),
+ * which the unit suite parses and the test provider answers. */
+void tu_expect_spec_conflicts(const dc_conflicts *cf);
+
+/* ---- the URL suites (test_sync_url, test_consent) */
+
+/* A settings document with urlSyncUX, urlAsyncUX and urlAPI (IONOS's), and
+ * one without urlAsyncUX and one without urlSyncUX. */
+extern const char tu_ionos_settings[];
+extern const char tu_ionos_settings_noasync[];
+extern const char tu_ionos_settings_nosync[];
+/* dc_settings_parse (no zone); fails the test if it does not parse. */
+dc_settings *tu_settings(dc_client *c, const char *json);
+
+/* Bad request input: which setter a row feeds, the value, and the status a
+ * URL builder gives for it. */
+enum tu_field {
+  TU_DOMAIN, TU_HOST, TU_ADD_HOST, TU_PROVIDER, TU_SERVICE, TU_ADD_SERVICE, TU_REDIRECT,
+  TU_STATE, TU_GROUP, TU_INSTANCE, TU_CLIENT, TU_PNAME, TU_SNAME, TU_VAR_NAME, TU_VAR_VALUE,
+};
+struct tu_bad_row {
+  enum tu_field f;
+  const char *value;
+  dc_status want;
+};
+/* The rows both URL builders refuse alike, one per rule: each reserved name
+ * (docs/security.md §4.5) as a variable, variable names and values we do
+ * not send, display names, the provider id, the domain, redirect_uri and
+ * state. tu_bad_common_n rows. */
+extern const struct tu_bad_row tu_bad_common[];
+extern const size_t tu_bad_common_n;
+/* Feeds row b to its setter of r, which must accept it (the URL builder
+ * judges). */
+void tu_apply_bad(dc_request *r, const struct tu_bad_row *b);
+/* check(fixture, row) for every row of tu_bad_common, then of own (n rows). */
+void tu_each_bad(void *fixture, const struct tu_bad_row *own, size_t n,
+                 void (*check)(void *fixture, const struct tu_bad_row *b));
+/* Checks what a URL builder gave for row b: status b->want, no URL, a
+ * detail on c that names a reserved variable and never carries a state. */
+void tu_expect_refused(dc_client *c, const struct tu_bad_row *b, dc_status st,
+                       const char *url);
+
 /* Asserts a status equals the expected one, printing both names. */
 #define assert_status(got, want)                                               \
   do {                                                                         \

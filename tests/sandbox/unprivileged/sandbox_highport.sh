@@ -17,42 +17,21 @@
 # DC_SANDBOX_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") runs the
 # sandbox under that command; its exit status must still be 0.
 set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shared helpers (PY, ok, bad, expect_json, ...; check, cleanup, stop, dig1,
+# expect_dns, cli, consent, ...)
+. "$HERE/../../support/lib.sh"
+. "$HERE/../../support/sandbox_lib.sh"
 SBX=$1
 CLI=$2
 ADDR=${3:-127.0.0.1}
-PY=/usr/bin/python3
 WRAP=${DC_SANDBOX_WRAPPER:-}
-HERE=$(cd "$(dirname "$0")" && pwd)
 KEY=$HERE/../../../sandbox/keys/exampleservice.test.key.pem
 T=$(mktemp -d)
 STATE=$T/state
 SPID=
-pass=0
-fail=0
+need_tools sandbox_highport.sh
 
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
-check() { # check DESC CMD...: passes when CMD succeeds
-  desc=$1; shift
-  if "$@" >/dev/null 2>&1; then ok; else bad "$desc"; fi
-}
-
-cleanup() {
-  if [ -n "$SPID" ] && kill -0 "$SPID" 2>/dev/null; then
-    kill -TERM "$SPID" 2>/dev/null
-    wait "$SPID" 2>/dev/null
-  fi
-  if [ -n "${KEEP:-}" ]; then echo "state kept in $T" >&2; else rm -rf "$T"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-for tool in curl kdig knotd "$PY"; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "sandbox_highport.sh: $tool is needed" >&2
-    exit 1
-  fi
-done
 case $ADDR in
   *:*) echo "sandbox_highport.sh: ADDR must be an IPv4 address" >&2; exit 2;;
 esac
@@ -102,28 +81,6 @@ start() { # start PORT: the sandbox in the foreground on ADDR:PORT
   return 0
 }
 
-stop() { # stop: SIGTERM by PID; the sandbox must exit 0
-  kill -TERM "$SPID"
-  wait "$SPID"
-  rc=$?
-  SPID=
-  if [ "$rc" -eq 0 ]; then ok; else bad "the sandbox exited $rc after SIGTERM"; tail -30 "$T/sandbox.log" >&2; fi
-}
-
-dig1() { kdig -p "$DNSPORT" @127.0.0.1 +short +timeout=2 +retry=1 "$@" 2>/dev/null; }
-expect_dns() { # expect_dns DESC NAME TYPE WANT (sorted, space-joined answer)
-  got=$(dig1 "$2" "$3" | sort | tr '\n' ' ' | sed 's/ $//')
-  if [ "$got" = "$4" ]; then ok; else bad "$1: $2 $3 = '$got', expected '$4'"; fi
-}
-
-# cli EXPECTED_EXIT DESC ARGS...: runs the CLI, output in $T/o and $T/e
-cli() {
-  want=$1; desc=$2; shift 2
-  "$CLI" "$@" >"$T/o" 2>"$T/e"
-  got=$?
-  cat "$T/o" "$T/e" >> "$T/cli-output"
-  if [ "$got" -eq "$want" ]; then ok; else bad "$desc: exit $got, expected $want: $(cat "$T/o" "$T/e")"; fi
-}
 # refused EXPECTED_STATUS REASON DESC ARGS...: the CLI exits 1 and its one
 # line on stderr starts with the status name and carries REASON
 refused() {
@@ -134,36 +91,13 @@ refused() {
     *) bad "$desc: stderr '$(cat "$T/e")', expected '$st: ...$why...'";;
   esac
 }
-json() { # json FILE EXPR: a Python expression on the document d
-  $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
-}
-expect_json() { # expect_json DESC FILE EXPR WANT
-  got=$(json "$2" "$3")
-  if [ "$got" = "$4" ]; then ok; else bad "$1: $3 = '$got', expected '$4'"; fi
-}
-location() { grep -i '^location:' "$T/hdr" | tr -d '\r' | sed 's/^[Ll]ocation: //'; }
-query_param() { echo "$1" | sed -n "s/.*[?&]$2=\([^&]*\).*/\1/p"; }
-form_field() { sed -n "s/.*name=\"$2\" value=\"\([^\"]*\)\".*/\1/p" "$1"; }
 # page URL FILE: GETs URL with curl (pinned to ADDR:PORT), prints the status
 page() {
   # shellcheck disable=SC2086
   curl -s -o "$2" -D "$T/hdr" -w '%{http_code}' $RES "$1"
 }
-# consent FILE ACTION: posts the form of page FILE with the button ACTION,
-# expecting a 303 redirect
-consent() {
-  # shellcheck disable=SC2086
-  code=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' $RES "$UX/consent" \
-    --data-urlencode "request=$(form_field "$1" request)" \
-    --data-urlencode "csrf=$(form_field "$1" csrf)" -d "action=$2")
-  if [ "$code" = 303 ]; then ok; else bad "consent $2: HTTP $code"; fi
-}
 
-SP=exampleservice.test
-SECRET=sandbox-demo-secret-4f1c
-REDIR=https://app.exampleservice.test/callback
-printf '%s\n' "$SECRET" > "$T/secret"
-chmod 600 "$T/secret"
+demo_client
 
 # ======================================================================
 echo "# start (uid $(id -u))"
@@ -270,7 +204,7 @@ elif grep -q '^unsafe_url: .*port other than 443' "$T/e"; then ok
 else bad "consent-url without the allowance: $(cat "$T/e")"; fi
 code=$(page "$URL" "$T/page1.html")
 if [ "$code" = 200 ] && grep -q 'id="domain">example.test<' "$T/page1.html"; then ok; else bad "consent page: HTTP $code"; fi
-consent "$T/page1.html" allow
+consent "$T/page1.html" allow "$UX/consent"
 LOC=$(location)
 CODE=$(query_param "$LOC" code)
 if [ -n "$CODE" ] && [ "$(query_param "$LOC" state)" = s1 ]; then ok; else bad "allow: $LOC"; fi
@@ -316,7 +250,7 @@ refused unsafe_url "port other than 443" "sync-url without the allowance" \
   --provider-id $SP --service-id verify --param TOKEN=hp-tok --state sync-1
 code=$(page "$SIGNED" "$T/sync.html")
 if [ "$code" = 200 ] && grep -q 'id="signed"' "$T/sync.html"; then ok; else bad "signed sync page: HTTP $code"; fi
-consent "$T/sync.html" apply
+consent "$T/sync.html" apply "$UX/consent"
 if [ "$(location)" = "https://elsewhere.example/done?state=sync-1" ]; then ok; else bad "signed apply redirect: $(location)"; fi
 expect_dns "signed apply reached DNS" _exampleservice.v1.example.test TXT '"verification=hp-tok"'
 

@@ -1,13 +1,34 @@
-/* IP address and port text (core/addr.h). */
+/* IP address and port text (x/addr.h). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "core/addr.h"
-#include "core/internal.h"
+#include "x/addr.h"
+#include "x/str.h"
 
-bool dci_addr_parse(const char *text, dci_addr *out)
+bool dcx_ip_parse(const char *text, int family, dcx_addr *out)
+{
+  if (text == NULL || out == NULL) return false;
+  memset(out, 0, sizeof *out);
+  /* longer than INET6_ADDRSTRLEN (46 with the NUL) is no address */
+  if (strnlen(text, INET6_ADDRSTRLEN) >= INET6_ADDRSTRLEN) return false;
+  /* glibc's inet_pton(AF_INET) takes exactly four decimal parts without
+   * leading zeros: "127.1", "0x7f.0.0.1", "010.0.0.1" and "2130706433"
+   * are not addresses (docs/security.md §3.6). */
+  if (family != AF_INET6 && inet_pton(AF_INET, text, out->b) == 1) {
+    out->family = AF_INET;
+    return true;
+  }
+  if (family != AF_INET && inet_pton(AF_INET6, text, out->b) == 1) {
+    out->family = AF_INET6;
+    return true;
+  }
+  memset(out, 0, sizeof *out);
+  return false;
+}
+
+bool dcx_addr_parse(const char *text, dcx_addr *out)
 {
   if (text == NULL || out == NULL) return false;
   memset(out, 0, sizeof *out);
@@ -18,31 +39,14 @@ bool dci_addr_parse(const char *text, dci_addr *out)
   /* A zone id ("%eth0", "%25eth0") is refused whatever follows
    * (docs/security.md §3.1 step 2a). */
   if (memchr(text, '%', len) != NULL) return false;
-  if (text[0] == '[') {
-    if (len < 3 || text[len - 1] != ']') return false;
-    memcpy(buf, text + 1, len - 2);
-    buf[len - 2] = '\0';
-    if (inet_pton(AF_INET6, buf, out->b) != 1) return false;
-    out->family = AF_INET6;
-    return true;
-  }
-  memcpy(buf, text, len + 1);
-  /* glibc's inet_pton(AF_INET) takes exactly four decimal parts without
-   * leading zeros: "127.1", "0x7f.0.0.1", "010.0.0.1" and "2130706433"
-   * are not addresses (docs/security.md §3.6). */
-  if (inet_pton(AF_INET, buf, out->b) == 1) {
-    out->family = AF_INET;
-    return true;
-  }
-  if (inet_pton(AF_INET6, buf, out->b) == 1) {
-    out->family = AF_INET6;
-    return true;
-  }
-  memset(out, 0, sizeof *out);
-  return false;
+  if (text[0] != '[') return dcx_ip_parse(text, AF_UNSPEC, out);
+  if (len < 3 || text[len - 1] != ']') return false;
+  memcpy(buf, text + 1, len - 2);
+  buf[len - 2] = '\0';
+  return dcx_ip_parse(buf, AF_INET6, out);
 }
 
-void dci_addr_format(const dci_addr *a, char *buf, size_t n)
+void dcx_addr_format(const dcx_addr *a, char *buf, size_t n)
 {
   if (buf == NULL || n == 0) return;
   buf[0] = '\0';
@@ -58,14 +62,14 @@ void dci_addr_format(const dci_addr *a, char *buf, size_t n)
   snprintf(buf, n, "%s", tmp);
 }
 
-bool dci_addr_equal(const dci_addr *a, const dci_addr *b)
+bool dcx_addr_equal(const dcx_addr *a, const dcx_addr *b)
 {
   if (a == NULL || b == NULL || a->family != b->family) return false;
   size_t len = a->family == AF_INET ? 4 : 16;
   return memcmp(a->b, b->b, len) == 0;
 }
 
-bool dci_addr_from_sockaddr(const struct sockaddr *sa, dci_addr *out,
+bool dcx_addr_from_sockaddr(const struct sockaddr *sa, dcx_addr *out,
                             unsigned *port, bool *scoped)
 {
   if (out != NULL) memset(out, 0, sizeof *out);
@@ -92,13 +96,28 @@ bool dci_addr_from_sockaddr(const struct sockaddr *sa, dci_addr *out,
   return false;
 }
 
-const char *dci_port_problem(const char *s, size_t len, unsigned *port)
+size_t dcx_addr_to_sockaddr(const dcx_addr *a, unsigned port, struct sockaddr_storage *ss)
+{
+  memset(ss, 0, sizeof *ss);
+  if (a->family != AF_INET && a->family != AF_INET6) return 0;
+  ss->ss_family = (sa_family_t)a->family;
+  if (a->family == AF_INET) {
+    ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+    memcpy(&((struct sockaddr_in *)ss)->sin_addr, a->b, 4);
+    return sizeof(struct sockaddr_in);
+  }
+  ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+  memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, a->b, 16);
+  return sizeof(struct sockaddr_in6);
+}
+
+const char *dcx_port_problem(const char *s, size_t len, unsigned *port)
 {
   unsigned long v = 0;
   if (port != NULL) *port = 0;
   if (s == NULL || len == 0) return "empty port";
   for (size_t i = 0; i < len; i++)
-    if (!dci_is_digit((unsigned char)s[i])) return "port is not decimal digits";
+    if (!dcx_is_digit((unsigned char)s[i])) return "port is not decimal digits";
   if (s[0] == '0') return len == 1 ? "port outside 1..65535" : "port with a leading zero";
   if (len > 5) return "port outside 1..65535";
   for (size_t i = 0; i < len; i++) v = v * 10 + (unsigned long)(s[i] - '0');
@@ -107,8 +126,8 @@ const char *dci_port_problem(const char *s, size_t len, unsigned *port)
   return NULL;
 }
 
-const char *dci_hostport_parse(const char *text, size_t len, unsigned default_port,
-                               dci_addr *out, unsigned *port)
+const char *dcx_hostport_parse(const char *text, size_t len, unsigned default_port,
+                               dcx_addr *out, unsigned *port)
 {
   /* "[" + INET6_ADDRSTRLEN + "]" with NUL */
   char host[INET6_ADDRSTRLEN + 3];
@@ -131,7 +150,7 @@ const char *dci_hostport_parse(const char *text, size_t len, unsigned default_po
      * otherwise the first ':' starts the port (IPv4:PORT) */
     memcpy(host, text, len);
     host[len] = '\0';
-    if (!dci_addr_parse(host, out)) {
+    if (!dcx_addr_parse(host, out)) {
       colon = memchr(text, ':', len);
       if (colon != NULL) hlen = (size_t)(colon - text);
     }
@@ -140,14 +159,14 @@ const char *dci_hostport_parse(const char *text, size_t len, unsigned default_po
     return "not an IP address (IP, IPv4:PORT or [IPv6]:PORT)";
   memcpy(host, text, hlen);
   host[hlen] = '\0';
-  if (!dci_addr_parse(host, out)) {
+  if (!dcx_addr_parse(host, out)) {
     if (text[0] == '[') return "not an IP address: no IPv6 address inside [...]";
     return colon != NULL ? "not an IP address before ':' (an IPv6 address with a "
                            "port is written [IPv6]:PORT)"
                          : "not an IP address (IP, IPv4:PORT or [IPv6]:PORT)";
   }
   if (colon != NULL) {
-    const char *why = dci_port_problem(colon + 1, len - (size_t)(colon + 1 - text), port);
+    const char *why = dcx_port_problem(colon + 1, len - (size_t)(colon + 1 - text), port);
     if (why != NULL) return why;
   }
   return NULL;
