@@ -14,7 +14,13 @@ WERROR     = -DDC_WERROR=$(if $(filter true 1 yes,$(CI)),ON,OFF)
 # suites that were skipped and why (tests/support/skip-summary): a skipped
 # suite is never counted as passed.  $(call ctest_in,DIR,ARGS)
 SKIPSUM    = $(CURDIR)/tests/support/skip-summary
+comma      = ,
 ctest_in   = cd $(1) && rm -f test-skips.log && { $(CTEST) $(2); rc=$$?; $(SKIPSUM) test-skips.log; exit $$rc; }
+# Configures a clang Debug build in DIR with the sanitizer flags FLAGS (for
+# compiling) and LDFLAGS (for linking).  $(call clang_san,DIR,FLAGS,LDFLAGS)
+clang_san  = cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(WERROR) \
+	  -DCMAKE_C_COMPILER=clang -DCMAKE_C_FLAGS="$(2)" -DCMAKE_EXE_LINKER_FLAGS="$(3)" \
+	  -DCMAKE_SHARED_LINKER_FLAGS="$(3)" >/dev/null
 
 .PHONY: all deps build check sanitize tsan valgrind fuzz clean install demo bench
 
@@ -37,11 +43,8 @@ demo: build
 	./scripts/demo $(BUILD)
 
 sanitize: deps
-	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(WERROR) \
-	  -DCMAKE_C_COMPILER=clang \
-	  -DCMAKE_C_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+	@$(call clang_san,$(ASAN_BUILD),-fsanitize=address$(comma)undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer,-fsanitize=address$(comma)undefined)
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1; \
 	  $(call ctest_in,$(ASAN_BUILD),-LE "nosanitize|valgrind_only")
@@ -55,11 +58,7 @@ TSAN_UNITS = callback conflicts consent dns_parse dns_rrset guard names query \
              settings status template token txt urlrules
 TSAN_REGEX = ^(integration\.test_threads|unit\.test_($(shell echo $(TSAN_UNITS) | tr ' ' '|')))$$
 tsan: deps
-	@cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug $(WERROR) \
-	  -DCMAKE_C_COMPILER=clang \
-	  -DCMAKE_C_FLAGS="-fsanitize=thread -fno-omit-frame-pointer -O1" \
-	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" \
-	  -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=thread" >/dev/null
+	@$(call clang_san,$(TSAN_BUILD),-fsanitize=thread -fno-omit-frame-pointer -O1,-fsanitize=thread)
 	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_threads domainconnect_cli \
 	  $(addprefix test_,$(TSAN_UNITS))
 	@export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"; \

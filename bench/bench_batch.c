@@ -19,34 +19,13 @@
 #include <unistd.h>
 
 #include "bench_num.h"
+#include "bench_proc.h"
 #include "domainconnect/batch.h"
 #include "domainconnect/net.h"
 
 #define MAX_ALLOW 16
 #define MAX_OUTCOMES 64
 #define MAX_SAMPLES 256
-
-/* Peak RSS of this process image (VmHWM). Not getrusage's ru_maxrss: Linux
- * keeps that across execve, so it would report the parent's (Python's)
- * peak when the parent was larger. */
-static long peak_rss_kb(void)
-{
-  char l[256];
-  long kb = -1;
-  FILE *f = fopen("/proc/self/status", "r");
-  if (f == NULL) return -1;
-  while (fgets(l, sizeof l, f))
-    if (strncmp(l, "VmHWM:", 6) == 0) kb = bench_leading_long(l + 6);
-  fclose(f);
-  return kb;
-}
-
-static double now(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long rss_kb(void)
 {

@@ -26,13 +26,9 @@ def handle(handler, method, path, query, headers, body, config):
     kind = population.kind(n)
     if kind in ("nxdomain", "nodata"):
         return False
-    if kind == "http404":
-        handler.send_json(404, {"error": "no such zone"})
-    elif kind == "http500":
-        handler.send_json(500, {"error": "internal"})
-    elif kind == "badjson":
-        handler.send_bytes(200, b"<html>not json</html>", "application/json")
-    else:
+    # the population's faults, as httpsd.py serves them for every route module
+    faults = {"http404": "404", "http500": "500", "badjson": "badjson"}
+    if not handler.send_settings_fault(faults.get(kind)):
         if kind == "slow":
             time.sleep(population.SLOW_SECONDS)
         handler.send_json(200, population.settings(population.provider(n)))

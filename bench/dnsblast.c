@@ -61,14 +61,12 @@ static size_t build_query(uint8_t *buf, size_t cap, uint16_t id, const char *nam
 
 int main(int argc, char **argv)
 {
-  if (argc < 4) {
-    fprintf(stderr, "usage: dnsblast SERVER PORT NAMES_FILE [COUNT] [SECONDS] [WINDOW]\n");
+  long count = 200000, window = 100;
+  double seconds = 5.0;
+  if (!bench_blast_args(argc, argv, 4,
+                        "usage: dnsblast SERVER PORT NAMES_FILE [COUNT] [SECONDS] [WINDOW]",
+                        &count, &seconds, &window))
     return 2;
-  }
-  /* not a number: 0, refused below */
-  long count = argc > 4 ? bench_long_or(argv[4], 0) : 200000;
-  double seconds = argc > 5 ? bench_double_or(argv[5], 0) : 5.0;
-  long window = argc > 6 ? bench_long_or(argv[6], 0) : 100;
   if (count < 1 || seconds <= 0 || window < 1 || window > MAX_WINDOW) {
     fprintf(stderr, "dnsblast: bad COUNT/SECONDS/WINDOW\n");
     return 2;

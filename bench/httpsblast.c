@@ -49,14 +49,12 @@ static int by_host(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-  if (argc < 3) {
-    fprintf(stderr, "usage: httpsblast CA_FILE URLS_FILE [COUNT] [SECONDS] [CONNS]\n");
+  long count = 20000, conns = 16;
+  double seconds = 5.0;
+  if (!bench_blast_args(argc, argv, 3,
+                        "usage: httpsblast CA_FILE URLS_FILE [COUNT] [SECONDS] [CONNS]", &count,
+                        &seconds, &conns))
     return 2;
-  }
-  /* not a number: 0, refused below */
-  long count = argc > 3 ? bench_long_or(argv[3], 0) : 20000;
-  double seconds = argc > 4 ? bench_double_or(argv[4], 0) : 5.0;
-  long conns = argc > 5 ? bench_long_or(argv[5], 0) : 16;
   if (count < 1 || seconds <= 0 || conns < 1 || conns > 1024) {
     fprintf(stderr, "httpsblast: bad COUNT/SECONDS/CONNS\n");
     return 2;

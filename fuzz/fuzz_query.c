@@ -59,34 +59,53 @@ static int bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
   return alen == blen ? 0 : (alen < blen ? -1 : 1);
 }
 
-/* Decodes "name=value" pieces of q (len bytes) into names[]/values[]. */
-static size_t split_query(const char *q, size_t len, bool plus, char **names,
-                          char **values, const char **enc_names, size_t *enc_lens,
-                          size_t max)
+/* A query split into its pairs: decoded names and values, and where each
+ * encoded name starts and its length. */
+struct split {
+  char **names, **values;
+  const char **enc;
+  size_t *enc_len;
+  size_t n;
+};
+
+/* Decodes the "name=value" pieces of q (len bytes) into s, which has room
+ * for max pairs (more aborts). */
+static void split_query(const char *q, size_t len, bool plus, size_t max, struct split *s)
 {
-  size_t n = 0;
+  s->names = calloc(max, sizeof *s->names);
+  s->values = calloc(max, sizeof *s->values);
+  s->enc = calloc(max, sizeof *s->enc);
+  s->enc_len = calloc(max, sizeof *s->enc_len);
+  s->n = 0;
+  if (!s->names || !s->values || !s->enc || !s->enc_len) abort();
   const char *p = q, *end = q + len;
   while (p < end) {
     const char *amp = memchr(p, '&', (size_t)(end - p));
     const char *pe = amp ? amp : end;
     const char *eq = memchr(p, '=', (size_t)(pe - p));
-    if (eq == NULL || n >= max) abort();
-    if (dci_pct_decode(p, (size_t)(eq - p), plus, DC_MAX_QUERY_LEN, &names[n]) != DC_OK)
+    if (eq == NULL || s->n >= max) abort();
+    if (dci_pct_decode(p, (size_t)(eq - p), plus, DC_MAX_QUERY_LEN, &s->names[s->n]) != DC_OK)
       abort();
     if (dci_pct_decode(eq + 1, (size_t)(pe - eq - 1), plus, DC_MAX_QUERY_LEN,
-                       &values[n]) != DC_OK)
+                       &s->values[s->n]) != DC_OK)
       abort();
-    enc_names[n] = p;
-    enc_lens[n] = (size_t)(eq - p);
-    n++;
+    s->enc[s->n] = p;
+    s->enc_len[s->n] = (size_t)(eq - p);
+    s->n++;
     p = amp ? amp + 1 : end;
   }
-  return n;
 }
 
-static void free_strs(char **v, size_t n)
+static void split_free(struct split *s)
 {
-  for (size_t i = 0; i < n; i++) free(v[i]);
+  for (size_t i = 0; i < s->n; i++) {
+    free(s->names[i]);
+    free(s->values[i]);
+  }
+  free(s->names);
+  free(s->values);
+  free(s->enc);
+  free(s->enc_len);
 }
 
 static void check_encoder(const struct dci_pair *pairs, size_t n, dc_profile prof)
@@ -108,33 +127,26 @@ static void check_encoder(const struct dci_pair *pairs, size_t n, dc_profile pro
   check_space_form(b.data, b.len, prof);
 
   bool plus = prof == DC_PROFILE_PYTHON;
-  char **names = calloc(n, sizeof *names);
-  char **values = calloc(n, sizeof *values);
-  const char **enc = calloc(n, sizeof *enc);
-  size_t *enc_len = calloc(n, sizeof *enc_len);
   bool *used = calloc(n, sizeof *used);
-  if (!names || !values || !enc || !enc_len || !used) abort();
-  size_t got = split_query(b.data, b.len, plus, names, values, enc, enc_len, n);
-  if (got != n) abort();
+  if (!used) abort();
+  struct split sp;
+  split_query(b.data, b.len, plus, n, &sp);
+  if (sp.n != n) abort();
+  char **names = sp.names;
   for (size_t i = 0; i < n; i++) {
     /* order: python by raw name, default by encoded name */
     if (i > 0) {
       int d = plus ? bytes_cmp(names[i - 1], strlen(names[i - 1]), names[i], strlen(names[i]))
-                   : bytes_cmp(enc[i - 1], enc_len[i - 1], enc[i], enc_len[i]);
+                   : bytes_cmp(sp.enc[i - 1], sp.enc_len[i - 1], sp.enc[i], sp.enc_len[i]);
       if (d > 0) abort();
     }
     /* the pair came from the input (first unused match: stability) */
     size_t j = 0;
     while (j < n && (used[j] || strcmp(pairs[j].name, names[i]) != 0)) j++;
-    if (j == n || strcmp(pairs[j].value, values[i]) != 0) abort();
+    if (j == n || strcmp(pairs[j].value, sp.values[i]) != 0) abort();
     used[j] = true;
   }
-  free_strs(names, n);
-  free_strs(values, n);
-  free(names);
-  free(values);
-  free(enc);
-  free(enc_len);
+  split_free(&sp);
   free(used);
   dci_buf_free(&b);
 }
@@ -151,14 +163,8 @@ static void check_url(const char *url, const char *prefix, dc_profile prof,
   q++;
   size_t qlen = len - (size_t)(q - url);
   check_space_form(q, qlen, prof);
-  size_t max = DC_MAX_PARAMS + 2;
-  char **names = calloc(max, sizeof *names);
-  char **values = calloc(max, sizeof *values);
-  const char **enc = calloc(max, sizeof *enc);
-  size_t *enc_len = calloc(max, sizeof *enc_len);
-  if (!names || !values || !enc || !enc_len) abort();
-  size_t n = split_query(q, qlen, prof == DC_PROFILE_PYTHON, names, values, enc,
-                         enc_len, max);
+  struct split sp;
+  split_query(q, qlen, prof == DC_PROFILE_PYTHON, DC_MAX_PARAMS + 2, &sp);
   for (size_t v = 0; v < nvars; v++) {
     /* the last setting of a name wins in the builder */
     bool later = false;
@@ -166,15 +172,20 @@ static void check_url(const char *url, const char *prefix, dc_profile prof,
       if (strcmp(vars[w].name, vars[v].name) == 0) later = true;
     if (later) continue;
     size_t i = 0;
-    while (i < n && strcmp(names[i], vars[v].name) != 0) i++;
-    if (i == n || strcmp(values[i], vars[v].value) != 0) abort();
+    while (i < sp.n && strcmp(sp.names[i], vars[v].name) != 0) i++;
+    if (i == sp.n || strcmp(sp.values[i], vars[v].value) != 0) abort();
   }
-  free_strs(names, n);
-  free_strs(values, n);
-  free(names);
-  free(values);
-  free(enc);
-  free(enc_len);
+  split_free(&sp);
+}
+
+/* A built URL passes check_url (then freed); a refusal leaves none and says
+ * why. */
+static void check_outcome(dc_client *c, dc_status st, char *url, const char *prefix,
+                          dc_profile prof, const struct dci_pair *vars, size_t nvars)
+{
+  if (st == DC_OK) check_url(url, prefix, prof, vars, nvars);
+  else if (url != NULL || dc_client_error(c)[0] == '\0') abort();
+  dc_free(url);
 }
 
 static dc_status set_field(dc_request *r, const char *name, const char *value)
@@ -246,23 +257,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   char *url = NULL;
   dc_status st = dc_sync_apply_url(c, s, r, NULL, prof, &url);
-  if (st == DC_OK) {
-    check_url(url, "https://dc.example/sync/v2/domainTemplates/providers/"
-                   "exampleservice.domainconnect.org/services/", prof, vars, nvars);
-  } else if (url != NULL || dc_client_error(c)[0] == '\0') {
-    abort();
-  }
-  dc_free(url);
-  url = NULL;
+  check_outcome(c, st, url, "https://dc.example/sync/v2/domainTemplates/providers/"
+                            "exampleservice.domainconnect.org/services/", prof, vars, nvars);
   if (consent) {
+    url = NULL;
     st = dc_consent_url(c, s, r, &url);
-    if (st == DC_OK) {
-      check_url(url, "https://dc.example/async/v2/domainTemplates/providers/"
-                     "exampleservice.domainconnect.org?", DC_PROFILE_DEFAULT, vars, nvars);
-    } else if (url != NULL || dc_client_error(c)[0] == '\0') {
-      abort();
-    }
-    dc_free(url);
+    check_outcome(c, st, url, "https://dc.example/async/v2/domainTemplates/providers/"
+                              "exampleservice.domainconnect.org?", DC_PROFILE_DEFAULT, vars,
+                  nvars);
   }
 
   dc_request_free(r);

@@ -123,22 +123,16 @@ done:
   return ok;
 }
 
-static EVP_PKEY *read_key(const char *path)
+/* The private key at key_path and the certificate at cert_path (PEM), each
+ * NULL when it cannot be read. */
+static void read_pair(const char *key_path, const char *cert_path, EVP_PKEY **key, X509 **cert)
 {
-  FILE *f = fopen(path, "re");
-  if (f == NULL) return NULL;
-  EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-  fclose(f);
-  return k;
-}
-
-static X509 *read_cert(const char *path)
-{
-  FILE *f = fopen(path, "re");
-  if (f == NULL) return NULL;
-  X509 *c = PEM_read_X509(f, NULL, NULL, NULL);
-  fclose(f);
-  return c;
+  FILE *f = fopen(key_path, "re");
+  *key = f != NULL ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
+  if (f != NULL) fclose(f);
+  f = fopen(cert_path, "re");
+  *cert = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+  if (f != NULL) fclose(f);
 }
 
 /* The server certificate still fits: signed by the CA, its key matches, not
@@ -192,8 +186,7 @@ bool sbx_pki_setup(const char *state_dir, char *const *names, size_t nnames,
     snprintf(err, errsz, "pki: cannot create %s: %s", dir, strerror(errno));
     return false;
   }
-  ca_key = read_key(ca_key_p);
-  ca = read_cert(ca_crt_p);
+  read_pair(ca_key_p, ca_crt_p, &ca_key, &ca);
   if (ca_key == NULL || ca == NULL || X509_check_private_key(ca, ca_key) != 1) {
     EVP_PKEY_free(ca_key);
     X509_free(ca);
@@ -212,8 +205,7 @@ bool sbx_pki_setup(const char *state_dir, char *const *names, size_t nnames,
     unlink(crt_p); /* a new CA: the old server certificate is useless */
     sbx_log(SBX_INFO, "created a CA in %s", ca_crt_p);
   }
-  key = read_key(key_p);
-  cert = read_cert(crt_p);
+  read_pair(key_p, crt_p, &key, &cert);
   if (key == NULL || cert == NULL || !cert_fits(cert, key, ca, ca_key, names, nnames)) {
     EVP_PKEY_free(key);
     X509_free(cert);

@@ -19,6 +19,13 @@
 #define MAX_OPTS 40
 #define TOKEN_FILE_MAX (64 * 1024)
 
+/* The option ids of the four commands (k_opts below the help texts). */
+enum {
+  O_API = 256, O_CLIENT, O_SECRET_FILE, O_CODE_FILE, O_CODE, O_REDIRECT, O_DNSPID,
+  O_OUT, O_TOKEN, O_PROVIDER, O_SERVICE, O_DOMAIN, O_HOST, O_PARAM, O_GROUP,
+  O_FORCE, O_INSTANCE, O_PNAME, O_SNAME, O_PSL, O_HELP
+};
+
 static const char k_token_help[] =
   "usage: domainconnect token --api-url URL --client-id ID\n"
   "         [--client-secret-file FILE] [--code-file FILE | --code @FILE|-]\n"
@@ -91,12 +98,6 @@ static const char k_revert_help[] =
   "A provider without revert (501) fails with revert_unsupported, a template\n"
   "that is not applied (410) with not_applied.\n\n"
   "  --domain D, --host H, --instance-id I, --psl-file FILE  as for apply\n";
-
-enum {
-  O_API = 256, O_CLIENT, O_SECRET_FILE, O_CODE_FILE, O_CODE, O_REDIRECT, O_DNSPID,
-  O_OUT, O_TOKEN, O_PROVIDER, O_SERVICE, O_DOMAIN, O_HOST, O_PARAM, O_GROUP,
-  O_FORCE, O_INSTANCE, O_PNAME, O_SNAME, O_PSL, O_HELP
-};
 
 /* The options of the four commands (allowed() says which each takes); the
  * network options follow them (cli_opts_merge). */

@@ -359,6 +359,24 @@ static dci_dns_result follow_chain(const msg *m, wname *end, unsigned *hops,
   return DCI_DNS_OK;
 }
 
+/* What the parsers write their outcome's details to: the caller's info, or
+ * `local` when it passes none; cleared. */
+static dci_dns_info *info_init(dci_dns_info *info, dci_dns_info *local)
+{
+  if (info == NULL) info = local;
+  memset(info, 0, sizeof *info);
+  return info;
+}
+
+/* msg_open, then follow_chain from the question name: how the TXT and the
+ * address answers start. */
+static dci_dns_result open_chain(msg *m, const unsigned char *buf, size_t len, unsigned qtype,
+                                 wname *end, unsigned *hops, dci_dns_info *info)
+{
+  dci_dns_result r = msg_open(m, buf, len, qtype, info);
+  return r != DCI_DNS_OK ? r : follow_chain(m, end, hops, info);
+}
+
 /* After a chain that found no record: NODATA, and when CNAMEs were followed,
  * the target to ask for next. */
 static dci_dns_result no_record(const wname *end, unsigned hops, dci_dns_info *info)
@@ -395,16 +413,13 @@ dc_status dci_dns_parse_txt(const unsigned char *buf, size_t len,
                             dci_dns_info *info)
 {
   dci_dns_info local;
-  if (info == NULL) info = &local;
-  memset(info, 0, sizeof *info);
+  info = info_init(info, &local);
   if (out == NULL) return DC_E_INVALID_ARG;
   memset(out, 0, sizeof *out);
   msg m;
-  dci_dns_result r = msg_open(&m, buf, len, DCI_T_TXT, info);
-  if (r != DCI_DNS_OK) return finish(r, result);
   wname end;
   unsigned hops;
-  r = follow_chain(&m, &end, &hops, info);
+  dci_dns_result r = open_chain(&m, buf, len, DCI_T_TXT, &end, &hops, info);
   if (r != DCI_DNS_OK) return finish(r, result);
 
   /* Pass 1: count RRs, strings and bytes. */
@@ -478,15 +493,12 @@ dc_status dci_dns_parse_addrs(const unsigned char *buf, size_t len,
                               dci_dns_result *result, dci_dns_info *info)
 {
   dci_dns_info local;
-  if (info == NULL) info = &local;
-  memset(info, 0, sizeof *info);
+  info = info_init(info, &local);
   if (out == NULL || (qtype != DCI_T_A && qtype != DCI_T_AAAA)) return DC_E_INVALID_ARG;
   msg m;
-  dci_dns_result r = msg_open(&m, buf, len, qtype, info);
-  if (r != DCI_DNS_OK) return finish(r, result);
   wname end;
   unsigned hops;
-  r = follow_chain(&m, &end, &hops, info);
+  dci_dns_result r = open_chain(&m, buf, len, qtype, &end, &hops, info);
   if (r != DCI_DNS_OK) return finish(r, result);
   size_t found = 0, off = m.an_off;
   for (unsigned i = 0; i < m.h.ancount; i++) {
@@ -513,8 +525,7 @@ dc_status dci_dns_parse_soa(const unsigned char *buf, size_t len, bool *has,
                             dci_dns_result *result, dci_dns_info *info)
 {
   dci_dns_info local;
-  if (info == NULL) info = &local;
-  memset(info, 0, sizeof *info);
+  info = info_init(info, &local);
   if (has == NULL) return DC_E_INVALID_ARG;
   *has = false;
   msg m;
@@ -773,8 +784,7 @@ dc_status dci_dns_parse_rrset(const unsigned char *buf, size_t len,
                               dci_dns_result *result, dci_dns_info *info)
 {
   dci_dns_info local;
-  if (info == NULL) info = &local;
-  memset(info, 0, sizeof *info);
+  info = info_init(info, &local);
   if (out == NULL) return DC_E_INVALID_ARG;
   memset(out, 0, sizeof *out);
   if (result) *result = DCI_DNS_BADRESP;

@@ -11,8 +11,6 @@
  * providerName, serviceName. */
 #define CONSENT_FIXED_PARAMS 9
 
-#define CONSENT_URL_MAX (DC_MAX_URL_LEN + 256 + DC_MAX_QUERY_LEN)
-
 DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
                                 const dc_request *r, char **url)
 {
@@ -21,21 +19,15 @@ DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
   char *hosts[DC_MAX_IDS] = {NULL};
   size_t n_hosts = 0;
   struct dci_pair *pairs = NULL;
-  dci_buf scope, hostlist, q, u;
+  dci_buf scope, hostlist, q;
   dci_buf_init(&scope, DC_MAX_QUERY_LEN);
   dci_buf_init(&hostlist, DC_MAX_QUERY_LEN);
   dci_buf_init(&q, DC_MAX_QUERY_LEN);
-  dci_buf_init(&u, CONSENT_URL_MAX);
 
-  dci_clear(c);
-  if (url == NULL) return dci_fail(c, DC_E_INVALID_ARG, "url is NULL");
-  *url = NULL;
-  if (s == NULL || r == NULL)
-    return dci_fail(c, DC_E_INVALID_ARG, "settings or request is NULL");
-  if (s->url_async_ux == NULL)
-    return dci_fail(c, DC_E_NO_ASYNC_UX, "the provider's settings have no urlAsyncUX");
-  if (r->domain == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no domain set");
-  if (r->provider_id == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no provider id set");
+  if ((status = dci_request_url_args(c, s, r, url)) != DC_OK ||
+      (status = dci_request_url_needs(c, s->url_async_ux, DC_E_NO_ASYNC_UX, "urlAsyncUX",
+                                      r)) != DC_OK)
+    return status;
   if (r->n_service_ids == 0)
     return dci_fail(c, DC_E_INVALID_ARG, "no service id set (the scope is empty)");
   if (r->redirect_uri == NULL)
@@ -90,13 +82,7 @@ DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
   DCI_TRY(dci_query_encode_checked(c, pairs, n, DC_PROFILE_DEFAULT, &q));
 
   /* {urlAsyncUX}/v2/domainTemplates/providers/{providerId}?QUERY */
-  DCI_TRY(dci_buf_append_str(&u, s->url_async_ux));
-  DCI_TRY(dci_buf_append_str(&u, "/v2/domainTemplates/providers/"));
-  DCI_TRY(dci_buf_append_str(&u, r->provider_id));
-  DCI_TRY(dci_buf_append_char(&u, '?'));
-  DCI_TRY(dci_buf_append(&u, q.data, q.len));
-  *url = dci_buf_take(&u);
-  if (*url == NULL) status = DC_E_NOMEM;
+  status = dci_request_url(s->url_async_ux, r->provider_id, NULL, &q, url);
 
 done:
   if (status == DC_E_NOMEM) dci_fail(c, DC_E_NOMEM, "out of memory");
@@ -106,6 +92,5 @@ done:
   dci_buf_free(&scope);
   dci_buf_free(&hostlist);
   dci_buf_free(&q);
-  dci_buf_free(&u);
   return status;
 }

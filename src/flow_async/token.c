@@ -242,6 +242,29 @@ static void release(json_t *root)
   json_decref(root);
 }
 
+/* What both parsers start with: the document loaded as a sensitive one, a
+ * new token *t, its access_token and its token_type. */
+static dc_status start(dc_client *c, const char *what, const char *json, size_t len,
+                       json_t **root, dc_token **t)
+{
+  dc_status status = load(c, what, json, len, root);
+  if (status != DC_OK) return status;
+  *t = calloc(1, sizeof **t);
+  if (*t == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  status = read_access_token(c, what, *root, &(*t)->access_token);
+  return status == DC_OK ? check_token_type(c, what, *root) : status;
+}
+
+/* What both parsers end with: the document released (its secrets scrubbed),
+ * and *out = t on success, else t freed. */
+static dc_status finish(dc_status status, json_t *root, dc_token *t, dc_token **out)
+{
+  release(root);
+  if (status == DC_OK) *out = t;
+  else dc_token_free(t);
+  return status;
+}
+
 DC_API dc_status dc_token_parse_response(dc_client *c, const char *json,
                                          size_t len, const char *api_url,
                                          const char *provider_id, time_t now,
@@ -264,14 +287,7 @@ DC_API dc_status dc_token_parse_response(dc_client *c, const char *json,
     return dci_fail(c, DC_E_INVALID_ARG, "token: provider_id is not a valid dc-id");
   if (now < 0) return dci_fail(c, DC_E_INVALID_ARG, "token: issue time is negative");
 
-  DCI_TRY(load(c, what, json, len, &root));
-  t = calloc(1, sizeof *t);
-  if (t == NULL) {
-    status = dci_fail(c, DC_E_NOMEM, "out of memory");
-    goto done;
-  }
-  DCI_TRY(read_access_token(c, what, root, &t->access_token));
-  DCI_TRY(check_token_type(c, what, root));
+  DCI_TRY(start(c, what, json, len, &root, &t));
   DCI_TRY(read_expires_in(c, what, root, &expires_in));
   DCI_TRY(read_refresh_token(c, what, root, &t->refresh_token));
   if (now > DCI_TIME_T_MAX - (time_t)expires_in) {
@@ -286,13 +302,8 @@ DC_API dc_status dc_token_parse_response(dc_client *c, const char *json,
     status = dci_fail(c, DC_E_NOMEM, "out of memory");
     goto done;
   }
-  *out = t;
-  t = NULL;
-
 done:
-  release(root);
-  dc_token_free(t);
-  return status;
+  return finish(status, root, t, out);
 }
 
 DC_API dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
@@ -308,14 +319,7 @@ DC_API dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
   *out = NULL;
   if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "token: json is NULL");
 
-  DCI_TRY(load(c, what, json, len, &root));
-  t = calloc(1, sizeof *t);
-  if (t == NULL) {
-    status = dci_fail(c, DC_E_NOMEM, "out of memory");
-    goto done;
-  }
-  DCI_TRY(read_access_token(c, what, root, &t->access_token));
-  DCI_TRY(check_token_type(c, what, root));
+  DCI_TRY(start(c, what, json, len, &root, &t));
   DCI_TRY(read_refresh_token(c, what, root, &t->refresh_token));
   DCI_TRY(read_time(c, root, "issued_at", &t->issued_at));
   DCI_TRY(read_time(c, root, "expires_at", &t->expires_at));
@@ -336,13 +340,8 @@ DC_API dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
     status = dci_fail(c, DC_E_TOKEN, "%s: provider_id is not a valid dc-id", what);
     goto done;
   }
-  *out = t;
-  t = NULL;
-
 done:
-  release(root);
-  dc_token_free(t);
-  return status;
+  return finish(status, root, t, out);
 }
 
 /* ---- storage form */

@@ -13,9 +13,6 @@
  * instanceId. */
 #define SYNC_FIXED_PARAMS 8
 
-/* Room for the URL prefix and path around the query. */
-#define SYNC_URL_MAX (DC_MAX_URL_LEN + 256 + DC_MAX_QUERY_LEN)
-
 DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
                                    const dc_request *r, const dc_signer *signer,
                                    dc_profile profile, char **url)
@@ -23,22 +20,15 @@ DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
   dc_status status = DC_OK;
   char *zone = NULL, *host = NULL, *sig = NULL;
   struct dci_pair *pairs = NULL;
-  dci_buf groups, q, u;
+  dci_buf groups, q;
   dci_buf_init(&groups, DC_MAX_QUERY_LEN);
   dci_buf_init(&q, DC_MAX_QUERY_LEN);
-  dci_buf_init(&u, SYNC_URL_MAX);
 
-  dci_clear(c);
-  if (url == NULL) return dci_fail(c, DC_E_INVALID_ARG, "url is NULL");
-  *url = NULL;
-  if (s == NULL || r == NULL)
-    return dci_fail(c, DC_E_INVALID_ARG, "settings or request is NULL");
+  if ((status = dci_request_url_args(c, s, r, url)) != DC_OK) return status;
   if (profile != DC_PROFILE_DEFAULT && profile != DC_PROFILE_PYTHON)
     return dci_fail(c, DC_E_INVALID_ARG, "unknown query profile %d", (int)profile);
-  if (s->url_sync_ux == NULL)
-    return dci_fail(c, DC_E_NO_SYNC_UX, "the provider's settings have no urlSyncUX");
-  if (r->domain == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no domain set");
-  if (r->provider_id == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no provider id set");
+  status = dci_request_url_needs(c, s->url_sync_ux, DC_E_NO_SYNC_UX, "urlSyncUX", r);
+  if (status != DC_OK) return status;
   if (r->n_service_ids == 0) return dci_fail(c, DC_E_INVALID_ARG, "no service id set");
   if (r->n_service_ids > 1)
     return dci_fail(c, DC_E_INVALID_ARG,
@@ -107,17 +97,8 @@ DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
     if (status != DC_OK) goto done;
   }
 
-  /* {urlSyncUX}/v2/domainTemplates/providers/{providerId}/services/{serviceId}/apply?QUERY
-   * (ids are dc-ids: nothing to encode in the path). */
-  DCI_TRY(dci_buf_append_str(&u, s->url_sync_ux));
-  DCI_TRY(dci_buf_append_str(&u, "/v2/domainTemplates/providers/"));
-  DCI_TRY(dci_buf_append_str(&u, r->provider_id));
-  DCI_TRY(dci_buf_append_str(&u, "/services/"));
-  DCI_TRY(dci_buf_append_str(&u, r->service_ids[0]));
-  DCI_TRY(dci_buf_append_str(&u, "/apply?"));
-  DCI_TRY(dci_buf_append(&u, q.data, q.len));
-  *url = dci_buf_take(&u);
-  if (*url == NULL) status = DC_E_NOMEM;
+  /* {urlSyncUX}/v2/domainTemplates/providers/{providerId}/services/{serviceId}/apply?QUERY */
+  status = dci_request_url(s->url_sync_ux, r->provider_id, r->service_ids[0], &q, url);
 
 done:
   if (status == DC_E_NOMEM) dci_fail(c, DC_E_NOMEM, "out of memory");
@@ -127,6 +108,5 @@ done:
   dc_free(sig);
   dci_buf_free(&groups);
   dci_buf_free(&q);
-  dci_buf_free(&u);
   return status;
 }

@@ -105,55 +105,44 @@ DC_API dc_status dc_guard_ip(dc_client *c, const char *ip)
   return dci_fail(c, DC_E_BLOCKED, "%s: %s", text, reason);
 }
 
-DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve)
+/* The end of dc_guard_txt and dc_guard_url: on success and with `resolve`,
+ * the host and port of the accepted canonical form (after `skip` bytes of
+ * scheme) resolved and judged; `canon` freed. `no_host` is the detail should
+ * the canonical form have no host. */
+static dc_status resolve_canon(dc_client *c, dc_status status, char *canon, size_t skip,
+                               int resolve, const char *no_host)
 {
-  dc_status status = DC_OK;
-  char *canon = NULL;
-  if (c == NULL || value == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  /* The value as received: dc_txt_value_parse enforces the length cap. */
-  status = dc_txt_value_parse(c, value, strlen(value), &canon);
-  if (status == DC_E_TXT_INVALID || status == DC_E_LIMIT) {
-    status = DC_E_BLOCKED; /* the parser's detail names the rule */
-    goto done;
-  }
-  if (status != DC_OK) goto done;
-  if (resolve) {
+  if (status == DC_OK && resolve) {
     char host[DC_MAX_NAME_LEN + 1];
     unsigned port = DCI_HTTPS_PORT;
-    if (!host_of(canon, 0, host, sizeof host, &port)) {
-      status = dci_fail(c, DC_E_INTERNAL, "TXT value: no host after parsing");
-      goto done;
-    }
-    DCI_TRY(dci_guard_resolve_port(c, host, port, NULL));
+    if (!host_of(canon, skip, host, sizeof host, &port))
+      status = dci_fail(c, DC_E_INTERNAL, "%s", no_host);
+    else
+      status = dci_guard_resolve_port(c, host, port, NULL);
   }
-done:
   dc_free(canon);
   return status;
 }
 
+DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve)
+{
+  char *canon = NULL;
+  if (c == NULL || value == NULL) return DC_E_INVALID_ARG;
+  dci_clear(c);
+  /* The value as received: dc_txt_value_parse enforces the length cap. */
+  dc_status status = dc_txt_value_parse(c, value, strlen(value), &canon);
+  if (status == DC_E_TXT_INVALID || status == DC_E_LIMIT)
+    status = DC_E_BLOCKED; /* the parser's detail names the rule */
+  return resolve_canon(c, status, canon, 0, resolve, "TXT value: no host after parsing");
+}
+
 DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve)
 {
-  dc_status status = DC_OK;
   char *canon = NULL;
   if (c == NULL || url == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
-  status = dci_check_https_url(c, "URL", url, false, &canon);
-  if (status == DC_E_UNSAFE_URL) {
-    status = DC_E_BLOCKED; /* the rule's detail is kept */
-    goto done;
-  }
-  if (status != DC_OK) goto done;
-  if (resolve) {
-    char host[DC_MAX_NAME_LEN + 1];
-    unsigned port = DCI_HTTPS_PORT;
-    if (!host_of(canon, sizeof "https://" - 1, host, sizeof host, &port)) {
-      status = dci_fail(c, DC_E_INTERNAL, "URL: no host after checking");
-      goto done;
-    }
-    DCI_TRY(dci_guard_resolve_port(c, host, port, NULL));
-  }
-done:
-  dc_free(canon);
-  return status;
+  dc_status status = dci_check_https_url(c, "URL", url, false, &canon);
+  if (status == DC_E_UNSAFE_URL) status = DC_E_BLOCKED; /* the rule's detail is kept */
+  return resolve_canon(c, status, canon, sizeof "https://" - 1, resolve,
+                       "URL: no host after checking");
 }

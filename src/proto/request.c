@@ -345,6 +345,53 @@ dc_status dci_request_check_redirect_uri(dc_client *c, const char *uri)
   return DC_OK;
 }
 
+dc_status dci_request_url_args(dc_client *c, const dc_settings *s, const dc_request *r,
+                               char **url)
+{
+  dci_clear(c);
+  if (url == NULL) return dci_fail(c, DC_E_INVALID_ARG, "url is NULL");
+  *url = NULL;
+  if (s == NULL || r == NULL)
+    return dci_fail(c, DC_E_INVALID_ARG, "settings or request is NULL");
+  return DC_OK;
+}
+
+dc_status dci_request_url_needs(dc_client *c, const char *ux, dc_status ux_status,
+                                const char *ux_name, const dc_request *r)
+{
+  if (ux == NULL)
+    return dci_fail(c, ux_status, "the provider's settings have no %s", ux_name);
+  if (r->domain == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no domain set");
+  if (r->provider_id == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no provider id set");
+  return DC_OK;
+}
+
+/* Room for the URL prefix and path around the query. */
+#define URL_MAX (DC_MAX_URL_LEN + 256 + DC_MAX_QUERY_LEN)
+
+dc_status dci_request_url(const char *ux, const char *provider_id, const char *service,
+                          const dci_buf *query, char **url)
+{
+  dc_status status = DC_OK;
+  dci_buf u;
+  dci_buf_init(&u, URL_MAX);
+  DCI_TRY(dci_buf_append_str(&u, ux));
+  DCI_TRY(dci_buf_append_str(&u, "/v2/domainTemplates/providers/"));
+  DCI_TRY(dci_buf_append_str(&u, provider_id));
+  if (service != NULL) {
+    DCI_TRY(dci_buf_append_str(&u, "/services/"));
+    DCI_TRY(dci_buf_append_str(&u, service));
+    DCI_TRY(dci_buf_append_str(&u, "/apply"));
+  }
+  DCI_TRY(dci_buf_append_char(&u, '?'));
+  DCI_TRY(dci_buf_append(&u, query->data, query->len));
+  *url = dci_buf_take(&u);
+  if (*url == NULL) status = DC_E_NOMEM;
+done:
+  dci_buf_free(&u);
+  return status;
+}
+
 dc_status dci_request_check_vschar(dc_client *c, const char *what, const char *value)
 {
   if (value[0] == '\0') return dci_fail(c, DC_E_INVALID_PARAM, "%s is empty", what);

@@ -72,6 +72,25 @@ dc_status dci_request_check_vars(dc_client *c, const dc_request *r);
  * DC_E_UNSAFE_URL, DC_E_LIMIT. */
 dc_status dci_request_check_redirect_uri(dc_client *c, const char *uri);
 
+/* The start of both URL builders: the detail cleared; DC_E_INVALID_ARG for
+ * a NULL url ("url is NULL"; else *url = NULL) and for NULL settings or
+ * request. */
+dc_status dci_request_url_args(dc_client *c, const dc_settings *s, const dc_request *r,
+                               char **url);
+/* What both URL builders need next, in this order: the flow's URL in the
+ * settings (`ux` NULL: `ux_status` with "the provider's settings have no
+ * UX_NAME"), a domain and a provider id (DC_E_INVALID_ARG). */
+dc_status dci_request_url_needs(dc_client *c, const char *ux, dc_status ux_status,
+                                const char *ux_name, const dc_request *r);
+
+/* The URL a builder returns in *url (dc_free):
+ *   {ux}/v2/domainTemplates/providers/{provider_id}?{query}       (consent)
+ *   {ux}/v2/domainTemplates/providers/{provider_id}/services/{service}/apply?{query}
+ * (service not NULL: the sync flow). Ids are dc-ids: nothing to encode in the
+ * path. DC_E_NOMEM (no detail). */
+dc_status dci_request_url(const char *ux, const char *provider_id, const char *service,
+                          const dci_buf *query, char **url);
+
 /* 1 or more VSCHAR (%x20-7E, RFC 6749 appendix A: state, client_id); the
  * value, perhaps a secret, is never quoted. DC_E_INVALID_PARAM naming
  * `what`. */

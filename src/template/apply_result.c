@@ -83,19 +83,6 @@ DC_API const dc_conflicts *dc_apply_result_conflicts(const dc_apply_result *r)
   return r ? r->conflicts : NULL;
 }
 
-static dc_status zone_json_into(dci_buf *b, const dc_zone *z)
-{
-  dc_status status = DC_OK;
-  DCI_TRY(dci_buf_append_char(b, '['));
-  for (size_t i = 0; i < z->n; i++) {
-    if (i > 0) DCI_TRY(dci_buf_append_char(b, ','));
-    DCI_TRY(dci_rec_append_json(b, z->recs[i]));
-  }
-  DCI_TRY(dci_buf_append_char(b, ']'));
-done:
-  return status;
-}
-
 DC_API dc_status dc_apply_result_to_json(const dc_apply_result *r, char **out)
 {
   dc_status status = DC_OK;
@@ -124,11 +111,11 @@ DC_API dc_status dc_apply_result_to_json(const dc_apply_result *r, char **out)
       goto done;
     }
     DCI_TRY(dci_buf_append_str(&b, "{\"new\":"));
-    DCI_TRY(zone_json_into(&b, r->newz));
+    DCI_TRY(dci_zone_append_json(&b, r->newz));
     DCI_TRY(dci_buf_append_str(&b, ",\"deleted\":"));
-    DCI_TRY(zone_json_into(&b, r->delz));
+    DCI_TRY(dci_zone_append_json(&b, r->delz));
     DCI_TRY(dci_buf_append_str(&b, ",\"final\":"));
-    DCI_TRY(zone_json_into(&b, f));
+    DCI_TRY(dci_zone_append_json(&b, f));
     DCI_TRY(dci_buf_append_char(&b, '}'));
   }
   *out = dci_buf_take(&b);

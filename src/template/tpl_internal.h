@@ -188,6 +188,8 @@ void dci_norm_host(const char *h, char *out, size_t outsz);
 
 /* Appends the JSON of record `r` to `b`. */
 dc_status dci_rec_append_json(dci_buf *b, const struct dci_rec *r);
+/* The zone as a JSON array of records (what dc_zone_to_json returns). */
+dc_status dci_zone_append_json(dci_buf *b, const dc_zone *z);
 
 /* ---- rendering helpers (render.c) */
 

@@ -771,23 +771,27 @@ done:
   return status;
 }
 
-DC_API dc_status dc_zone_to_json(const dc_zone *z, char **out)
+dc_status dci_zone_append_json(dci_buf *b, const dc_zone *z)
 {
   dc_status status = DC_OK;
-  if (out == NULL) return DC_E_INVALID_ARG;
-  *out = NULL;
-  if (z == NULL) return DC_E_INVALID_ARG;
+  DCI_TRY(dci_buf_append_char(b, '['));
+  for (size_t i = 0; i < z->n; i++) {
+    if (i > 0) DCI_TRY(dci_buf_append_char(b, ','));
+    DCI_TRY(dci_rec_append_json(b, z->recs[i]));
+  }
+  DCI_TRY(dci_buf_append_char(b, ']'));
+done:
+  return status;
+}
+
+DC_API dc_status dc_zone_to_json(const dc_zone *z, char **out)
+{
+  if (out != NULL) *out = NULL;
+  if (out == NULL || z == NULL) return DC_E_INVALID_ARG;
   dci_buf b;
   dci_buf_init(&b, (size_t)-1 / 2);
-  DCI_TRY(dci_buf_append_char(&b, '['));
-  for (size_t i = 0; i < z->n; i++) {
-    if (i > 0) DCI_TRY(dci_buf_append_char(&b, ','));
-    DCI_TRY(dci_rec_append_json(&b, z->recs[i]));
-  }
-  DCI_TRY(dci_buf_append_char(&b, ']'));
-  *out = dci_buf_take(&b);
-  if (*out == NULL) status = DC_E_NOMEM;
-done:
+  dc_status status = dci_zone_append_json(&b, z);
+  if (status == DC_OK && (*out = dci_buf_take(&b)) == NULL) status = DC_E_NOMEM;
   dci_buf_free(&b);
   return status;
 }

@@ -254,6 +254,19 @@ def click_and_land(driver, button_id, prefix):
     return driver.current_url
 
 
+def press(driver, artifacts, url, button_id, shows, prefix, shots):
+    """Opens the page at url, checks that it shows `shows`, clicks button_id
+    and waits to land on prefix; screenshots before and after (shots); the
+    query of where it landed, and the URL itself."""
+    driver.get(url)
+    WebDriverWait(driver, WAIT).until(EC.element_to_be_clickable((By.ID, button_id)))
+    check(shows in driver.page_source, "the %s page does not show %s" % (button_id, shows))
+    shot(driver, artifacts, shots[0])
+    landed = click_and_land(driver, button_id, prefix)
+    shot(driver, artifacts, shots[1])
+    return query_of(landed), landed
+
+
 def kdig(dns, name, rtype):
     host, port = dns.rsplit(":", 1)
     out = run(["kdig", "-p", port, "@" + host, "+short", "+timeout=2", "+retry=1", name, rtype])
@@ -293,13 +306,8 @@ def main(argv):
                    "--host", "", "--provider-id", "exampleservice.test",
                    "--service-id", "website", "--client-id", CLIENT_ID,
                    "--redirect-uri", REDIRECT, "--state", state1]).strip()
-        driver.get(url)
-        WebDriverWait(driver, WAIT).until(EC.element_to_be_clickable((By.ID, "allow")))
-        check("example.test" in driver.page_source, "the consent page does not name the domain")
-        shot(driver, a.artifacts, "01-oauth-consent.png")
-        landed = click_and_land(driver, "allow", REDIRECT)
-        shot(driver, a.artifacts, "02-oauth-redirect.png")
-        q = query_of(landed)
+        q, landed = press(driver, a.artifacts, url, "allow", "example.test", REDIRECT,
+                          ("01-oauth-consent.png", "02-oauth-redirect.png"))
         check(q.get("code", [""])[0] != "", "no code in %s" % landed.split("?")[0])
         check(q.get("state") == [state1], "state %r, expected %r" % (q.get("state"), state1))
         check("error" not in q, "error in the redirect: %s" % q.get("error"))
@@ -320,13 +328,8 @@ def main(argv):
                    "--state", state2]).strip()
         check(kdig(sbx["dns-server"], "browser.example.test", "A") == [],
               "browser.example.test has an address before the apply")
-        driver.get(url)
-        WebDriverWait(driver, WAIT).until(EC.element_to_be_clickable((By.ID, "apply")))
-        check("192.0.2.99" in driver.page_source, "the apply page does not show the record")
-        shot(driver, a.artifacts, "03-sync-apply.png")
-        landed = click_and_land(driver, "apply", SYNC_DONE)
-        shot(driver, a.artifacts, "04-sync-redirect.png")
-        q = query_of(landed)
+        q, landed = press(driver, a.artifacts, url, "apply", "192.0.2.99", SYNC_DONE,
+                          ("03-sync-apply.png", "04-sync-redirect.png"))
         check(q.get("state") == [state2], "state %r, expected %r" % (q.get("state"), state2))
         check("error" not in q, "error in the redirect: %s" % q.get("error"))
         check(any(h.startswith("/done?") for h in Callback.hits),

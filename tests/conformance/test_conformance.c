@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "testutil.h"
+#include "x/buf.h"
 
 #ifndef DC_CONFORMANCE_DIR
 #error DC_CONFORMANCE_DIR must name tests/conformance
@@ -143,23 +144,6 @@ static size_t pem_records(char ***out)
   }
   *out = recs;
   return count;
-}
-
-static void pct_encode(char *out, size_t outsz, const char *s)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  size_t o = 0;
-  for (const unsigned char *p = (const unsigned char *)s; *p && o + 4 < outsz; p++) {
-    if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-        *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-      out[o++] = (char)*p;
-    } else {
-      out[o++] = '%';
-      out[o++] = hex[*p >> 4];
-      out[o++] = hex[*p & 15];
-    }
-  }
-  out[o] = '\0';
 }
 
 /* Sort key comparison: (type, name, ttl, data), then the whole record. */
@@ -338,10 +322,21 @@ static bool run_case(bool apply_suite, json_t *tc, char **key_txt, size_t nkey)
     assert_status(dc_apply_opts_set_ignore_signature(o, 1), DC_OK);
   const char *qs = str_member(in, "qs");
   if (qs != NULL) {
-    char sig[2048], q[4096];
-    pct_encode(sig, sizeof sig, str_member(in, "sig"));
-    snprintf(q, sizeof q, "%s&sig=%s&key=%s", qs, sig, str_member(in, "key"));
-    assert_status(dc_apply_opts_set_signature(o, q, (const char *const *)key_txt, nkey), DC_OK);
+    /* the query as the provider receives it: QS&sig=SIG&key=KEY, SIG
+     * percent-encoded (the shared tier's encoder, x/buf.h) */
+    const char *sig = str_member(in, "sig"), *key = str_member(in, "key");
+    dcx_buf q;
+    dcx_buf_init(&q, 1 << 16);
+    dcx_buf_adds(&q, qs);
+    dcx_buf_adds(&q, "&sig=");
+    dcx_pct_encode(&q, sig, strlen(sig), false);
+    dcx_buf_adds(&q, "&key=");
+    dcx_buf_adds(&q, key);
+    char *query = dcx_buf_take(&q);
+    assert_non_null(query);
+    assert_status(dc_apply_opts_set_signature(o, query, (const char *const *)key_txt, nkey),
+                  DC_OK);
+    free(query);
   }
 
   /* apply */

@@ -105,6 +105,20 @@ class Handler(BaseHTTPRequestHandler):
         self.send_bytes(status, json.dumps(obj).encode(), "application/json",
                         headers)
 
+    def send_settings_fault(self, fault):
+        """The faulty answers of a settings route, shared by the route
+        modules: "404", "500" or "badjson" (a body that is not JSON). Returns
+        False, sending nothing, for any other fault."""
+        if fault == "404":
+            self.send_json(404, {"error": "zone not hosted here"})
+        elif fault == "500":
+            self.send_json(500, {"error": "internal error"})
+        elif fault == "badjson":
+            self.send_bytes(200, b'{"providerId": "provider.test", oops', "application/json")
+        else:
+            return False
+        return True
+
     # ---- request reading
     def read_body(self):
         te = self.headers.get("Transfer-Encoding", "")

@@ -86,12 +86,8 @@ def _params(query, headers, body):
 
 def _settings(h, zone, config):
     fault = config.get("zone_faults", {}).get(zone)
-    if fault == "404":
-        h.send_json(404, {"error": "zone not hosted here"})
-    elif fault == "500":
-        h.send_json(500, {"error": "internal error"})
-    elif fault == "badjson":
-        h.send_bytes(200, b'{"providerId": "provider.test", oops', "application/json")
+    if h.send_settings_fault(fault):
+        pass
     elif fault == "huge":
         h.send_response(200)
         h.send_header("Content-Type", "application/json")

@@ -59,6 +59,16 @@ static void build_population(void)
   }
 }
 
+/* Fills inputs[0..n) with the population (built first), from its start
+ * again when n is larger; n == 0: the whole population. Returns how many. */
+static size_t population(const char **inputs, size_t n)
+{
+  build_population();
+  if (n == 0) n = g_npop;
+  for (size_t i = 0; i < n; i++) inputs[i] = g_pop[i % g_npop];
+  return n;
+}
+
 /* One result, as comparable text. */
 typedef struct result {
   int count;
@@ -168,17 +178,23 @@ static void run_batch(dc_client *c, run *r, size_t conc)
   assert_true(r->max_ahead <= conc);
 }
 
+/* The whole population (into inputs) through one batch on c, 8 at once;
+ * the results in res (the caller frees each with result_free). */
+static void run_population(dc_client *c, const char **inputs, result *res)
+{
+  size_t n = population(inputs, 0);
+  memset(res, 0, n * sizeof *res);
+  run r = {.inputs = inputs, .n = n, .res = res};
+  run_batch(c, &r, 8);
+}
+
 /* Batch vs dc_discover for every domain of the population. */
 static void compare(bool allow, bool soa)
 {
-  build_population();
   const char *inputs[N_POP];
-  for (size_t i = 0; i < g_npop; i++) inputs[i] = g_pop[i];
   result res[N_POP];
-  memset(res, 0, sizeof res);
-  run r = {.inputs = inputs, .n = g_npop, .res = res};
   dc_client *cb = client(allow, soa);
-  run_batch(cb, &r, 8);
+  run_population(cb, inputs, res);
   dc_client_free(cb);
 
   dc_client *c = client(allow, soa);
@@ -218,14 +234,10 @@ static void test_equal_without_allow_list(void **state) { (void)state; compare(f
 static void test_outcomes_covered(void **state)
 {
   (void)state;
-  build_population();
   const char *inputs[N_POP];
-  for (size_t i = 0; i < g_npop; i++) inputs[i] = g_pop[i];
   result res[N_POP];
-  memset(res, 0, sizeof res);
-  run r = {.inputs = inputs, .n = g_npop, .res = res};
   dc_client *c = client(true, false);
-  run_batch(c, &r, 8);
+  run_population(c, inputs, res);
   dc_client_free(c);
   static const dc_status want[] = {
     DC_OK, DC_E_TXT_MULTIPLE, DC_E_NO_RECORD, DC_E_DNS, DC_E_HTTP_STATUS, DC_E_JSON,
@@ -266,10 +278,9 @@ static void test_timeout(void **state)
 static void test_lazy_source(void **state)
 {
   (void)state;
-  build_population();
   enum { N = 300 };
   const char *inputs[N];
-  for (size_t i = 0; i < N; i++) inputs[i] = g_pop[i % g_npop];
+  population(inputs, N);
   run r = {.inputs = inputs, .n = N};
   dc_client *c = client(true, false);
   run_batch(c, &r, 4);
@@ -283,9 +294,8 @@ static void test_lazy_source(void **state)
 static void test_own_loop(void **state)
 {
   (void)state;
-  build_population();
   const char *inputs[N_POP];
-  for (size_t i = 0; i < g_npop; i++) inputs[i] = g_pop[i];
+  population(inputs, 0);
   result res[N_POP];
   memset(res, 0, sizeof res);
   run r = {.inputs = inputs, .n = g_npop, .res = res};
@@ -392,9 +402,9 @@ static void log_connections(size_t from, size_t *requests, size_t *conns)
 static void test_connection_reuse(void **state)
 {
   (void)state;
-  build_population();
   enum { N = 200 };
   const char *inputs[N];
+  build_population();
   size_t k = 0;
   for (size_t i = 0; k < N; i++)
     if (strncmp(g_pop[i % g_npop], "www.batch-", 10) == 0) inputs[k++] = g_pop[i % g_npop];
@@ -440,10 +450,9 @@ static bool under_valgrind(void)
 static void rss_phases(size_t small, size_t large, size_t plant, it_peak *m,
                        long *after_small, long *after_large)
 {
-  build_population();
   const char **inputs = calloc(large, sizeof *inputs);
   assert_non_null(inputs);
-  for (size_t i = 0; i < large; i++) inputs[i] = g_pop[i % g_npop];
+  population(inputs, large);
   dc_client *c = client(true, false);
   it_peak_reset(m);
   run r1 = {.inputs = inputs, .n = small, .peak = m, .plant = plant};

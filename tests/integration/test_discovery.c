@@ -50,15 +50,11 @@ static void test_apex(void **state)
   (void)state;
   dc_client *c = it_client(true);
   dc_settings *s = discover_ok(c, "example.test");
-  assert_string_equal(dc_settings_zone(s), "example.test");
-  assert_string_equal(dc_settings_host(s), "");
-  assert_string_equal(dc_settings_provider_id(s), "provider.test");
-  assert_string_equal(dc_settings_provider_name(s), "Test DNS Provider");
-  assert_string_equal(dc_settings_url_api(s), "https://api.provider.test");
-  assert_string_equal(dc_settings_url_async_ux(s), "https://consent.provider.test");
-  assert_string_equal(dc_settings_url_control_panel(s),
-                      "https://cp.provider.test/zones?domain=example.test");
-  assert_int_equal(dc_settings_width(s), 800);
+  tu_expect_settings(s, &(struct tu_settings_want){
+    .zone = "example.test", .host = "", .provider_id = "provider.test",
+    .provider_name = "Test DNS Provider", .api = "https://api.provider.test",
+    .async_ux = "https://consent.provider.test",
+    .control_panel = "https://cp.provider.test/zones?domain=example.test", .width = 800});
   assert_int_equal(dc_settings_name_server_count(s), 2);
   assert_int_equal(dc_client_http_status(c), 200);
   /* The settings request went to the TXT's host with the zone in the path. */

@@ -456,39 +456,31 @@ static void test_apply_errors(void **state)
   assert_non_null(strstr(dc_client_error(g_c), "a template variable is missing"));
   dc_request_free(r);
 
-  /* Refused before anything is sent. */
+  /* Refused before anything is sent: each reserved name as a variable (by
+   * apply and revert), and the request rules apply shares with the URLs. */
   size_t before = it_log_lines();
-  const char *reserved[] = {"domain", "host", "force", "groupId", "instanceId",
-                            "providerName", "serviceName", "redirect_uri", "state"};
-  for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++) {
+  for (size_t i = 0; i < tu_bad_n; i++) {
+    if (tu_bad[i].want != DC_E_RESERVED_PARAM) continue;
     r = request("template1", "www");
-    assert_status(dc_request_set_param(r, reserved[i], "x"), DC_OK);
+    tu_apply_bad(r, &tu_bad[i]);
     CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_RESERVED_PARAM);
     CHECK(g_c, dc_revert(g_c, g_token, g_settings, r), DC_E_RESERVED_PARAM);
     dc_request_free(r);
   }
-  r = request("template1", "www");
-  assert_status(dc_request_set_param(r, "bad=name", "x"), DC_OK);
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_INVALID_PARAM);
-  dc_request_free(r);
-  r = request("bad/service", "www");
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_INVALID_ID);
-  dc_request_free(r);
-  r = request("template1", "www");
-  assert_status(dc_request_add_group_id(r, "g,1"), DC_OK);
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_INVALID_ID);
-  dc_request_free(r);
-  r = request("template1", "www");
-  assert_status(dc_request_add_host(r, "mail"), DC_OK);
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_INVALID_ARG);
-  dc_request_free(r);
-  r = request("template1", "bad host");
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_INVALID_HOST);
-  dc_request_free(r);
-  r = request("template1", "www");
-  assert_status(dc_request_set_domain(r, "co..uk"), DC_OK);
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_INVALID_DOMAIN);
-  dc_request_free(r);
+  static const struct tu_bad_row rows[] = {
+    {TU_VAR_NAME, "bad=name", DC_E_INVALID_PARAM, TU_SYNC},
+    {TU_SERVICE, "bad/service", DC_E_INVALID_ID, TU_SYNC},
+    {TU_GROUP, "g,1", DC_E_INVALID_ID, TU_SYNC},
+    {TU_ADD_HOST, "mail", DC_E_INVALID_ARG, TU_SYNC},    /* a second host */
+    {TU_HOST, "bad host", DC_E_INVALID_HOST, TU_SYNC},
+    {TU_DOMAIN, "co..uk", DC_E_INVALID_DOMAIN, TU_SYNC},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    r = request("template1", "www");
+    tu_apply_bad(r, &rows[i]);
+    CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), rows[i].want);
+    dc_request_free(r);
+  }
   r = request("template1", "www");
   CHECK(g_c, dc_apply(g_c, NULL, g_settings, r, 0, NULL), DC_E_INVALID_ARG);
   CHECK(g_c, dc_apply(g_c, g_token, g_settings, NULL, 0, NULL), DC_E_INVALID_ARG);

@@ -103,6 +103,23 @@ static void assert_detail_lacks(const dc_client *c, const char *needle)
   if (strstr(d, needle) != NULL) fail_msg("detail \"%s\" contains \"%s\"", d, needle);
 }
 
+/* GET url fails with `want` after `sent` requests reached the server (the
+ * request log), with HTTP status `http` (0: none) and a detail that names
+ * each of `has` and none of `lacks` (NULL-terminated lists). */
+static void expect_refused(fx *f, const char *url, dc_status want, long http, size_t sent,
+                           const char *const *has, const char *const *lacks)
+{
+  size_t before = it_log_lines();
+  assert_status(get(f, url), want);
+  assert_int_equal(dc_client_http_status(f->c), http);
+  for (; *has != NULL; has++) assert_detail_has(f->c, *has);
+  for (; *lacks != NULL; lacks++) assert_detail_lacks(f->c, *lacks);
+  assert_int_equal(log_lines_settled(), before + sent);
+}
+
+#define NONE ((const char *const[]){NULL})
+#define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
+
 static double now_s(void) { return it_now_ms() / 1000.0; }
 
 /* ---- plain requests */
@@ -131,13 +148,8 @@ static void test_blocked_without_allowance(void **state)
   fx *f = *state;
   dc_client_free(f->c);
   f->c = new_client(false);
-  size_t before = it_log_lines();
-  assert_status(get(f, BASE "/_test/status/200"), DC_E_BLOCKED);
-  assert_detail_has(f->c, "127.0.0.2");
-  assert_detail_has(f->c, "ok.transport.test");
-  assert_detail_has(f->c, "loopback");
-  assert_int_equal(dc_client_http_status(f->c), 0);
-  assert_int_equal(log_lines_settled(), before);
+  expect_refused(f, BASE "/_test/status/200", DC_E_BLOCKED, 0, 0,
+                 LIST("127.0.0.2", "ok.transport.test", "loopback"), NONE);
 }
 
 /* Host and SNI carry the name although the address is pinned. */
@@ -275,13 +287,8 @@ static void test_dual_stack_pin(void **state)
 static void test_redirect_302(void **state)
 {
   fx *f = *state;
-  size_t before = it_log_lines();
-  assert_status(get(f, BASE "/_test/redirect"), DC_E_REDIRECT);
-  assert_int_equal(dc_client_http_status(f->c), 302);
-  assert_detail_has(f->c, "https://127.0.0.1/secret");
-  assert_detail_lacks(f->c, "x=1");
-  assert_detail_lacks(f->c, "?");
-  assert_int_equal(log_lines_settled(), before + 1);
+  expect_refused(f, BASE "/_test/redirect", DC_E_REDIRECT, 302, 1,
+                 LIST("https://127.0.0.1/secret"), LIST("x=1", "?"));
 }
 
 static void test_redirect_307_post(void **state)
@@ -292,14 +299,9 @@ static void test_redirect_307_post(void **state)
   f->req.body = body;
   f->req.body_len = sizeof body - 1;
   f->req.content_type = "application/json";
-  size_t before = it_log_lines();
-  assert_status(get(f, BASE "/_test/redirect307"), DC_E_REDIRECT);
-  assert_int_equal(dc_client_http_status(f->c), 307);
-  assert_detail_has(f->c, "307");
-  assert_detail_lacks(f->c, "x=1");
-  assert_detail_lacks(f->c, "s3cr3t");
   /* one request: the POST was not replayed anywhere */
-  assert_int_equal(log_lines_settled(), before + 1);
+  expect_refused(f, BASE "/_test/redirect307", DC_E_REDIRECT, 307, 1, LIST("307"),
+                 LIST("x=1", "s3cr3t"));
 }
 
 /* ---- caps and timeouts */
@@ -372,13 +374,8 @@ static void test_wrong_ca(void **state)
   f->req.body_len = sizeof body - 1;
   f->req.content_type = "application/json";
   f->req.bearer = "bearer-never-in-a-detail";
-  size_t before = it_log_lines();
-  assert_status(get(f, BASE "/_test/echo"), DC_E_TRANSPORT);
-  assert_detail_has(f->c, "ok.transport.test");
-  assert_detail_has(f->c, "certificate");
-  assert_detail_lacks(f->c, "never-in-a-detail");
-  assert_int_equal(dc_client_http_status(f->c), 0);
-  assert_int_equal(log_lines_settled(), before);
+  expect_refused(f, BASE "/_test/echo", DC_E_TRANSPORT, 0, 0,
+                 LIST("ok.transport.test", "certificate"), LIST("never-in-a-detail"));
 }
 
 /* x.nocert.transport.test resolves (CNAME) to 127.0.0.2 but is not in the

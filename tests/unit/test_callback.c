@@ -174,8 +174,7 @@ static void test_detail_never_has_code(void **state)
     "code=" CODE "&state=wrong",
     ("code=" CODE),
   };
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
     dc_callback *cb = NULL;
     dc_status st = dc_callback_parse(c, queries[i], strlen(queries[i]), STATE, &cb);
@@ -194,9 +193,8 @@ static void test_provider_error_detail(void **state)
 {
   (void)state;
   const char *q = "error=invalid_scope&error_description=bad%0Ascope&state=" STATE;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_callback *cb = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   assert_status(dc_callback_parse(c, q, strlen(q), STATE, &cb), DC_E_PROVIDER_ERROR);
   assert_non_null(cb);
   assert_non_null(strstr(dc_client_error(c), "invalid_scope"));
@@ -241,8 +239,7 @@ static void test_limits(void **state)
   memset(q, 'a', big);
   memcpy(q, "state=" STATE "&code=", strlen("state=" STATE "&code="));
   q[big] = '\0';
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   dc_callback *cb = (dc_callback *)1;
   assert_status(dc_callback_parse(c, q, big, STATE, &cb), DC_E_LIMIT);
   assert_null(cb);
@@ -309,9 +306,8 @@ static void test_args(void **state)
 static void test_detail_cleared(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_callback *cb = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   assert_status(dc_callback_parse(c, "x=1", 3, NULL, &cb), DC_E_CALLBACK);
   assert_true(dc_client_error(c)[0] != '\0');
   assert_status(dc_callback_parse(c, "code=1", 6, NULL, &cb), DC_OK);

@@ -28,9 +28,8 @@ static const char k_spec_example[] =
 static void test_spec_example(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_conflicts *cf = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   assert_status(dc_conflicts_parse(c, k_spec_example, strlen(k_spec_example), &cf), DC_OK);
   assert_string_equal(dc_client_error(c), "");
   tu_expect_spec_conflicts(cf);

@@ -8,6 +8,10 @@
 
 #define PREFIX "https://domainconnect.ionos.de/async/v2/domainTemplates/providers/" \
                "exampleservice.domainconnect.org?"
+/* The query's usual parts: client_id (the default) and domain, and the
+ * redirect URI. */
+#define CLIENT_DOMAIN "client_id=exampleservice.domainconnect.org&domain=example.com"
+#define REDIRECT "redirect_uri=https%3A%2F%2Fexample.org%2Fcb"
 
 struct fixture {
   dc_client *c;
@@ -35,11 +39,7 @@ static int teardown(void **state)
 
 static dc_request *base_request(void)
 {
-  dc_request *r = NULL;
-  assert_status(dc_request_new(&r), DC_OK);
-  assert_status(dc_request_set_domain(r, "example.com"), DC_OK);
-  assert_status(dc_request_set_provider_id(r, "exampleservice.domainconnect.org"), DC_OK);
-  assert_status(dc_request_set_service_id(r, "template1"), DC_OK);
+  dc_request *r = tu_request();
   assert_status(dc_request_set_redirect_uri(r, "https://example.org/cb"), DC_OK);
   return r;
 }
@@ -63,17 +63,13 @@ static void test_multi_scope(void **state)
   assert_status(dc_request_add_service_id(r, "template2"), DC_OK);
   assert_status(dc_request_add_service_id(r, "t.3"), DC_OK);
   assert_status(dc_request_set_state(r, "xyz"), DC_OK);
-  expect_url(f, r, PREFIX
-             "client_id=exampleservice.domainconnect.org&domain=example.com"
-             "&redirect_uri=https%3A%2F%2Fexample.org%2Fcb&response_type=code"
-             "&scope=template1%20template2%20t.3&state=xyz");
+  expect_url(f, r, PREFIX CLIENT_DOMAIN "&" REDIRECT
+             "&response_type=code&scope=template1%20template2%20t.3&state=xyz");
   /* set_service_id replaces the first scope entry only */
   assert_status(dc_request_set_service_id(r, "first"), DC_OK);
   assert_status(dc_request_set_state(r, NULL), DC_OK);
-  expect_url(f, r, PREFIX
-             "client_id=exampleservice.domainconnect.org&domain=example.com"
-             "&redirect_uri=https%3A%2F%2Fexample.org%2Fcb&response_type=code"
-             "&scope=first%20template2%20t.3");
+  expect_url(f, r, PREFIX CLIENT_DOMAIN "&" REDIRECT
+             "&response_type=code&scope=first%20template2%20t.3");
   dc_request_free(r);
 }
 
@@ -91,11 +87,9 @@ static void test_hosts_and_client_id(void **state)
   assert_status(dc_request_set_param(r, "IP", "192.0.2.1"), DC_OK);
   assert_status(dc_request_set_param(r, "x:", "zo\xc3\xab"), DC_OK);
   assert_status(dc_request_set_param(r, "x0", "0"), DC_OK);
-  expect_url(f, r, PREFIX
-             "IP=192.0.2.1&client_id=my%20client&domain=example.com&host=sub1%2C"
-             "&providerName=Example%20Co&redirect_uri=https%3A%2F%2Fexample.org%2Fcb"
-             "&response_type=code&scope=template1&serviceName=Web%20%2B%20Mail"
-             "&x%3A=zo%C3%AB&x0=0");
+  expect_url(f, r, PREFIX "IP=192.0.2.1&client_id=my%20client&domain=example.com&host=sub1%2C"
+             "&providerName=Example%20Co&" REDIRECT "&response_type=code&scope=template1"
+             "&serviceName=Web%20%2B%20Mail&x%3A=zo%C3%AB&x0=0");
 
   /* upper-case hosts are lower-cased; the apex alone is "host=" */
   assert_status(dc_request_set_client_id(r, NULL), DC_OK); /* back to the default */
@@ -106,39 +100,18 @@ static void test_hosts_and_client_id(void **state)
   assert_status(dc_request_set_param(r, "x0", NULL), DC_OK);
   assert_status(dc_request_set_host(r, "Sub1"), DC_OK);
   assert_status(dc_request_add_host(r, "WWW.Sub2"), DC_OK);
-  expect_url(f, r, PREFIX
-             "client_id=exampleservice.domainconnect.org&domain=example.com"
-             "&host=sub1%2Cwww.sub2&redirect_uri=https%3A%2F%2Fexample.org%2Fcb"
+  expect_url(f, r, PREFIX CLIENT_DOMAIN "&host=sub1%2Cwww.sub2&" REDIRECT
              "&response_type=code&scope=template1");
   assert_status(dc_request_set_host(r, ""), DC_OK);
   assert_status(dc_request_set_domain(r, "Example.COM."), DC_OK);
-  expect_url(f, r, PREFIX
-             "client_id=exampleservice.domainconnect.org&domain=example.com"
-             "&host=&redirect_uri=https%3A%2F%2Fexample.org%2Fcb"
-             "&response_type=code&scope=template1");
+  expect_url(f, r, PREFIX CLIENT_DOMAIN "&host=&" REDIRECT "&response_type=code&scope=template1");
   /* sync-only fields (group ids, instance id) are not part of consent */
   assert_status(dc_request_add_group_id(r, "g1"), DC_OK);
   assert_status(dc_request_set_instance_id(r, "i1"), DC_OK);
   assert_status(dc_request_set_host(r, NULL), DC_OK);
-  expect_url(f, r, PREFIX
-             "client_id=exampleservice.domainconnect.org&domain=example.com"
-             "&redirect_uri=https%3A%2F%2Fexample.org%2Fcb"
-             "&response_type=code&scope=template1");
+  expect_url(f, r, PREFIX CLIENT_DOMAIN "&" REDIRECT "&response_type=code&scope=template1");
   dc_request_free(r);
 }
-
-/* The consent URL's own rows; tu_bad_common has those it shares with the
- * sync URL. */
-static const struct tu_bad_row k_bad[] = {
-  {TU_ADD_SERVICE, "t 2", DC_E_INVALID_ID},
-  {TU_ADD_SERVICE, "", DC_E_INVALID_ID},
-  {TU_ADD_HOST, "bad host", DC_E_INVALID_HOST},
-  {TU_ADD_HOST, "a,b", DC_E_INVALID_HOST},
-  {TU_ADD_HOST, "-x", DC_E_INVALID_HOST},
-  {TU_CLIENT, "", DC_E_INVALID_PARAM},
-  {TU_CLIENT, "cl\x01ient", DC_E_INVALID_PARAM},
-  {TU_CLIENT, "cli\xc3\xa9nt", DC_E_INVALID_PARAM},
-};
 
 /* Row b: the URL is refused as tu_expect_refused says. */
 static void check_bad(void *fixture, const struct tu_bad_row *b)
@@ -154,7 +127,7 @@ static void check_bad(void *fixture, const struct tu_bad_row *b)
 
 static void test_bad_input(void **state)
 {
-  tu_each_bad(*state, k_bad, sizeof k_bad / sizeof k_bad[0], check_bad);
+  tu_each_bad(*state, TU_CONSENT, check_bad);
 }
 
 static void test_missing_and_null(void **state)
@@ -194,14 +167,10 @@ static void test_limits(void **state)
 {
   struct fixture *f = *state;
   char *url = NULL;
-  char name[32];
   dc_request *r = base_request();
   /* 5 protocol parameters (client_id, scope, domain, redirect_uri,
    * response_type) + 251 variables = DC_MAX_PARAMS */
-  for (int i = 0; i < DC_MAX_PARAMS - 5; i++) {
-    snprintf(name, sizeof name, "v%d", i);
-    assert_status(dc_request_set_param(r, name, "x"), DC_OK);
-  }
+  tu_add_vars(r, DC_MAX_PARAMS - 5);
   assert_status(dc_consent_url(f->c, f->s, r, &url), DC_OK);
   dc_free(url);
   assert_status(dc_request_set_state(r, "one-more"), DC_OK);

@@ -154,13 +154,19 @@ static dci_dns_result txt_result(const mb *m, dc_status *st, dci_txt_answer *a)
 
 static mb g_m;
 
+/* The tests' message builder, as their state. */
+static int setup(void **state)
+{
+  *state = &g_m;
+  return 0;
+}
+
 /* ---- header */
 
 static void test_header(void **state)
 {
-  (void)state;
   dci_dns_header h;
-  mb *m = &g_m;
+  mb *m = *state;
   hdr(m, QR | RD | RA | 3, 1, 2, 3, 4);
   for (size_t len = 0; len < 12; len++) {
     assert_status(dci_dns_parse_header(m->b, len, &h), DC_E_DNS);
@@ -196,7 +202,6 @@ struct rcode_row {
 
 static void test_rcodes(void **state)
 {
-  (void)state;
   static const struct rcode_row rows[] = {
     {0, DCI_DNS_OK, DC_OK},
     {1, DCI_DNS_BADRESP, DC_E_DNS},       /* FORMERR */
@@ -208,7 +213,7 @@ static void test_rcodes(void **state)
     {9, DCI_DNS_BADRESP, DC_E_DNS},       /* NOTAUTH */
     {15, DCI_DNS_BADRESP, DC_E_DNS},
   };
-  mb *m = &g_m;
+  mb *m = *state;
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     hdr(m, QR | RD | RA | rows[i].rcode, 1, 1, 0, 0);
     question(m, "example.test", 16);
@@ -238,8 +243,7 @@ static void test_rcodes(void **state)
 
 static void test_flags(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   /* a query, not a response */
   hdr(m, RD, 1, 0, 0, 0);
   question(m, "example.test", 16);
@@ -269,8 +273,7 @@ static void test_flags(void **state)
 
 static void test_counts(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   hdr(m, QR, 0, 0, 0, 0);
   assert_int_equal(txt_result(m, NULL, NULL), DCI_DNS_BADRESP);
   hdr(m, QR, 2, 0, 0, 0);
@@ -330,8 +333,7 @@ static void test_counts(void **state)
 
 static void test_compression(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   /* question name is a pointer to itself */
   hdr(m, QR, 1, 0, 0, 0);
   put16(m, 0xC00C);
@@ -386,8 +388,7 @@ static void test_compression(void **state)
 
 static void test_labels(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   char l63[64], l64[65];
   memset(l63, 'a', 63);
   l63[63] = '\0';
@@ -475,8 +476,7 @@ static void test_name_ok(void **state)
 
 static void test_txt_strings(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   dci_txt_answer a;
   dc_status st;
   /* zero-length strings: "" alone, "" then "x", and an RR with no string */
@@ -567,8 +567,7 @@ static void test_txt_strings(void **state)
 
 static void test_txt_limits(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   dci_txt_answer a;
   dc_status st;
   for (unsigned n = DC_MAX_DNS_TXT_RRS; n <= DC_MAX_DNS_TXT_RRS + 1; n++) {
@@ -611,8 +610,7 @@ static void test_txt_limits(void **state)
 
 static void test_cname(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   dci_txt_answer a;
   dci_dns_info info;
   dci_dns_result r;
@@ -688,8 +686,7 @@ static void test_cname(void **state)
 
 static void test_addrs(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   dci_addr_list l;
   dci_dns_result r;
   memset(&l, 0, sizeof l);
@@ -750,8 +747,7 @@ static void test_addrs(void **state)
 
 static void test_soa(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   bool has = true;
   dci_dns_result r;
   hdr(m, QR, 1, 1, 0, 0);
@@ -807,8 +803,7 @@ static void test_soa(void **state)
 
 static void test_question_matches(void **state)
 {
-  (void)state;
-  mb *m = &g_m;
+  mb *m = *state;
   hdr(m, QR, 1, 0, 0, 0);
   question(m, "_DomainConnect.Example.test", 16);
   assert_true(dci_dns_question_matches(m->b, m->n, "_domainconnect.example.test", 16));
@@ -870,5 +865,5 @@ int main(void)
     cmocka_unit_test(test_question_matches),
     cmocka_unit_test(test_result_names),
   };
-  return cmocka_run_group_tests(tests, NULL, NULL);
+  return cmocka_run_group_tests(tests, setup, NULL);
 }

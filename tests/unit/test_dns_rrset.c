@@ -584,8 +584,7 @@ static void test_args(void **state)
   dci_rrset_free(&s);
   dci_rrset_free(NULL);
   /* the synchronous lookup refuses the same types before any query */
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   assert_status(dc_client_add_dns_server(c, "127.0.0.1:9"), DC_OK);
   assert_status(dci_dns_rrset(c, "example.test", 255, &s, &r), DC_E_INVALID_ARG);
   assert_int_equal(r, DCI_DNS_BADRESP);

@@ -339,8 +339,7 @@ static void test_sockaddr(void **state)
 static void test_allow_list(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   dci_addr two = parse_ok("127.0.0.2"), three = parse_ok("127.0.0.3");
   dci_addr v6 = parse_ok("::1"), mapped = parse_ok("::ffff:127.0.0.2");
 
@@ -394,8 +393,7 @@ static void test_allow_spec_good(void **state)
     {"::ffff:127.0.0.1", "::ffff:127.0.0.1", 443},
   };
   for (size_t i = 0; i < sizeof k_good / sizeof k_good[0]; i++) {
-    dc_client *c = NULL;
-    assert_status(dc_client_new(&c), DC_OK);
+    dc_client *c = tu_client();
     dc_status st = dc_client_test_only_allow_address(c, k_good[i].spec);
     if (st != DC_OK)
       fail_msg("'%s': %s (%s)", k_good[i].spec, dc_status_name(st), dc_client_error(c));
@@ -456,8 +454,7 @@ static void test_allow_spec_bad(void **state)
     {"1111111111111111111111111111111111111111111111111111111111111111111:1",
      "too long"},
   };
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof k_bad / sizeof k_bad[0]; i++) {
     dc_status st = dc_client_test_only_allow_address(c, k_bad[i].spec);
     if (st != DC_E_INVALID_ARG)
@@ -486,8 +483,7 @@ static void test_allow_spec_bad(void **state)
 static void test_allow_ports(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   dci_addr one = parse_ok("127.0.0.1"), two = parse_ok("127.0.0.2");
   dci_addr v6 = parse_ok("::1"), pub = parse_ok("8.8.8.8");
   const char *k_port_why =
@@ -558,8 +554,7 @@ static void test_allow_port_urls(void **state)
     {'t', "api.example.com:9443", "127.0.0.1:8443", DC_E_BLOCKED, "a scheme or port (':')"},
   };
   for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
-    dc_client *c = NULL;
-    assert_status(dc_client_new(&c), DC_OK);
+    dc_client *c = tu_client();
     if (k[i].allow != NULL)
       assert_status(dc_client_test_only_allow_address(c, k[i].allow), DC_OK);
     dc_status st = k[i].kind == 't' ? dc_guard_txt(c, k[i].input, 0)
@@ -585,8 +580,7 @@ static void test_local_interfaces(void **state)
   struct ifaddrs *list = NULL;
   assert_int_equal(getifaddrs(&list), 0);
   bool have_lo = false;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (struct ifaddrs *i = list; i != NULL; i = i->ifa_next) {
     dci_addr own;
     if (i->ifa_addr == NULL || !dci_addr_from_sockaddr(i->ifa_addr, &own, NULL, NULL))
@@ -677,8 +671,7 @@ static const struct api_row k_api[] = {
 static void test_api_no_resolve(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof k_api / sizeof k_api[0]; i++) {
     const struct api_row *r = &k_api[i];
     dc_status st = r->kind == 'i'   ? dc_guard_ip(c, r->input)

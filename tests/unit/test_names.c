@@ -91,8 +91,7 @@ static const struct norm_row k_norm[] = {
 static void test_normalize_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof k_norm / sizeof k_norm[0]; i++) {
     const struct norm_row *r = &k_norm[i];
     char *out = (char *)"sentinel";
@@ -235,8 +234,7 @@ static void check_split(dc_client *c, const struct split_row *rows, size_t n)
 static void test_split_builtin(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   check_split(c, k_split, sizeof k_split / sizeof k_split[0]);
   check_split(NULL, k_split, sizeof k_split / sizeof k_split[0]);
   char *z = NULL, *h = NULL;
@@ -274,8 +272,7 @@ static void test_split_custom_psl(void **state)
         "// ===END ICANN DOMAINS===\n", f);
   fclose(f);
 
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   assert_status(dc_client_set_psl_file(c, path), DC_OK);
   check_split(c, k_split_custom, sizeof k_split_custom / sizeof k_split_custom[0]);
   /* a failed load keeps the previous list */

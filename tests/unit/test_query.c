@@ -88,12 +88,9 @@ static void test_all_bytes(void **state)
   /* 66 unreserved bytes stay, 189 others become 3 bytes: "b=" + 66 + 567 */
   assert_int_equal(strlen(def), 2 + 66 + 189 * 3);
   assert_int_equal(strlen(py), 2 + 66 + 188 * 3 + 1);
-  assert_non_null(strstr(def, "%1F%20%21"));
-  assert_non_null(strstr(py, "%1F+%21"));
-  assert_non_null(strstr(def, "-.%2F0123456789%3A"));
-  assert_non_null(strstr(def, "XYZ%5B%5C%5D%5E_%60abc"));
-  assert_non_null(strstr(def, "xyz%7B%7C%7D~%7F%80"));
-  assert_non_null(strstr(def, "%FE%FF"));
+  tu_expect_has(def, TU_PARTS("%1F%20%21", "-.%2F0123456789%3A", "XYZ%5B%5C%5D%5E_%60abc",
+                              "xyz%7B%7C%7D~%7F%80", "%FE%FF"));
+  tu_expect_has(py, TU_PARTS("%1F+%21"));
   for (const char *q = def; *q; q++) assert_true(*q > 0x20 && *q < 0x7f);
   free(def);
   free(py);

@@ -36,21 +36,18 @@ static dc_status parse(dc_client *c, const char *json, const char *zone, dc_sett
 static void test_spec_example(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_settings *s = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   assert_status(parse(c, k_spec_example, "example.com", &s), DC_OK);
   assert_string_equal(dc_client_error(c), "");
-  assert_string_equal(dc_settings_provider_id(s), "virtucondomains.example");
-  assert_string_equal(dc_settings_provider_name(s), "Virtucon Domains");
-  assert_string_equal(dc_settings_provider_display_name(s), "Virtucon Domains");
-  assert_string_equal(dc_settings_url_sync_ux(s), "https://domainconnect.virtucondomains.example");
-  assert_string_equal(dc_settings_url_async_ux(s), "https://domainconnect.virtucondomains.example");
-  assert_string_equal(dc_settings_url_api(s), "https://api.domainconnect.virtucondomains.example");
-  assert_string_equal(dc_settings_url_control_panel(s),
-                      "https://domaincontrolpanel.virtucondomains.example/?domain=example.com");
-  assert_string_equal(dc_settings_zone(s), "example.com");
-  assert_int_equal(dc_settings_width(s), 750);
+  tu_expect_settings(s, &(struct tu_settings_want){
+    .provider_id = "virtucondomains.example", .provider_name = "Virtucon Domains",
+    .display_name = "Virtucon Domains",
+    .sync_ux = "https://domainconnect.virtucondomains.example",
+    .async_ux = "https://domainconnect.virtucondomains.example",
+    .api = "https://api.domainconnect.virtucondomains.example",
+    .control_panel = "https://domaincontrolpanel.virtucondomains.example/?domain=example.com",
+    .zone = "example.com", .width = 750});
   assert_int_equal(dc_settings_height(s), 750);
   assert_int_equal(dc_settings_name_server_count(s), 2);
   assert_string_equal(dc_settings_name_server(s, 0), "ns01.virtucondomainsdns.example");
@@ -176,8 +173,7 @@ static const struct ok_row k_ok[] = {
 static void test_ok_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof k_ok / sizeof k_ok[0]; i++) {
     dc_settings *s = NULL;
     dc_status st = parse(c, k_ok[i].json, k_ok[i].zone, &s);
@@ -302,8 +298,7 @@ static const struct bad_row k_bad[] = {
 static void test_bad_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof k_bad / sizeof k_bad[0]; i++) {
     dc_settings *s = (dc_settings *)&c; /* sentinel: must become NULL */
     dc_status st = parse(c, k_bad[i].json, k_bad[i].zone, &s);
@@ -320,10 +315,9 @@ static void test_bad_table(void **state)
 static void test_limits(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_settings *s = NULL;
   char *doc = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
 
   /* depth: 40 nested arrays under an unknown member */
   char deep[256];
@@ -485,9 +479,8 @@ static void test_to_json_roundtrip(void **state)
 static void test_detail_cleared(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_settings *s = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   assert_status(parse(c, "{" NO_API "}", NULL, &s), DC_E_SETTINGS_MISSING);
   assert_string_equal(dc_client_error(c), "settings: required field urlAPI is missing");
   assert_status(parse(c, "{" MIN_FIELDS "}", NULL, &s), DC_OK);

@@ -401,6 +401,19 @@ static void load_expect(const char *pem, const char *pass, dc_status want)
   }
 }
 
+/* An encrypted PEM (its header has `marker`) loads with PASS only. */
+static void expect_encrypted(BIO *m, const char *marker)
+{
+  char *pem = bio_str(m);
+  BIO_free(m);
+  assert_non_null(strstr(pem, marker));
+  load_expect(pem, PASS, DC_OK);
+  load_expect(pem, "wrong-pass", DC_E_KEY_PASSPHRASE);
+  load_expect(pem, NULL, DC_E_KEY_PASSPHRASE);
+  load_expect(pem, "", DC_E_KEY_PASSPHRASE);
+  free(pem);
+}
+
 static void keys_formats(void **state)
 {
   (void)state;
@@ -418,27 +431,14 @@ static void keys_formats(void **state)
   assert_int_equal(PEM_write_bio_PKCS8PrivateKey(m, g.demo, EVP_aes_256_cbc(), PASS,
                                                  (int)strlen(PASS), NULL, NULL),
                    1);
-  char *enc = bio_str(m);
-  BIO_free(m);
-  assert_non_null(strstr(enc, "BEGIN ENCRYPTED PRIVATE KEY"));
-  load_expect(enc, PASS, DC_OK);
-  load_expect(enc, "wrong-pass", DC_E_KEY_PASSPHRASE);
-  load_expect(enc, NULL, DC_E_KEY_PASSPHRASE);
-  load_expect(enc, "", DC_E_KEY_PASSPHRASE);
-  free(enc);
+  expect_encrypted(m, "BEGIN ENCRYPTED PRIVATE KEY");
   /* legacy encrypted PEM (Proc-Type: 4,ENCRYPTED) */
   m = BIO_new(BIO_s_mem());
   assert_int_equal(PEM_write_bio_PrivateKey_traditional(
                        m, g.demo, EVP_aes_256_cbc(), (unsigned char *)PASS,
                        (int)strlen(PASS), NULL, NULL),
                    1);
-  char *leg = bio_str(m);
-  BIO_free(m);
-  assert_non_null(strstr(leg, "Proc-Type: 4,ENCRYPTED"));
-  load_expect(leg, PASS, DC_OK);
-  load_expect(leg, "wrong-pass", DC_E_KEY_PASSPHRASE);
-  load_expect(leg, NULL, DC_E_KEY_PASSPHRASE);
-  free(leg);
+  expect_encrypted(m, "Proc-Type: 4,ENCRYPTED");
   /* a freshly generated RSA-3072 key in PKCS#8 loads and signs */
   char **strv = NULL;
   assert_status(dc_pubkey_txt_records(g.c, g.fresh_signer, &strv), DC_OK);
@@ -668,48 +668,39 @@ static void records_shape_and_query(void **state)
   assert_status(dc_verify_query(g.c, q, strlen(q), NULL, k_spec_records, 3),
                 DC_E_SIG_INVALID);
   free(q);
-  /* key before sig (the default profile's order) */
-  q = cat("a=1&b=2&key=_dck2&sig=", esc, NULL);
-  assert_status(vq(q, "_dck2", &r), DC_OK);
-  free(q);
-  /* reordering the other pairs breaks it: the order is signed */
-  q = cat("b=2&sig=", esc, "&a=1&key=_dck2", NULL);
-  assert_status(vq(q, "_dck2", &r), DC_E_SIG_INVALID);
-  free(q);
-  /* tampered value */
-  q = cat("a=2&sig=", esc, "&b=2&key=_dck2", NULL);
-  assert_status(vq(q, "_dck2", &r), DC_E_SIG_INVALID);
-  free(q);
-  /* an extra pair */
-  q = cat("a=1&sig=", esc, "&b=2&key=_dck2&c=3", NULL);
-  assert_status(vq(q, "_dck2", &r), DC_E_SIG_INVALID);
-  free(q);
-  /* a pair merely starting with "sig" or "key" is signed data */
-  q = cat("a=1&sig=", esc, "&b=2&key=_dck2&sigx=1&keys=2", NULL);
-  assert_status(vq(q, "_dck2", &r), DC_E_SIG_INVALID);
-  free(q);
   free(esc);
   free(sig);
 
-  sig = fresh_sig("a=1&b=2&sigx=1&keys=2");
-  esc = pct(sig, false);
-  q = cat("a=1&sig=", esc, "&b=2&key=_dck2&sigx=1&keys=2", NULL);
-  assert_status(vq(q, "_dck2", &r), DC_OK);
-  free(q);
-  free(esc);
-  free(sig);
-
-  /* the raw bytes are signed, not a decoded form */
-  sig = fresh_sig("x=a%20b&y=%2F");
-  esc = pct(sig, false);
-  q = cat("x=a%20b&sig=", esc, "&y=%2F&key=_dck2", NULL);
-  assert_status(vq(q, "_dck2", &r), DC_OK);
-  free(q);
-  q = cat("x=a+b&sig=", esc, "&y=%2F&key=_dck2", NULL);
-  assert_status(vq(q, "_dck2", &r), DC_E_SIG_INVALID);
-  free(q);
-  free(esc);
-  free(sig);
+  /* queries around the signature of DATA: BEFORE, the signature (escaped),
+   * AFTER */
+  static const struct {
+    const char *data, *before, *after;
+    dc_status want;
+  } rows[] = {
+    /* key before sig (the default profile's order) */
+    {"a=1&b=2", "a=1&b=2&key=_dck2&sig=", "", DC_OK},
+    /* reordering the other pairs breaks it: the order is signed */
+    {"a=1&b=2", "b=2&sig=", "&a=1&key=_dck2", DC_E_SIG_INVALID},
+    /* tampered value */
+    {"a=1&b=2", "a=2&sig=", "&b=2&key=_dck2", DC_E_SIG_INVALID},
+    /* an extra pair */
+    {"a=1&b=2", "a=1&sig=", "&b=2&key=_dck2&c=3", DC_E_SIG_INVALID},
+    /* a pair merely starting with "sig" or "key" is signed data */
+    {"a=1&b=2", "a=1&sig=", "&b=2&key=_dck2&sigx=1&keys=2", DC_E_SIG_INVALID},
+    {"a=1&b=2&sigx=1&keys=2", "a=1&sig=", "&b=2&key=_dck2&sigx=1&keys=2", DC_OK},
+    /* the raw bytes are signed, not a decoded form */
+    {"x=a%20b&y=%2F", "x=a%20b&sig=", "&y=%2F&key=_dck2", DC_OK},
+    {"x=a%20b&y=%2F", "x=a+b&sig=", "&y=%2F&key=_dck2", DC_E_SIG_INVALID},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    sig = fresh_sig(rows[i].data);
+    esc = pct(sig, false);
+    q = cat(rows[i].before, esc, rows[i].after, NULL);
+    if (vq(q, "_dck2", &r) != rows[i].want) fail_msg("row %zu: %s", i, q);
+    free(q);
+    free(esc);
+    free(sig);
+  }
   recs_free(&r);
 }
 

@@ -103,8 +103,7 @@ static void test_client_error_detail(void **state)
 {
   (void)state;
   assert_string_equal(dc_client_error(NULL), "");
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   assert_string_equal(dc_client_error(c), "");
   assert_status(dc_client_set_psl_file(c, "/nonexistent/psl.dat"), DC_E_PSL_FILE);
   assert_non_null(strstr(dc_client_error(c), "/nonexistent/psl.dat"));

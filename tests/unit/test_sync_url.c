@@ -310,21 +310,26 @@ static void test_python_vector(void **state)
   json_decref(doc);
 }
 
-/* (2) python profile == Python's urllib for every case, unsigned and signed. */
-static void test_python_oracle(void **state)
+/* Every case of k_cases in `profile`, unsigned and signed: the URL must
+ * be built, equal the Python oracle's (tests/tools/pyref_sync_url.py, in
+ * its profile `model`) and, signed, verify; `shape` (may be NULL) checks it
+ * too. */
+static void each_case(struct fixture *f, dc_profile profile, const char *model,
+                      void (*shape)(const char *label, const char *url, bool sign))
 {
-  struct fixture *f = *state;
   for (size_t i = 0; i < sizeof k_cases / sizeof k_cases[0]; i++) {
     const struct sync_case *k = &k_cases[i];
     dc_request *r = build(k);
     for (int sign = 0; sign <= 1; sign++) {
       char *url = NULL;
-      dc_status st = dc_sync_apply_url(f->c, f->s, r, sign ? f->signer : NULL,
-                                       DC_PROFILE_PYTHON, &url);
+      dc_status st = dc_sync_apply_url(f->c, f->s, r, sign ? f->signer : NULL, profile, &url);
       if (st != DC_OK)
         fail_msg("%s: %s (%s)", k->label, dc_status_name(st), dc_client_error(f->c));
-      char *want = oracle(k, sign, "python");
-      expect_same(k->label, sign ? "python, signed" : "python", url, want);
+      if (shape != NULL) shape(k->label, url, sign);
+      char *want = oracle(k, sign, model);
+      char what[32];
+      snprintf(what, sizeof what, "%s%s", model, sign ? ", signed" : "");
+      expect_same(k->label, what, url, want);
       if (sign) check_verifies(f, k->label, url);
       free(want);
       dc_free(url);
@@ -333,29 +338,17 @@ static void test_python_oracle(void **state)
   }
 }
 
+/* (2) python profile == Python's urllib for every case, unsigned and signed. */
+static void test_python_oracle(void **state)
+{
+  each_case(*state, DC_PROFILE_PYTHON, "python", NULL);
+}
+
 /* (3) default profile: RFC 3986 shape and order, equal to an independent
  * Python model, signatures verify. */
 static void test_default_profile(void **state)
 {
-  struct fixture *f = *state;
-  for (size_t i = 0; i < sizeof k_cases / sizeof k_cases[0]; i++) {
-    const struct sync_case *k = &k_cases[i];
-    dc_request *r = build(k);
-    for (int sign = 0; sign <= 1; sign++) {
-      char *url = NULL;
-      dc_status st = dc_sync_apply_url(f->c, f->s, r, sign ? f->signer : NULL,
-                                       DC_PROFILE_DEFAULT, &url);
-      if (st != DC_OK)
-        fail_msg("%s: %s (%s)", k->label, dc_status_name(st), dc_client_error(f->c));
-      check_rfc3986_shape(k->label, url, sign);
-      char *want = oracle(k, sign, "rfc3986");
-      expect_same(k->label, sign ? "rfc3986, signed" : "rfc3986", url, want);
-      if (sign) check_verifies(f, k->label, url);
-      free(want);
-      dc_free(url);
-    }
-    dc_request_free(r);
-  }
+  each_case(*state, DC_PROFILE_DEFAULT, "rfc3986", check_rfc3986_shape);
 }
 
 /* Hand-checked default-profile details. */
@@ -405,33 +398,9 @@ static void test_default_examples(void **state)
 
 /* ---- bad input ----------------------------------------------------------- */
 
-/* The sync flow's own rows; tu_bad_common has those it shares with the
- * consent URL. */
-static const struct tu_bad_row k_bad[] = {
-  /* ids */
-  {TU_SERVICE, "t/1", DC_E_INVALID_ID},
-  {TU_SERVICE, "", DC_E_INVALID_ID},
-  {TU_GROUP, "g,1", DC_E_INVALID_ID},
-  {TU_GROUP, "", DC_E_INVALID_ID},
-  {TU_INSTANCE, "i 1", DC_E_INVALID_ID},
-  /* the host */
-  {TU_HOST, "bad host", DC_E_INVALID_HOST},
-  {TU_HOST, "a..b", DC_E_INVALID_HOST},
-  {TU_HOST, "-lead", DC_E_INVALID_HOST},
-  {TU_HOST, "x/y", DC_E_INVALID_HOST},
-  {TU_HOST, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DC_E_INVALID_HOST},
-  /* the sync flow takes one host and one service id */
-  {TU_ADD_HOST, "www", DC_E_INVALID_ARG},
-  {TU_ADD_SERVICE, "template1", DC_E_INVALID_ARG},
-};
-
 static dc_request *base_request(void)
 {
-  dc_request *r = NULL;
-  assert_status(dc_request_new(&r), DC_OK);
-  assert_status(dc_request_set_domain(r, "example.com"), DC_OK);
-  assert_status(dc_request_set_provider_id(r, "exampleservice.domainconnect.org"), DC_OK);
-  assert_status(dc_request_set_service_id(r, "template1"), DC_OK);
+  dc_request *r = tu_request();
   assert_status(dc_request_set_host(r, "www"), DC_OK);
   assert_status(dc_request_set_param(r, "IP", "192.0.2.1"), DC_OK);
   return r;
@@ -456,18 +425,18 @@ static void check_bad(void *fixture, const struct tu_bad_row *b)
 
 static void test_bad_input(void **state)
 {
-  tu_each_bad(*state, k_bad, sizeof k_bad / sizeof k_bad[0], check_bad);
+  tu_each_bad(*state, TU_SYNC, check_bad);
 }
 
-/* dc_param_kind_of: the reserved names of tu_bad_common are the URL kind,
- * the OAuth names the other kind, anything else a variable. */
+/* dc_param_kind_of: the reserved names of tu_bad are the URL kind, the
+ * OAuth names the other kind, anything else a variable. */
 static void test_param_kinds(void **state)
 {
   (void)state;
   size_t n_url = 0;
-  for (size_t i = 0; i < tu_bad_common_n; i++) {
-    if (tu_bad_common[i].want != DC_E_RESERVED_PARAM) continue;
-    assert_int_equal(dc_param_kind_of(tu_bad_common[i].value), DC_PARAM_URL);
+  for (size_t i = 0; i < tu_bad_n; i++) {
+    if (tu_bad[i].want != DC_E_RESERVED_PARAM) continue;
+    assert_int_equal(dc_param_kind_of(tu_bad[i].value), DC_PARAM_URL);
     n_url++;
   }
   assert_int_equal(n_url, 14);
@@ -526,10 +495,7 @@ static void test_limits(void **state)
   dc_request *r = base_request();
   assert_status(dc_request_set_host(r, NULL), DC_OK);
   assert_status(dc_request_set_param(r, "IP", NULL), DC_OK);
-  for (int i = 0; i < DC_MAX_PARAMS - 1; i++) {
-    snprintf(name, sizeof name, "v%d", i);
-    assert_status(dc_request_set_param(r, name, "x"), DC_OK);
-  }
+  tu_add_vars(r, DC_MAX_PARAMS - 1);
   assert_status(dc_sync_apply_url(f->c, f->s, r, NULL, DC_PROFILE_DEFAULT, &url), DC_OK);
   dc_free(url);
   assert_status(dc_request_set_param(r, "last", "x"), DC_OK);
@@ -582,19 +548,16 @@ static void test_builder(void **state)
   char *url = NULL;
   assert_status(dc_request_new(NULL), DC_E_INVALID_ARG);
   dc_request_free(NULL);
-  assert_status(dc_request_set_domain(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_host(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_add_host(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_provider_id(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_service_id(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_add_service_id(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_redirect_uri(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_state(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_add_group_id(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_provider_name(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_service_name(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_instance_id(NULL, "x"), DC_E_INVALID_ARG);
-  assert_status(dc_request_set_client_id(NULL, "x"), DC_E_INVALID_ARG);
+  /* every setter refuses a NULL builder */
+  static dc_status (*const setters[])(dc_request *, const char *) = {
+    dc_request_set_domain, dc_request_set_host, dc_request_add_host,
+    dc_request_set_provider_id, dc_request_set_service_id, dc_request_add_service_id,
+    dc_request_set_redirect_uri, dc_request_set_state, dc_request_add_group_id,
+    dc_request_set_provider_name, dc_request_set_service_name, dc_request_set_instance_id,
+    dc_request_set_client_id,
+  };
+  for (size_t i = 0; i < sizeof setters / sizeof setters[0]; i++)
+    assert_status(setters[i](NULL, "x"), DC_E_INVALID_ARG);
   assert_status(dc_request_set_param(NULL, "x", "y"), DC_E_INVALID_ARG);
 
   dc_request *r = NULL;

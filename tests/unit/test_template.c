@@ -182,9 +182,8 @@ static void test_validation(void **state)
 static void test_from_records_and_limits(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_template *t = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   const char *recs = "[{\"type\":\"CNAME\",\"host\":\"@\",\"pointsTo\":\"x.example\",\"ttl\":1}]";
   /* no hostRequired rule without a template document */
   assert_status(dc_template_from_records(c, recs, strlen(recs), "p", "s", &t), DC_OK);
@@ -221,10 +220,9 @@ static void test_from_records_and_limits(void **state)
 static void test_to_json_normalised(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_template *t = NULL, *t2 = NULL;
   char *j = NULL, *j2 = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   char *d = doc("\"version\":\"7\",\"shared\":true,\"records\":[{\"type\":\"txt\",\"host\":\"@\","
                 "\"data\":\"x\",\"ttl\":\"300\",\"txtConflictMatchingMode\":\"prefix\","
                 "\"txtConflictMatchingPrefix\":\"v=\",\"essential\":\"onapply\"},"
@@ -234,12 +232,10 @@ static void test_to_json_normalised(void **state)
   assert_int_equal(dc_template_version(t), 7);
   assert_int_equal(dc_template_shared_provider_name(t), 1); /* "shared" alias */
   assert_status(dc_template_to_json(t, &j), DC_OK);
-  assert_non_null(strstr(j, "\"type\":\"TXT\""));
-  assert_non_null(strstr(j, "\"ttl\":300"));
-  assert_non_null(strstr(j, "\"txtConflictMatchingMode\":\"Prefix\""));
-  assert_non_null(strstr(j, "\"essential\":\"OnApply\""));
-  assert_non_null(strstr(j, "\"name\":\"@\""));
-  assert_non_null(strstr(j, "\"ttl\":\"%t%\""));
+  tu_expect_has(j, TU_PARTS("\"type\":\"TXT\"", "\"ttl\":300",
+                            "\"txtConflictMatchingMode\":\"Prefix\"",
+                            "\"essential\":\"OnApply\"", "\"name\":\"@\"",
+                            "\"ttl\":\"%t%\""));
   /* the normalised form parses to the same normalised form */
   assert_status(dc_template_parse(c, j, strlen(j), &t2), DC_OK);
   assert_status(dc_template_to_json(t2, &j2), DC_OK);
@@ -317,9 +313,8 @@ static char *zjson(const dc_zone *z)
 static void expect_apply(const char *name, const struct ap *a, dc_status want,
                          const char *want_new, const char *want_del, const char *detail)
 {
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_apply_result *res = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   dc_status st = run(c, a, &res);
   if (st != want) fail_msg("%s: %s (%s), expected %s", name, dc_status_name(st),
                            dc_client_error(c), dc_status_name(want));
@@ -452,12 +447,11 @@ static void test_host_rendering(void **state)
   a.domain = "EXAMPLE.com.";
   expect_apply("domain normalised", &a, DC_OK, NULL, "[]", NULL);
   /* hostRequired via a template document */
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_template *t = NULL;
   dc_zone *z = NULL;
   dc_apply_opts *o = NULL;
   dc_apply_result *res = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   char *d = doc("\"hostRequired\":true,\"records\":[{\"type\":\"CNAME\",\"host\":\"@\","
                 "\"pointsTo\":\"t.example\",\"ttl\":1}]}");
   assert_status(dc_template_parse(c, d, strlen(d), &t), DC_OK);
@@ -518,9 +512,8 @@ static void test_record_data(void **state)
     char recs[512];
     snprintf(recs, sizeof recs, "[%s]", r->record);
     struct ap a = {.records = recs, .params = {r->param}, .redirect = {"A 192.0.2.9"}};
-    dc_client *c = NULL;
+    dc_client *c = tu_client();
     dc_apply_result *res = NULL;
-    assert_status(dc_client_new(&c), DC_OK);
     dc_status st = run(c, &a, &res);
     if (r->want_data == NULL) {
       if (st != DC_E_RECORD || strstr(dc_client_error(c), r->detail) == NULL)
@@ -632,9 +625,8 @@ static void test_conflict_modes(void **state)
                "[{\"type\":\"TXT\",\"name\":\"@\",\"ttl\":1,\"data\":\"v=DMARC1; p=none\"}]", NULL);
   /* without force: DC_E_CONFLICT, the 409 list, and the forced plan */
   a.force = false;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_apply_result *res = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   assert_status(run(c, &a, &res), DC_E_CONFLICT);
   assert_non_null(strstr(dc_client_error(c), "1 conflicting record"));
   const dc_conflicts *cf = dc_apply_result_conflicts(res);
@@ -698,9 +690,8 @@ static void test_conflict_rules(void **state)
   /* NS at the apex adds to the zone's NS set */
   a.records = "[{\"type\":\"NS\",\"host\":\"@\",\"pointsTo\":\"ns2.example\",\"ttl\":1}]";
   a.zone = zone;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_template *t = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   expect_apply("apex ns", &a, DC_OK,
                "[{\"type\":\"NS\",\"name\":\"@\",\"ttl\":1,\"data\":\"ns2.example\"}]", "[]", NULL);
   /* other types take nothing but a CNAME */
@@ -746,9 +737,8 @@ static void test_conflict_cap(void **state)
   z[o++] = ']';
   z[o] = '\0';
   struct ap a = {.zone = z, .records = "[{\"type\":\"NS\",\"host\":\"sub\",\"pointsTo\":\"n.example\",\"ttl\":1}]"};
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_apply_result *res = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   assert_status(run(c, &a, &res), DC_E_CONFLICT);
   const dc_conflicts *cf = dc_apply_result_conflicts(res);
   assert_int_equal(dc_conflicts_count(cf), DC_MAX_CONFLICT_RECORDS);
@@ -796,9 +786,8 @@ static void test_multi_aware(void **state)
   struct ap a = {.zone = zone, .multi = true, .instance = "n1",
                  .records = "[{\"type\":\"A\",\"host\":\"@\",\"pointsTo\":\"192.0.2.5\",\"ttl\":1,\"groupId\":\"1\"},"
                             "{\"type\":\"TXT\",\"host\":\"g\",\"data\":\"new\",\"ttl\":1,\"groupId\":\"1\"}]"};
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_apply_result *res = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   assert_status(run(c, &a, &res), DC_E_CONFLICT);
   assert_int_equal(dc_conflicts_count(dc_apply_result_conflicts(res)), 2);
   assert_string_equal(dc_conflicts_data(dc_apply_result_conflicts(res), 1), "o");
@@ -930,12 +919,11 @@ static void test_signature(void **state)
     "C6QrfCUtGpQ8c0D0S5oLBw%3D%3D&key=_dck1";
   size_t nkey = 0;
   char **keys = pem_records(&nkey);
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_template *t = NULL;
   dc_zone *z = NULL;
   dc_apply_opts *o = NULL;
   dc_apply_result *res = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   char *path = NULL;
   {
     const char *rel = "/../conformance/templates/exampleservice.domainconnect.org.template2.json";
@@ -1010,9 +998,8 @@ static const struct zrow k_zones[] = {
 static void test_zones(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_zone *z = NULL, *z2 = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   for (size_t i = 0; i < sizeof k_zones / sizeof k_zones[0]; i++) {
     dc_status st = dc_zone_from_json(c, k_zones[i].json, strlen(k_zones[i].json), &z);
     if (st != k_zones[i].want || strstr(dc_client_error(c), k_zones[i].detail) == NULL)
@@ -1061,12 +1048,11 @@ static void test_zones(void **state)
 static void test_result_final(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   dc_template *t = NULL;
   dc_zone *z = NULL;
   dc_apply_opts *o = NULL;
   dc_apply_result *res = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   const char *recs = "[{\"type\":\"A\",\"host\":\"@\",\"pointsTo\":\"192.0.2.1\",\"ttl\":1}]";
   const char *zone = "[{\"type\":\"TXT\",\"name\":\"a\",\"ttl\":1,\"data\":\"1\"},"
                      "{\"type\":\"A\",\"name\":\"@\",\"ttl\":1,\"data\":\"192.0.2.9\"},"

@@ -233,8 +233,7 @@ static void test_args(void **state)
     {API, "0123456789012345678901234567890123456789012345678901234567890123"},
   };
   const char *j = SPEC_EXAMPLE;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     dc_token *t = (dc_token *)1;
     assert_status(dc_token_parse_response(c, j, strlen(j), bad[i].url, bad[i].pid, NOW, &t),
@@ -388,8 +387,7 @@ static void test_from_json_table(void **state)
      "{" DOC_AT "," DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_JSON},
     {"not an object", "[1]", DC_E_JSON},
   };
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     print_message("row: %s\n", rows[i].name);
     dc_token *t = (dc_token *)1;
@@ -447,8 +445,7 @@ static void test_no_secret_in_detail(void **state)
     "{\"access_token\":SECRETTOKEN," TT "," EI "}",
     "{" AT "," TT "," EI ",\"refresh_token\":\"SECRETTOKEN\\u0001\"}",
   };
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
     dc_token *t = NULL;
     assert_true(dc_token_parse_response(c, docs[i], strlen(docs[i]), API, PID, NOW, &t) != DC_OK);

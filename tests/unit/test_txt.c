@@ -172,8 +172,7 @@ static void check_rows(dc_client *c)
 static void test_value_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   check_rows(c);
   dc_client_free(c);
   check_rows(NULL); /* a NULL handle only drops the detail */
@@ -182,9 +181,8 @@ static void test_value_table(void **state)
 static void test_value_details(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   char *out = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   static const struct { const char *in; const char *reason; } k[] = {
     {"http://api.x", "scheme"},
     {"a@api.example.com", "userinfo"},
@@ -346,8 +344,7 @@ static const struct select_row k_select[] = {
 static void test_select_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof k_select / sizeof k_select[0]; i++) {
     const struct select_row *r = &k_select[i];
     dc_txt_rr rrs[3];
@@ -372,9 +369,8 @@ static void test_select_table(void **state)
 static void test_select_limits_and_args(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
+  dc_client *c = tu_client();
   char *out = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
   const char *s1[] = {"api.example.com"};
   size_t l1[] = {15};
   dc_txt_rr rr = {s1, l1, 1};

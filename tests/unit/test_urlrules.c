@@ -311,8 +311,7 @@ static const struct url_row k_urls[] = {
 static void test_url_table(void **state)
 {
   (void)state;
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   for (size_t i = 0; i < sizeof k_urls / sizeof k_urls[0]; i++) {
     const struct url_row *r = &k_urls[i];
     char *canon = (char *)"sentinel";
@@ -456,8 +455,7 @@ static void test_url_length_and_args(void **state)
   assert_status(dci_check_https_url(NULL, "urlAPI", "https://a.example", false, NULL),
                 DC_E_INVALID_ARG);
   /* field NULL still gives a detail */
-  dc_client *c = NULL;
-  assert_status(dc_client_new(&c), DC_OK);
+  dc_client *c = tu_client();
   assert_status(dci_check_https_url(c, NULL, "http://x.example", false, &canon),
                 DC_E_UNSAFE_URL);
   assert_true(strlen(dc_client_error(c)) > 0);

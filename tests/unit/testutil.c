@@ -26,6 +26,13 @@ char *tu_read_file(const char *path, size_t *len)
   return buf;
 }
 
+void tu_expect_has(const char *text, const char *const *parts)
+{
+  assert_non_null(text);
+  for (; *parts != NULL; parts++)
+    if (strstr(text, *parts) == NULL) fail_msg("\"%s\" lacks \"%s\"", text, *parts);
+}
+
 dc_client *tu_client(void)
 {
   dc_client *c = NULL;
@@ -57,6 +64,29 @@ void tu_expect_spec_conflicts(const dc_conflicts *cf)
   assert_null(dc_conflicts_data(cf, 2));
 }
 
+/* want NULL: not checked */
+static void expect_field(const char *what, const char *got, const char *want)
+{
+  if (want == NULL) return;
+  if (got == NULL || strcmp(got, want) != 0)
+    fail_msg("settings %s: \"%s\", expected \"%s\"", what, got ? got : "(null)", want);
+}
+
+void tu_expect_settings(const dc_settings *s, const struct tu_settings_want *w)
+{
+  assert_non_null(s);
+  expect_field("zone", dc_settings_zone(s), w->zone);
+  expect_field("host", dc_settings_host(s), w->host);
+  expect_field("providerId", dc_settings_provider_id(s), w->provider_id);
+  expect_field("providerName", dc_settings_provider_name(s), w->provider_name);
+  expect_field("providerDisplayName", dc_settings_provider_display_name(s), w->display_name);
+  expect_field("urlSyncUX", dc_settings_url_sync_ux(s), w->sync_ux);
+  expect_field("urlAsyncUX", dc_settings_url_async_ux(s), w->async_ux);
+  expect_field("urlAPI", dc_settings_url_api(s), w->api);
+  expect_field("urlControlPanel", dc_settings_url_control_panel(s), w->control_panel);
+  if (w->width != 0) assert_int_equal(dc_settings_width(s), w->width);
+}
+
 /* ---- the URL suites */
 
 const char tu_ionos_settings[] =
@@ -81,77 +111,102 @@ dc_settings *tu_settings(dc_client *c, const char *json)
   return s;
 }
 
-const struct tu_bad_row tu_bad_common[] = {
+const struct tu_bad_row tu_bad[] = {
   /* reserved variable names: each of the protocol's parameters */
-  {TU_VAR_NAME, "domain", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "host", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "redirect_uri", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "state", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "groupId", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "providerName", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "serviceName", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "instanceId", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "sig", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "key", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "client_id", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "scope", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "response_type", DC_E_RESERVED_PARAM},
-  {TU_VAR_NAME, "force", DC_E_RESERVED_PARAM},
+  {TU_VAR_NAME, "domain", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "host", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "redirect_uri", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "state", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "groupId", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "providerName", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "serviceName", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "instanceId", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "sig", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "key", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "client_id", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "scope", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "response_type", DC_E_RESERVED_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "force", DC_E_RESERVED_PARAM, TU_BOTH},
   /* variable names we do not send */
-  {TU_VAR_NAME, "", DC_E_INVALID_PARAM},
-  {TU_VAR_NAME, "a b", DC_E_INVALID_PARAM},
-  {TU_VAR_NAME, "a=b", DC_E_INVALID_PARAM},
-  {TU_VAR_NAME, "a&b", DC_E_INVALID_PARAM},
-  {TU_VAR_NAME, "a#b", DC_E_INVALID_PARAM},
-  {TU_VAR_NAME, "a%b", DC_E_INVALID_PARAM},
-  {TU_VAR_NAME, "a\tb", DC_E_INVALID_PARAM},
-  {TU_VAR_NAME, "caf\xc3\xa9", DC_E_INVALID_PARAM},
+  {TU_VAR_NAME, "", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "a b", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "a=b", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "a&b", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "a#b", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "a%b", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "a\tb", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_NAME, "caf\xc3\xa9", DC_E_INVALID_PARAM, TU_BOTH},
   /* values that are not UTF-8 */
-  {TU_VAR_VALUE, "\xfe", DC_E_INVALID_PARAM},
-  {TU_VAR_VALUE, "\xff", DC_E_INVALID_PARAM},
-  {TU_VAR_VALUE, "a\xc3", DC_E_INVALID_PARAM},
-  {TU_VAR_VALUE, "\xc0\xaf", DC_E_INVALID_PARAM},
-  {TU_VAR_VALUE, "\xed\xa0\x80", DC_E_INVALID_PARAM},
-  {TU_VAR_VALUE, "\xf4\x90\x80\x80", DC_E_INVALID_PARAM},
-  {TU_PNAME, "\x80", DC_E_INVALID_PARAM},
-  {TU_PNAME, "\xc3(", DC_E_INVALID_PARAM},
-  {TU_SNAME, "x\xe2\x98", DC_E_INVALID_PARAM},
+  {TU_VAR_VALUE, "\xfe", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_VALUE, "\xff", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_VALUE, "a\xc3", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_VALUE, "\xc0\xaf", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_VALUE, "\xed\xa0\x80", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_VAR_VALUE, "\xf4\x90\x80\x80", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_PNAME, "\x80", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_PNAME, "\xc3(", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_SNAME, "x\xe2\x98", DC_E_INVALID_PARAM, TU_BOTH},
   /* the provider id */
-  {TU_PROVIDER, "", DC_E_INVALID_ID},
-  {TU_PROVIDER, "exa mple", DC_E_INVALID_ID},
-  {TU_PROVIDER, "a/b", DC_E_INVALID_ID},
-  {TU_PROVIDER, "bad/id", DC_E_INVALID_ID},
-  {TU_PROVIDER, "a?b", DC_E_INVALID_ID},
-  {TU_PROVIDER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DC_E_INVALID_ID},
+  {TU_PROVIDER, "", DC_E_INVALID_ID, TU_BOTH},
+  {TU_PROVIDER, "exa mple", DC_E_INVALID_ID, TU_BOTH},
+  {TU_PROVIDER, "a/b", DC_E_INVALID_ID, TU_BOTH},
+  {TU_PROVIDER, "bad/id", DC_E_INVALID_ID, TU_BOTH},
+  {TU_PROVIDER, "a?b", DC_E_INVALID_ID, TU_BOTH},
+  {TU_PROVIDER, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DC_E_INVALID_ID, TU_BOTH},
   /* the domain */
-  {TU_DOMAIN, "", DC_E_INVALID_DOMAIN},
-  {TU_DOMAIN, "exa mple.com", DC_E_INVALID_DOMAIN},
-  {TU_DOMAIN, "-bad.com", DC_E_INVALID_DOMAIN},
-  {TU_DOMAIN, "a..b.com", DC_E_INVALID_DOMAIN},
-  {TU_DOMAIN, "exa/mple.com", DC_E_INVALID_DOMAIN},
+  {TU_DOMAIN, "", DC_E_INVALID_DOMAIN, TU_BOTH},
+  {TU_DOMAIN, "exa mple.com", DC_E_INVALID_DOMAIN, TU_BOTH},
+  {TU_DOMAIN, "-bad.com", DC_E_INVALID_DOMAIN, TU_BOTH},
+  {TU_DOMAIN, "a..b.com", DC_E_INVALID_DOMAIN, TU_BOTH},
+  {TU_DOMAIN, "exa/mple.com", DC_E_INVALID_DOMAIN, TU_BOTH},
   {TU_DOMAIN, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
-   DC_E_INVALID_DOMAIN},
+   DC_E_INVALID_DOMAIN, TU_BOTH},
   /* redirect_uri */
-  {TU_REDIRECT, "http://example.com/cb", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "example.com/cb", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "/relative", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "https://", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "https:///cb", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "https://exa mple.com/", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "https://example.com/\x01", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "https://example.com/\xc3\xa9", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "https://example.com/#frag", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "javascript:alert(1)", DC_E_UNSAFE_URL},
-  {TU_REDIRECT, "", DC_E_UNSAFE_URL},
+  {TU_REDIRECT, "http://example.com/cb", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "example.com/cb", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "/relative", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "https://", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "https:///cb", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "https://exa mple.com/", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "https://example.com/\x01", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "https://example.com/\xc3\xa9", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "https://example.com/#frag", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "javascript:alert(1)", DC_E_UNSAFE_URL, TU_BOTH},
+  {TU_REDIRECT, "", DC_E_UNSAFE_URL, TU_BOTH},
   /* state */
-  {TU_STATE, "ab\x01" "cd", DC_E_INVALID_PARAM},
-  {TU_STATE, "ab\x02", DC_E_INVALID_PARAM},
-  {TU_STATE, "ab\x7f", DC_E_INVALID_PARAM},
-  {TU_STATE, "ab\ncd", DC_E_INVALID_PARAM},
-  {TU_STATE, "caf\xc3\xa9", DC_E_INVALID_PARAM},
-  {TU_STATE, "", DC_E_INVALID_PARAM},
+  {TU_STATE, "ab\x01" "cd", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_STATE, "ab\x02", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_STATE, "ab\x7f", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_STATE, "ab\ncd", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_STATE, "caf\xc3\xa9", DC_E_INVALID_PARAM, TU_BOTH},
+  {TU_STATE, "", DC_E_INVALID_PARAM, TU_BOTH},
+  /* ids of the sync flow */
+  {TU_SERVICE, "t/1", DC_E_INVALID_ID, TU_SYNC},
+  {TU_SERVICE, "", DC_E_INVALID_ID, TU_SYNC},
+  {TU_GROUP, "g,1", DC_E_INVALID_ID, TU_SYNC},
+  {TU_GROUP, "", DC_E_INVALID_ID, TU_SYNC},
+  {TU_INSTANCE, "i 1", DC_E_INVALID_ID, TU_SYNC},
+  /* the sync flow's one host */
+  {TU_HOST, "bad host", DC_E_INVALID_HOST, TU_SYNC},
+  {TU_HOST, "a..b", DC_E_INVALID_HOST, TU_SYNC},
+  {TU_HOST, "-lead", DC_E_INVALID_HOST, TU_SYNC},
+  {TU_HOST, "x/y", DC_E_INVALID_HOST, TU_SYNC},
+  {TU_HOST, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", DC_E_INVALID_HOST,
+   TU_SYNC},
+  /* the sync flow takes one host and one service id */
+  {TU_ADD_HOST, "www", DC_E_INVALID_ARG, TU_SYNC},
+  {TU_ADD_SERVICE, "template1", DC_E_INVALID_ARG, TU_SYNC},
+  /* the consent URL's scope, host list and client_id */
+  {TU_ADD_SERVICE, "t 2", DC_E_INVALID_ID, TU_CONSENT},
+  {TU_ADD_SERVICE, "", DC_E_INVALID_ID, TU_CONSENT},
+  {TU_ADD_HOST, "bad host", DC_E_INVALID_HOST, TU_CONSENT},
+  {TU_ADD_HOST, "a,b", DC_E_INVALID_HOST, TU_CONSENT},
+  {TU_ADD_HOST, "-x", DC_E_INVALID_HOST, TU_CONSENT},
+  {TU_CLIENT, "", DC_E_INVALID_PARAM, TU_CONSENT},
+  {TU_CLIENT, "cl\x01ient", DC_E_INVALID_PARAM, TU_CONSENT},
+  {TU_CLIENT, "cli\xc3\xa9nt", DC_E_INVALID_PARAM, TU_CONSENT},
 };
-const size_t tu_bad_common_n = sizeof tu_bad_common / sizeof tu_bad_common[0];
+const size_t tu_bad_n = sizeof tu_bad / sizeof tu_bad[0];
 
 void tu_apply_bad(dc_request *r, const struct tu_bad_row *b)
 {
@@ -190,9 +245,28 @@ void tu_expect_refused(dc_client *c, const struct tu_bad_row *b, dc_status st,
     assert_null(strstr(dc_client_error(c), b->value));
 }
 
-void tu_each_bad(void *fixture, const struct tu_bad_row *own, size_t n,
+void tu_each_bad(void *fixture, unsigned in,
                  void (*check)(void *fixture, const struct tu_bad_row *b))
 {
-  for (size_t i = 0; i < tu_bad_common_n; i++) check(fixture, &tu_bad_common[i]);
-  for (size_t i = 0; i < n; i++) check(fixture, &own[i]);
+  for (size_t i = 0; i < tu_bad_n; i++)
+    if (tu_bad[i].in & in) check(fixture, &tu_bad[i]);
+}
+
+dc_request *tu_request(void)
+{
+  dc_request *r = NULL;
+  assert_status(dc_request_new(&r), DC_OK);
+  assert_status(dc_request_set_domain(r, "example.com"), DC_OK);
+  assert_status(dc_request_set_provider_id(r, "exampleservice.domainconnect.org"), DC_OK);
+  assert_status(dc_request_set_service_id(r, "template1"), DC_OK);
+  return r;
+}
+
+void tu_add_vars(dc_request *r, int n)
+{
+  char name[32];
+  for (int i = 0; i < n; i++) {
+    snprintf(name, sizeof name, "v%d", i);
+    assert_status(dc_request_set_param(r, name, "x"), DC_OK);
+  }
 }
