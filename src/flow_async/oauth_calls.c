@@ -338,6 +338,21 @@ static dc_status canonical_api(dc_client *c, const char *what, const char *url,
   return dci_check_https_url(c, what, url, false, out);
 }
 
+/* What both token calls start with: *out NULL, the request body's buffer
+ * (a secret: it carries the code or refresh token and the client secret),
+ * and, with a handle (false without one), its detail and HTTP status
+ * cleared. */
+static bool token_call_start(dc_client *c, dci_buf *b, dc_token **out)
+{
+  dci_buf_init(b, TOKEN_BODY_MAX);
+  b->secret = true;
+  if (out != NULL) *out = NULL;
+  if (c == NULL) return false;
+  dci_clear(c);
+  dci_set_http_status(c, 0);
+  return true;
+}
+
 DC_API dc_status dc_token_exchange(dc_client *c, const char *api_url,
                                    const dc_settings *settings,
                                    const char *code, dc_token **out)
@@ -345,12 +360,7 @@ DC_API dc_status dc_token_exchange(dc_client *c, const char *api_url,
   dc_status status = DC_OK;
   char *canon = NULL;
   dci_buf b;
-  dci_buf_init(&b, TOKEN_BODY_MAX);
-  b.secret = true;
-  if (out != NULL) *out = NULL;
-  if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  dci_set_http_status(c, 0);
+  if (!token_call_start(c, &b, out)) return DC_E_INVALID_ARG;
   if (api_url == NULL || code == NULL || out == NULL) {
     status = dci_fail(c, DC_E_INVALID_ARG, "token exchange: NULL api_url, code or out");
     goto done;
@@ -419,12 +429,7 @@ DC_API dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_token **ou
   char *canon = NULL;
   dc_token *fresh = NULL;
   dci_buf b;
-  dci_buf_init(&b, TOKEN_BODY_MAX);
-  b.secret = true;
-  if (out != NULL) *out = NULL;
-  if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  dci_set_http_status(c, 0);
+  if (!token_call_start(c, &b, out)) return DC_E_INVALID_ARG;
   if (t == NULL || out == NULL) {
     status = dci_fail(c, DC_E_INVALID_ARG, "token refresh: NULL token or out");
     goto done;
