@@ -153,7 +153,7 @@ static void run(struct row *r, double min_s)
   dc_apply_result *res = NULL;
   if ((st = dc_template_apply(c, t, z, o, &res)) != DC_OK) die("apply", c, st);
   r->deleted = dc_zone_count(dc_apply_result_deleted(res));
-  r->added = dc_zone_count(dc_apply_result_new(res));
+  r->added = dc_zone_count(dc_apply_result_added(res));
   dc_apply_result_free(res);
 
   size_t iters = 0;

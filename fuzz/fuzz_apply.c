@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   st = dc_template_apply(c, t, z, o, &r);
   if (st == DC_OK || st == DC_E_CONFLICT) {
     if (r == NULL) abort();
-    const dc_zone *n = dc_apply_result_new(r), *d = dc_apply_result_deleted(r);
+    const dc_zone *n = dc_apply_result_added(r), *d = dc_apply_result_deleted(r);
     const dc_zone *f = dc_apply_result_final(r);
     if (n == NULL || d == NULL || f == NULL) abort();
     if (dc_zone_count(d) > dc_zone_count(z)) abort();

@@ -9,6 +9,7 @@
 #ifndef DOMAINCONNECT_COMMON_H
 #define DOMAINCONNECT_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -119,7 +120,7 @@ DC_API const char *dc_status_str(dc_status status);
  * "txt_invalid"; never NULL ("unknown" for values outside the enum). */
 DC_API const char *dc_status_name(dc_status status);
 
-/* Library version string, e.g. "0.1.0". */
+/* Library version string, e.g. "0.2.0". */
 DC_API const char *dc_version(void);
 
 /* Frees memory the library returned as a plain string or buffer. NULL is a

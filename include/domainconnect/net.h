@@ -106,9 +106,9 @@ DC_API DC_WUR dc_status dc_guard_ip(dc_client *c, const char *ip);
  * resolved (A and AAAA) and every address classified: one forbidden address
  * refuses the name. DNS failures return the resolver's status unchanged
  * (DC_E_NO_RECORD, DC_E_DNS, DC_E_DNS_TIMEOUT, DC_E_NOMEM). */
-DC_API DC_WUR dc_status dc_guard_txt(dc_client *c, const char *value, int resolve);
+DC_API DC_WUR dc_status dc_guard_txt(dc_client *c, const char *value, bool resolve);
 /* An https URL (urlAPI rules: no query); with `resolve` as above. */
-DC_API DC_WUR dc_status dc_guard_url(dc_client *c, const char *url, int resolve);
+DC_API DC_WUR dc_status dc_guard_url(dc_client *c, const char *url, bool resolve);
 
 /* ---- discovery (spec "Discovery"): zone split (PSL or SOA walk) -> TXT
  * _domainconnect.{zone} -> guard -> GET https://{txt}/v2/{zone}/settings.
@@ -185,15 +185,15 @@ DC_API DC_WUR dc_status dc_token_refresh(dc_client *c, const dc_token *t, dc_tok
  * No registration is needed: the call goes to the token's api_url. An
  * expired token (dc_token_expired, default skew) is DC_E_TOKEN_EXPIRED
  * before anything is sent; a body over DC_MAX_QUERY_LEN is DC_E_LIMIT. */
-DC_API DC_WUR dc_status dc_apply(dc_client *c, const dc_token *t,
-                                 const dc_settings *settings, const dc_request *r,
-                                 int force, dc_conflicts **conflicts);
+DC_API DC_WUR dc_status dc_oauth_apply(dc_client *c, const dc_token *t,
+                                       const dc_settings *settings, const dc_request *r,
+                                       bool force, dc_conflicts **conflicts);
 /* POST .../revert with domain, host, instanceId. 501:
- * DC_E_REVERT_UNSUPPORTED; 410: DC_E_NOT_APPLIED; others as dc_apply (409:
- * DC_E_CONFLICT without records). The request is checked as for dc_apply;
+ * DC_E_REVERT_UNSUPPORTED; 410: DC_E_NOT_APPLIED; others as dc_oauth_apply (409:
+ * DC_E_CONFLICT without records). The request is checked as for dc_oauth_apply;
  * its variables, group ids and names are not sent. */
-DC_API DC_WUR dc_status dc_revert(dc_client *c, const dc_token *t,
-                                  const dc_settings *settings, const dc_request *r);
+DC_API DC_WUR dc_status dc_oauth_revert(dc_client *c, const dc_token *t,
+                                        const dc_settings *settings, const dc_request *r);
 
 /* ---- DNS verification: after an apply, does DNS show the records? (A
  * redirect without an error does not prove the change was made.)
@@ -226,9 +226,9 @@ DC_API DC_WUR dc_status dc_revert(dc_client *c, const dc_token *t,
  * than NXDOMAIN/NODATA at once with their status (DC_E_DNS,
  * DC_E_DNS_TIMEOUT, DC_E_LIMIT, DC_E_NOMEM); dc_template_apply's failures
  * (DC_E_MISSING_VARIABLE, DC_E_TEMPLATE, ...); DC_E_INVALID_ARG. */
-DC_API DC_WUR dc_status dc_verify_applied(dc_client *c, const dc_template *t,
-                                          const dc_apply_opts *o, int attempts,
-                                          long interval_ms);
+DC_API DC_WUR dc_status dc_dns_check_applied(dc_client *c, const dc_template *t,
+                                             const dc_apply_opts *o, int attempts,
+                                             long interval_ms);
 
 #ifdef __cplusplus
 }

@@ -77,7 +77,7 @@ DC_API time_t dc_token_issued_at(const dc_token *t);
 DC_API time_t dc_token_expires_at(const dc_token *t);
 /* True when now + skew_seconds >= expires_at (skew < 0 means the default
  * DC_DEFAULT_TOKEN_SKEW). */
-DC_API int dc_token_expired(const dc_token *t, time_t now, long skew_seconds);
+DC_API bool dc_token_expired(const dc_token *t, time_t now, long skew_seconds);
 
 /* ---- 409 conflict body: {"code":"409","message":...,"records":[{type,host,data}]} */
 typedef struct dc_conflicts dc_conflicts;

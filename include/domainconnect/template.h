@@ -45,7 +45,7 @@ DC_API DC_WUR dc_status dc_template_from_records(dc_client *c, const char *recor
                                                  const char *service_id, dc_template **out);
 /* Sets the template's multiInstance flag (for templates made with
  * dc_template_from_records). Returns DC_OK or DC_E_INVALID_ARG. */
-DC_API DC_WUR dc_status dc_template_set_multi_instance(dc_template *t, int on);
+DC_API DC_WUR dc_status dc_template_set_multi_instance(dc_template *t, bool on);
 DC_API void dc_template_free(dc_template *t);
 /* Borrowed strings (NULL when absent) and flags. */
 DC_API const char *dc_template_provider_id(const dc_template *t);
@@ -55,13 +55,13 @@ DC_API const char *dc_template_service_name(const dc_template *t);
 DC_API long dc_template_version(const dc_template *t);           /* -1 if absent */
 DC_API const char *dc_template_sync_pub_key_domain(const dc_template *t);
 DC_API const char *dc_template_sync_redirect_domain(const dc_template *t);
-DC_API int dc_template_sync_block(const dc_template *t);
-DC_API int dc_template_host_required(const dc_template *t);
-DC_API int dc_template_multi_instance(const dc_template *t);
+DC_API bool dc_template_sync_block(const dc_template *t);
+DC_API bool dc_template_host_required(const dc_template *t);
+DC_API bool dc_template_multi_instance(const dc_template *t);
 /* sharedProviderName, or its deprecated alias "shared". */
-DC_API int dc_template_shared_provider_name(const dc_template *t);
-DC_API int dc_template_shared_service_name(const dc_template *t);
-DC_API int dc_template_warn_phishing(const dc_template *t);
+DC_API bool dc_template_shared_provider_name(const dc_template *t);
+DC_API bool dc_template_shared_service_name(const dc_template *t);
+DC_API bool dc_template_warn_phishing(const dc_template *t);
 /* Number of records in the template. */
 DC_API size_t dc_template_record_count(const dc_template *t);
 /* The template as JSON (normalised: fields in schema order, type names in
@@ -133,11 +133,11 @@ DC_API DC_WUR dc_status dc_apply_opts_set_param(dc_apply_opts *o, const char *na
 DC_API DC_WUR dc_status dc_apply_opts_add_group_id(dc_apply_opts *o, const char *group_id);
 /* Multi-aware mode: records carry _dc provenance; `instance_id` NULL = a
  * random id (UUID) is assigned (a dc-id, else DC_E_INVALID_ID). */
-DC_API DC_WUR dc_status dc_apply_opts_set_multi_aware(dc_apply_opts *o, int on);
+DC_API DC_WUR dc_status dc_apply_opts_set_multi_aware(dc_apply_opts *o, bool on);
 DC_API DC_WUR dc_status dc_apply_opts_set_instance_id(dc_apply_opts *o, const char *id);
 /* Force: conflicting records (and templates) are removed instead of
  * refusing with DC_E_CONFLICT. */
-DC_API DC_WUR dc_status dc_apply_opts_set_force(dc_apply_opts *o, int on);
+DC_API DC_WUR dc_status dc_apply_opts_set_force(dc_apply_opts *o, bool on);
 /* Backing records for REDIR301/REDIR302 (provider configuration), e.g.
  * ("A","127.0.0.1",600). Types A (IPv4), AAAA (IPv6) or CNAME (host name);
  * ttl 0..2^31-1; at most DC_MAX_REDIRECT_RECORDS. */
@@ -151,7 +151,7 @@ DC_API DC_WUR dc_status dc_apply_opts_add_redirect_record(dc_apply_opts *o, cons
  * takes domain, host and the variables from that same verified query. */
 DC_API DC_WUR dc_status dc_apply_opts_set_signature(dc_apply_opts *o, const char *query,
                                                     const char *const *key_txt, size_t n);
-DC_API DC_WUR dc_status dc_apply_opts_set_ignore_signature(dc_apply_opts *o, int on);
+DC_API DC_WUR dc_status dc_apply_opts_set_ignore_signature(dc_apply_opts *o, bool on);
 
 /* ---- applying */
 typedef struct dc_apply_result dc_apply_result;
@@ -174,7 +174,7 @@ DC_API DC_WUR dc_status dc_template_apply(dc_client *c, const dc_template *t,
 DC_API void dc_apply_result_free(dc_apply_result *r);
 /* The result's zones are borrowed (valid until dc_apply_result_free;
  * dc_zone_copy keeps one longer). */
-DC_API const dc_zone *dc_apply_result_new(const dc_apply_result *r);
+DC_API const dc_zone *dc_apply_result_added(const dc_apply_result *r);
 DC_API const dc_zone *dc_apply_result_deleted(const dc_apply_result *r);
 /* The final zone is built on the first call (O(zone): the input zone's
  * records minus the deleted ones, in zone order, then the new ones; the

@@ -421,8 +421,8 @@ static int run_bearer(enum kind k, const char *cmd, dc_client *c,
   if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }
   t = read_token(cmd, c, o->token, &rc);
   if (t == NULL) goto done;
-  if (k == K_APPLY) st = dc_apply(c, t, NULL, r, o->force ? 1 : 0, &cf);
-  else st = dc_revert(c, t, NULL, r);
+  if (k == K_APPLY) st = dc_oauth_apply(c, t, NULL, r, o->force ? 1 : 0, &cf);
+  else st = dc_oauth_revert(c, t, NULL, r);
   if (st == DC_OK) {
     printf("{\"result\":\"%s\",\"http_status\":%ld}\n",
            k == K_APPLY ? "applied" : "reverted", dc_client_http_status(c));

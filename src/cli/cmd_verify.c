@@ -159,7 +159,7 @@ int cmd_verify(int argc, char **argv)
     rc = cli_fail(cmd, c, st);
     goto done;
   }
-  st = dc_verify_applied(c, t, ao, (int)o.attempts, o.interval_ms);
+  st = dc_dns_check_applied(c, t, ao, (int)o.attempts, o.interval_ms);
   if (st != DC_OK) {
     rc = cli_fail(cmd, c, st);
     goto done;
@@ -170,7 +170,7 @@ int cmd_verify(int argc, char **argv)
   /* The records checked, as the template engine computes them; "null"
    * when any step fails (records stays NULL: every *out is NULL on failure). */
   if (dc_zone_new(&empty) == DC_OK && dc_template_apply(c, t, empty, ao, &res) == DC_OK &&
-      dc_zone_to_json(dc_apply_result_new(res), &records) != DC_OK)
+      dc_zone_to_json(dc_apply_result_added(res), &records) != DC_OK)
     records = NULL;
   fputs("{\"result\":\"verified\",\"records\":", stdout);
   fputs(records ? records : "null", stdout);

@@ -49,7 +49,7 @@ typedef struct dci_addr_list {
   dci_addr a[DCI_MAX_ADDRS];
 } dci_addr_list;
 
-/* Any RRset, in presentation form (dci_dns_rrset, dc_verify_applied).
+/* Any RRset, in presentation form (dci_dns_rrset, dc_dns_check_applied).
  * One dci_rr per RR; every string is NUL-terminated and owned by the set:
  *   A, AAAA  data = the address as inet_ntop writes it ("2606:4700::1111")
  *   CNAME,NS data = the name: lower case, no trailing dot ("." = the root),

@@ -509,7 +509,7 @@ done:
 
 /* docs/protocol.md §3.5 / §3.6: the parameters as an application/json body. */
 static dc_status build_body(const dc_request *r, const struct target *tg,
-                            bool revert, int force, dci_buf *b)
+                            bool revert, bool force, dci_buf *b)
 {
   dc_status status = DC_OK;
   dci_buf groups;
@@ -593,7 +593,7 @@ static dc_status bearer_failure(dc_client *c, const char *op, bool revert,
 
 static dc_status bearer_call(dc_client *c, const dc_token *t,
                              const dc_settings *s, const dc_request *r,
-                             bool revert, int force, dc_conflicts **conflicts)
+                             bool revert, bool force, dc_conflicts **conflicts)
 {
   const char *op = revert ? "revert" : "apply";
   dc_status status = DC_OK;
@@ -674,15 +674,15 @@ done:
   return status;
 }
 
-DC_API dc_status dc_apply(dc_client *c, const dc_token *t,
-                          const dc_settings *settings, const dc_request *r,
-                          int force, dc_conflicts **conflicts)
+DC_API dc_status dc_oauth_apply(dc_client *c, const dc_token *t,
+                                const dc_settings *settings, const dc_request *r,
+                                bool force, dc_conflicts **conflicts)
 {
   return bearer_call(c, t, settings, r, false, force, conflicts);
 }
 
-DC_API dc_status dc_revert(dc_client *c, const dc_token *t,
-                           const dc_settings *settings, const dc_request *r)
+DC_API dc_status dc_oauth_revert(dc_client *c, const dc_token *t,
+                                 const dc_settings *settings, const dc_request *r)
 {
   return bearer_call(c, t, settings, r, true, 0, NULL);
 }

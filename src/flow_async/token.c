@@ -437,7 +437,7 @@ DC_API time_t dc_token_expires_at(const dc_token *t)
 
 /* docs/security.md §6.6: refresh when now + skew >= expiry. Computed without
  * signed overflow for any now / skew. */
-DC_API int dc_token_expired(const dc_token *t, time_t now, long skew_seconds)
+DC_API bool dc_token_expired(const dc_token *t, time_t now, long skew_seconds)
 {
   if (t == NULL) return 1;
   if (skew_seconds < 0) skew_seconds = DC_DEFAULT_TOKEN_SKEW;

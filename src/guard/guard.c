@@ -110,7 +110,7 @@ DC_API dc_status dc_guard_ip(dc_client *c, const char *ip)
  * scheme) resolved and judged; `canon` freed. `no_host` is the detail should
  * the canonical form have no host. */
 static dc_status resolve_canon(dc_client *c, dc_status status, char *canon, size_t skip,
-                               int resolve, const char *no_host)
+                               bool resolve, const char *no_host)
 {
   if (status == DC_OK && resolve) {
     char host[DC_MAX_NAME_LEN + 1];
@@ -124,7 +124,7 @@ static dc_status resolve_canon(dc_client *c, dc_status status, char *canon, size
   return status;
 }
 
-DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve)
+DC_API dc_status dc_guard_txt(dc_client *c, const char *value, bool resolve)
 {
   char *canon = NULL;
   if (c == NULL || value == NULL) return DC_E_INVALID_ARG;
@@ -136,7 +136,7 @@ DC_API dc_status dc_guard_txt(dc_client *c, const char *value, int resolve)
   return resolve_canon(c, status, canon, 0, resolve, "TXT value: no host after parsing");
 }
 
-DC_API dc_status dc_guard_url(dc_client *c, const char *url, int resolve)
+DC_API dc_status dc_guard_url(dc_client *c, const char *url, bool resolve)
 {
   char *canon = NULL;
   if (c == NULL || url == NULL) return DC_E_INVALID_ARG;

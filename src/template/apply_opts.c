@@ -115,7 +115,7 @@ DC_API dc_status dc_apply_opts_add_group_id(dc_apply_opts *o, const char *group_
   return DC_OK;
 }
 
-DC_API dc_status dc_apply_opts_set_multi_aware(dc_apply_opts *o, int on)
+DC_API dc_status dc_apply_opts_set_multi_aware(dc_apply_opts *o, bool on)
 {
   if (o == NULL) return DC_E_INVALID_ARG;
   o->multi_aware = on != 0;
@@ -129,7 +129,7 @@ DC_API dc_status dc_apply_opts_set_instance_id(dc_apply_opts *o, const char *id)
   return replace_str(&o->instance_id, id);
 }
 
-DC_API dc_status dc_apply_opts_set_force(dc_apply_opts *o, int on)
+DC_API dc_status dc_apply_opts_set_force(dc_apply_opts *o, bool on)
 {
   if (o == NULL) return DC_E_INVALID_ARG;
   o->force = on != 0;
@@ -192,7 +192,7 @@ DC_API dc_status dc_apply_opts_set_signature(dc_apply_opts *o, const char *query
   return DC_OK;
 }
 
-DC_API dc_status dc_apply_opts_set_ignore_signature(dc_apply_opts *o, int on)
+DC_API dc_status dc_apply_opts_set_ignore_signature(dc_apply_opts *o, bool on)
 {
   if (o == NULL) return DC_E_INVALID_ARG;
   o->ignore_sig = on != 0;

@@ -33,7 +33,7 @@ DC_API void dc_apply_result_free(dc_apply_result *r)
   free(r);
 }
 
-DC_API const dc_zone *dc_apply_result_new(const dc_apply_result *r)
+DC_API const dc_zone *dc_apply_result_added(const dc_apply_result *r)
 {
   return r ? r->newz : NULL;
 }

@@ -599,7 +599,7 @@ done:
   return status;
 }
 
-DC_API dc_status dc_template_set_multi_instance(dc_template *t, int on)
+DC_API dc_status dc_template_set_multi_instance(dc_template *t, bool on)
 {
   if (t == NULL) return DC_E_INVALID_ARG;
   t->multi_instance = on ? 1 : 0;
@@ -615,15 +615,15 @@ DC_API const char *dc_template_service_name(const dc_template *t) { return t ? t
 DC_API long dc_template_version(const dc_template *t) { return t ? t->version : -1; }
 DC_API const char *dc_template_sync_pub_key_domain(const dc_template *t) { return t ? t->sync_pub_key_domain : NULL; }
 DC_API const char *dc_template_sync_redirect_domain(const dc_template *t) { return t ? t->sync_redirect_domain : NULL; }
-DC_API int dc_template_sync_block(const dc_template *t) { return t ? t->sync_block : 0; }
-DC_API int dc_template_host_required(const dc_template *t) { return t ? t->host_required : 0; }
-DC_API int dc_template_multi_instance(const dc_template *t) { return t ? t->multi_instance : 0; }
-DC_API int dc_template_shared_provider_name(const dc_template *t)
+DC_API bool dc_template_sync_block(const dc_template *t) { return t ? t->sync_block : 0; }
+DC_API bool dc_template_host_required(const dc_template *t) { return t ? t->host_required : 0; }
+DC_API bool dc_template_multi_instance(const dc_template *t) { return t ? t->multi_instance : 0; }
+DC_API bool dc_template_shared_provider_name(const dc_template *t)
 {
   return t ? (t->shared_provider_name || t->shared) : 0;
 }
-DC_API int dc_template_shared_service_name(const dc_template *t) { return t ? t->shared_service_name : 0; }
-DC_API int dc_template_warn_phishing(const dc_template *t) { return t ? t->warn_phishing : 0; }
+DC_API bool dc_template_shared_service_name(const dc_template *t) { return t ? t->shared_service_name : 0; }
+DC_API bool dc_template_warn_phishing(const dc_template *t) { return t ? t->warn_phishing : 0; }
 DC_API size_t dc_template_record_count(const dc_template *t) { return t ? t->nrecs : 0; }
 
 /* ---- normalised JSON */

@@ -1,4 +1,4 @@
-/* DNS verification after an apply (dc_verify_applied): the records a
+/* DNS verification after an apply (dc_dns_check_applied): the records a
  * template produces on an empty zone are looked up over DNS (the client's
  * servers, src/dns) and compared type by type, with retries for
  * propagation.
@@ -431,9 +431,9 @@ static void sleep_ms(long ms)
 
 /* ---- the call */
 
-DC_API dc_status dc_verify_applied(dc_client *c, const dc_template *t,
-                                   const dc_apply_opts *o, int attempts,
-                                   long interval_ms)
+DC_API dc_status dc_dns_check_applied(dc_client *c, const dc_template *t,
+                                      const dc_apply_opts *o, int attempts,
+                                      long interval_ms)
 {
   dc_status status = DC_OK;
   dc_zone *empty = NULL;
@@ -453,7 +453,7 @@ DC_API dc_status dc_verify_applied(dc_client *c, const dc_template *t,
   DCI_TRY(dc_template_apply(c, t, empty, o, &res));
   char domain[DC_MAX_NAME_LEN + 2];
   DCI_TRY(engine_domain(c, o, domain, sizeof domain));
-  const dc_zone *z = dc_apply_result_new(res);
+  const dc_zone *z = dc_apply_result_added(res);
   n = dc_zone_count(z);
   if (n == 0) DCI_TRY(dci_fail(c, DC_E_TEMPLATE, "verify: the template produces no records"));
   ws = calloc(n, sizeof *ws);

@@ -367,10 +367,10 @@ static bool run_case(bool apply_suite, json_t *tc, char **key_txt, size_t nkey)
   }
   json_int_t nn = json_integer_value(json_object_get(expect, "new_count"));
   json_int_t nd = json_integer_value(json_object_get(expect, "delete_count"));
-  if ((json_int_t)dc_zone_count(dc_apply_result_new(res)) != nn ||
+  if ((json_int_t)dc_zone_count(dc_apply_result_added(res)) != nn ||
       (json_int_t)dc_zone_count(dc_apply_result_deleted(res)) != nd)
     CASE_FAIL("new %zu deleted %zu, expected %" JSON_INTEGER_FORMAT " and %" JSON_INTEGER_FORMAT,
-              dc_zone_count(dc_apply_result_new(res)),
+              dc_zone_count(dc_apply_result_added(res)),
               dc_zone_count(dc_apply_result_deleted(res)), nn, nd);
   json_t *want_recs = json_object_get(expect, "records");
   if (json_is_array(want_recs)) {
@@ -378,9 +378,9 @@ static bool run_case(bool apply_suite, json_t *tc, char **key_txt, size_t nkey)
     assert_non_null(f);
     assert_status(dc_zone_to_json(f, &final_json), DC_OK);
     const char *random_id = NULL;
-    if (multi && uid == NULL && dc_zone_count(dc_apply_result_new(res)) > 0) {
+    if (multi && uid == NULL && dc_zone_count(dc_apply_result_added(res)) > 0) {
       /* the instance id the engine chose: read it from a new record */
-      const char *dcj = dc_zone_state_json(dc_apply_result_new(res), 0);
+      const char *dcj = dc_zone_state_json(dc_apply_result_added(res), 0);
       json_t *dc = dcj ? json_loads(dcj, 0, NULL) : NULL;
       static char rid[128];
       const char *idv = dc ? str_member(dc, "id") : NULL;

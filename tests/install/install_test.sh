@@ -12,12 +12,12 @@ scratch_dir
 check() { if "$@"; then ok; else bad "$*"; fi; }
 
 cmake --install "$build" --prefix "$T/prefix" >/dev/null
-lib=$(ls "$T"/prefix/lib*/libdomainconnect.so.0.* "$T"/prefix/lib/*/libdomainconnect.so.0.* 2>/dev/null | head -1)
+lib=$(ls "$T"/prefix/lib*/libdomainconnect.so.1.* "$T"/prefix/lib/*/libdomainconnect.so.1.* 2>/dev/null | head -1)
 check test -n "$lib"
 check test -f "$T/prefix/include/domainconnect/dc.h"
 check test -x "$T/prefix/bin/domainconnect"
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
-check test "$soname" = "libdomainconnect.so.0"
+check test "$soname" = "libdomainconnect.so.1"
 # Every exported function is part of the public API (dc_ prefix).
 leaked=$(nm -D --defined-only "$lib" | awk '$2 ~ /^[TDBR]$/ {print $3}' | grep -v '^dc_' || true)
 if [ -n "$leaked" ]; then echo "non-API exports: $leaked" >&2; fi

@@ -333,9 +333,9 @@ static void test_twin_guard_refuses_without_allow_list(void **state)
   assert_non_null(g_token);
   dc_request *r = request("template1", NULL);
   dc_conflicts *cf = NULL;
-  CHECK(c, dc_apply(c, g_token, NULL, r, 0, &cf), DC_E_BLOCKED);
+  CHECK(c, dc_oauth_apply(c, g_token, NULL, r, 0, &cf), DC_E_BLOCKED);
   assert_null(cf);
-  CHECK(c, dc_revert(c, g_token, NULL, r), DC_E_BLOCKED);
+  CHECK(c, dc_oauth_revert(c, g_token, NULL, r), DC_E_BLOCKED);
   CHECK(c, dc_token_refresh(c, g_token, &t), DC_E_BLOCKED);
   assert_null(t);
   assert_int_equal(it_log_lines(), before);
@@ -358,7 +358,7 @@ static void test_apply_204(void **state)
   /* Not part of apply: ignored. */
   assert_status(dc_request_set_state(r, "st"), DC_OK);
   dc_conflicts *cf = (dc_conflicts *)1;
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, &cf), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, &cf), DC_OK);
   assert_null(cf);
   assert_int_equal(dc_client_http_status(g_c), 204);
   assert_string_equal(dc_client_error(g_c), "");
@@ -389,13 +389,13 @@ static void test_apply_204(void **state)
   /* Apex: no host member; no settings given is fine. */
   dc_request_free(r);
   r = request("template1", NULL);
-  CHECK(g_c, dc_apply(g_c, g_token, NULL, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, NULL, r, 0, NULL), DC_OK);
   b = last_body(NULL);
   assert_null(json_object_get(b, "host"));
   json_decref(b);
   dc_request_free(r);
   r = request("template1", "");
-  CHECK(g_c, dc_apply(g_c, g_token, NULL, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, NULL, r, 0, NULL), DC_OK);
   b = last_body(NULL);
   assert_null(json_object_get(b, "host"));
   json_decref(b);
@@ -406,11 +406,11 @@ static void test_apply_other_2xx(void **state)
 {
   (void)state;
   dc_request *r = request("accepted", "www");
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
   assert_int_equal(dc_client_http_status(g_c), 202);
   dc_request_free(r);
   r = request("ok200", "www");
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
   assert_int_equal(dc_client_http_status(g_c), 200);
   dc_request_free(r);
 }
@@ -420,16 +420,16 @@ static void test_apply_conflict_and_force(void **state)
   (void)state;
   dc_request *r = request("conflict", "www");
   dc_conflicts *cf = NULL;
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, &cf), DC_E_CONFLICT);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, &cf), DC_E_CONFLICT);
   assert_int_equal(dc_client_http_status(g_c), 409);
   tu_expect_spec_conflicts(cf);
   assert_non_null(strstr(dc_client_error(g_c), "2 conflicting records"));
   dc_conflicts_free(cf);
   /* conflicts may be NULL */
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_CONFLICT);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_CONFLICT);
   /* force=1: applied despite the conflicts */
   cf = (dc_conflicts *)1;
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 1, &cf), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 1, &cf), DC_OK);
   assert_null(cf);
   assert_int_equal(dc_client_http_status(g_c), 204);
   json_t *b = last_body(NULL);
@@ -440,7 +440,7 @@ static void test_apply_conflict_and_force(void **state)
   /* A 409 whose body is not the spec's shape: still a conflict. */
   r = request("badconflict", "www");
   cf = (dc_conflicts *)1;
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, &cf), DC_E_CONFLICT);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, &cf), DC_E_CONFLICT);
   assert_null(cf);
   assert_non_null(strstr(dc_client_error(g_c), "409"));
   assert_non_null(strstr(dc_client_error(g_c), "not usable"));
@@ -451,7 +451,7 @@ static void test_apply_errors(void **state)
 {
   (void)state;
   dc_request *r = request("error400", "www");
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_HTTP_STATUS);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_HTTP_STATUS);
   assert_int_equal(dc_client_http_status(g_c), 400);
   assert_non_null(strstr(dc_client_error(g_c), "a template variable is missing"));
   dc_request_free(r);
@@ -463,8 +463,8 @@ static void test_apply_errors(void **state)
     if (tu_bad[i].want != DC_E_RESERVED_PARAM) continue;
     r = request("template1", "www");
     tu_apply_bad(r, &tu_bad[i]);
-    CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_RESERVED_PARAM);
-    CHECK(g_c, dc_revert(g_c, g_token, g_settings, r), DC_E_RESERVED_PARAM);
+    CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), DC_E_RESERVED_PARAM);
+    CHECK(g_c, dc_oauth_revert(g_c, g_token, g_settings, r), DC_E_RESERVED_PARAM);
     dc_request_free(r);
   }
   static const struct tu_bad_row rows[] = {
@@ -478,13 +478,13 @@ static void test_apply_errors(void **state)
   for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
     r = request("template1", "www");
     tu_apply_bad(r, &rows[i]);
-    CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), rows[i].want);
+    CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), rows[i].want);
     dc_request_free(r);
   }
   r = request("template1", "www");
-  CHECK(g_c, dc_apply(g_c, NULL, g_settings, r, 0, NULL), DC_E_INVALID_ARG);
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, NULL, 0, NULL), DC_E_INVALID_ARG);
-  assert_status(dc_apply(NULL, g_token, g_settings, r, 0, NULL), DC_E_INVALID_ARG);
+  CHECK(g_c, dc_oauth_apply(g_c, NULL, g_settings, r, 0, NULL), DC_E_INVALID_ARG);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, NULL, 0, NULL), DC_E_INVALID_ARG);
+  assert_status(dc_oauth_apply(NULL, g_token, g_settings, r, 0, NULL), DC_E_INVALID_ARG);
   dc_request_free(r);
   assert_int_equal(it_log_lines(), before);
 }
@@ -495,17 +495,17 @@ static void test_token_binding(void **state)
   size_t before = it_log_lines();
   dc_request *r = request("template1", "www");
   /* Settings whose urlAPI is another provider's: the token is not theirs. */
-  CHECK(g_c, dc_apply(g_c, g_token, g_other, r, 0, NULL), DC_E_TOKEN_BINDING);
-  CHECK(g_c, dc_revert(g_c, g_token, g_other, r), DC_E_TOKEN_BINDING);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_other, r, 0, NULL), DC_E_TOKEN_BINDING);
+  CHECK(g_c, dc_oauth_revert(g_c, g_token, g_other, r), DC_E_TOKEN_BINDING);
   dc_settings *fake = NULL;
   static const char doc[] = "{\"providerId\":\"provider.test\",\"providerName\":\"P\","
                             "\"urlAPI\":\"https://api.provider.test/other\"}";
   assert_status(dc_settings_parse(g_c, doc, strlen(doc), NULL, &fake), DC_OK);
-  CHECK(g_c, dc_apply(g_c, g_token, fake, r, 0, NULL), DC_E_TOKEN_BINDING);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, fake, r, 0, NULL), DC_E_TOKEN_BINDING);
   dc_settings_free(fake);
   assert_int_equal(it_log_lines(), before);
   /* The right settings pass, and the call goes to the token's API. */
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
   json_t *req = it_log_json(-1);
   assert_string_equal(jstr(req, "addr"), "127.0.0.2");
   json_decref(req);
@@ -517,8 +517,8 @@ static void test_revert(void **state)
   (void)state;
   dc_request *r = request("template1", "rv");
   assert_status(dc_request_set_param(r, "IP", "192.0.2.9"), DC_OK);
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
-  CHECK(g_c, dc_revert(g_c, g_token, g_settings, r), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_revert(g_c, g_token, g_settings, r), DC_OK);
   assert_int_equal(dc_client_http_status(g_c), 204);
   json_t *req = NULL;
   json_t *b = last_body(&req);
@@ -530,22 +530,22 @@ static void test_revert(void **state)
   json_decref(b);
   json_decref(req);
   /* Not applied (any more): 410. */
-  CHECK(g_c, dc_revert(g_c, g_token, g_settings, r), DC_E_NOT_APPLIED);
+  CHECK(g_c, dc_oauth_revert(g_c, g_token, g_settings, r), DC_E_NOT_APPLIED);
   assert_int_equal(dc_client_http_status(g_c), 410);
   dc_request_free(r);
   /* instanceId goes along. */
   r = request("template1", "inst");
   assert_status(dc_request_set_instance_id(r, "i-7"), DC_OK);
-  CHECK(g_c, dc_apply(g_c, g_token, NULL, r, 0, NULL), DC_OK);
-  CHECK(g_c, dc_revert(g_c, g_token, NULL, r), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, NULL, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_revert(g_c, g_token, NULL, r), DC_OK);
   b = last_body(NULL);
   assert_string_equal(jstr(b, "instanceId"), "i-7");
   json_decref(b);
   dc_request_free(r);
   /* A provider without revert: 501. */
   r = request("norevert", "www");
-  CHECK(g_c, dc_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
-  CHECK(g_c, dc_revert(g_c, g_token, g_settings, r), DC_E_REVERT_UNSUPPORTED);
+  CHECK(g_c, dc_oauth_apply(g_c, g_token, g_settings, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_revert(g_c, g_token, g_settings, r), DC_E_REVERT_UNSUPPORTED);
   assert_int_equal(dc_client_http_status(g_c), 501);
   dc_request_free(r);
 }
@@ -580,7 +580,7 @@ static void test_refresh_rotation(void **state)
 
   /* The new token works. */
   dc_request *r = request("template1", "www");
-  CHECK(g_c, dc_apply(g_c, g_rotated, g_settings, r, 0, NULL), DC_OK);
+  CHECK(g_c, dc_oauth_apply(g_c, g_rotated, g_settings, r, 0, NULL), DC_OK);
   dc_request_free(r);
 
   /* No refresh token, unregistered API. */
@@ -637,9 +637,9 @@ static void test_revoked_token(void **state)
   (void)state;
   admin_revoke(dc_token_access_token(g_rotated));
   dc_request *r = request("template1", "www");
-  CHECK(g_c, dc_apply(g_c, g_rotated, g_settings, r, 0, NULL), DC_E_UNAUTHORIZED);
+  CHECK(g_c, dc_oauth_apply(g_c, g_rotated, g_settings, r, 0, NULL), DC_E_UNAUTHORIZED);
   assert_int_equal(dc_client_http_status(g_c), 401);
-  CHECK(g_c, dc_revert(g_c, g_rotated, g_settings, r), DC_E_UNAUTHORIZED);
+  CHECK(g_c, dc_oauth_revert(g_c, g_rotated, g_settings, r), DC_E_UNAUTHORIZED);
   dc_request_free(r);
 }
 
@@ -653,8 +653,8 @@ static void test_expired_token(void **state)
                                         time(NULL) - 7200, &t), DC_OK);
   size_t before = it_log_lines();
   dc_request *r = request("template1", "www");
-  CHECK(g_c, dc_apply(g_c, t, g_settings, r, 0, NULL), DC_E_TOKEN_EXPIRED);
-  CHECK(g_c, dc_revert(g_c, t, NULL, r), DC_E_TOKEN_EXPIRED);
+  CHECK(g_c, dc_oauth_apply(g_c, t, g_settings, r, 0, NULL), DC_E_TOKEN_EXPIRED);
+  CHECK(g_c, dc_oauth_revert(g_c, t, NULL, r), DC_E_TOKEN_EXPIRED);
   assert_int_equal(it_log_lines(), before);
   dc_request_free(r);
   dc_token_free(t);

@@ -124,7 +124,7 @@ static dc_status run_verify(const tcase *k, char *why, size_t whysz)
     dc_apply_opts_free(o);
     return bad(why, whysz, "apply options: %s", dc_status_name(st));
   }
-  st = dc_verify_applied(g_c, g_template, o, 1, 0);
+  st = dc_dns_check_applied(g_c, g_template, o, 1, 0);
   dc_apply_opts_free(o);
   return st;
 }

@@ -1,7 +1,7 @@
 /* DNS verification against the harness's Knot server (DC_TEST_DNS; zone
  * tests/integration/zones/verify.test.zone, template
  * tests/data/templates/verify.json): the generic RRset lookup
- * (dci_dns_rrset) for each type, then dc_verify_applied: every record
+ * (dci_dns_rrset) for each type, then dc_dns_check_applied: every record
  * present, a different or missing record (DC_E_NOT_VERIFIED naming it),
  * DNS failures, and a record that appears while it retries (added with
  * knotc, DC_TEST_KNOT_CONF, from a child process). */
@@ -139,7 +139,7 @@ static void test_rrset_outcomes(void **state)
   dc_client_free(c);
 }
 
-/* ---- dc_verify_applied */
+/* ---- dc_dns_check_applied */
 
 static dc_template *load_template(dc_client *c)
 {
@@ -170,7 +170,7 @@ static void expect_verify(const char *group, const char *host, int attempts,
   dc_client *c = it_knot();
   dc_template *t = load_template(c);
   dc_apply_opts *o = opts_for(group, host);
-  dc_status st = dc_verify_applied(c, t, o, attempts, interval);
+  dc_status st = dc_dns_check_applied(c, t, o, attempts, interval);
   if (st != want)
     fail_msg("group %s: %s, expected %s (%s)", group ? group : "(all)", dc_status_name(st),
              dc_status_name(want), dc_client_error(c));
@@ -230,7 +230,7 @@ static void test_verify_dns_errors(void **state)
   assert_status(dc_apply_opts_set_domain(o, "servfail.test"), DC_OK);
   assert_status(dc_apply_opts_add_group_id(o, "hosted"), DC_OK);
   double t0 = it_now_ms();
-  assert_status(dc_verify_applied(c, t, o, 5, 1000), DC_E_DNS);
+  assert_status(dc_dns_check_applied(c, t, o, 5, 1000), DC_E_DNS);
   if (it_now_ms() - t0 > 900) fail_msg("SERVFAIL was retried");
   assert_non_null(strstr(dc_client_error(c), "servfail.test"));
   dc_apply_opts_free(o);
@@ -238,23 +238,23 @@ static void test_verify_dns_errors(void **state)
   /* a server that never answers */
   c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 300);
   o = opts_for("hosted", "h1");
-  assert_status(dc_verify_applied(c, t, o, 2, 10), DC_E_DNS_TIMEOUT);
+  assert_status(dc_dns_check_applied(c, t, o, 2, 10), DC_E_DNS_TIMEOUT);
   dc_apply_opts_free(o);
   /* arguments */
   o = opts_for("main", NULL);
-  assert_status(dc_verify_applied(c, t, o, 0, 10), DC_E_INVALID_ARG);
-  assert_status(dc_verify_applied(c, t, o, 1001, 10), DC_E_INVALID_ARG);
-  assert_status(dc_verify_applied(c, t, o, 1, -1), DC_E_INVALID_ARG);
-  assert_status(dc_verify_applied(c, t, o, 1, 600001), DC_E_INVALID_ARG);
-  assert_status(dc_verify_applied(c, NULL, o, 1, 0), DC_E_INVALID_ARG);
-  assert_status(dc_verify_applied(c, t, NULL, 1, 0), DC_E_INVALID_ARG);
-  assert_status(dc_verify_applied(NULL, t, o, 1, 0), DC_E_INVALID_ARG);
+  assert_status(dc_dns_check_applied(c, t, o, 0, 10), DC_E_INVALID_ARG);
+  assert_status(dc_dns_check_applied(c, t, o, 1001, 10), DC_E_INVALID_ARG);
+  assert_status(dc_dns_check_applied(c, t, o, 1, -1), DC_E_INVALID_ARG);
+  assert_status(dc_dns_check_applied(c, t, o, 1, 600001), DC_E_INVALID_ARG);
+  assert_status(dc_dns_check_applied(c, NULL, o, 1, 0), DC_E_INVALID_ARG);
+  assert_status(dc_dns_check_applied(c, t, NULL, 1, 0), DC_E_INVALID_ARG);
+  assert_status(dc_dns_check_applied(NULL, t, o, 1, 0), DC_E_INVALID_ARG);
   dc_apply_opts_free(o);
   /* the template's own errors come back unchanged (no variable) */
   assert_status(dc_apply_opts_new(&o), DC_OK);
   assert_status(dc_apply_opts_set_domain(o, "verify.test"), DC_OK);
   assert_status(dc_apply_opts_add_group_id(o, "main"), DC_OK);
-  assert_status(dc_verify_applied(c, t, o, 1, 0), DC_E_MISSING_VARIABLE);
+  assert_status(dc_dns_check_applied(c, t, o, 1, 0), DC_E_MISSING_VARIABLE);
   dc_apply_opts_free(o);
   dc_template_free(t);
   dc_client_free(c);
@@ -293,7 +293,7 @@ static void test_verify_retry(void **state)
   dc_client *c = it_knot();
   dc_template *t = load_template(c);
   dc_apply_opts *o = opts_for("late", NULL);
-  dc_status st = dc_verify_applied(c, t, o, 25, 200);
+  dc_status st = dc_dns_check_applied(c, t, o, 25, 200);
   double took = it_now_ms() - t0;
   int wst = 0;
   assert_int_equal(waitpid(pid, &wst, 0), pid);
@@ -301,7 +301,7 @@ static void test_verify_retry(void **state)
   if (st != DC_OK) fail_msg("retry: %s (%s)", dc_status_name(st), dc_client_error(c));
   if (took < 250) fail_msg("verified after %.0f ms: before the record was added?", took);
   /* now at once */
-  assert_status(dc_verify_applied(c, t, o, 1, 0), DC_OK);
+  assert_status(dc_dns_check_applied(c, t, o, 1, 0), DC_OK);
   dc_apply_opts_free(o);
   dc_template_free(t);
   dc_client_free(c);

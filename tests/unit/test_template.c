@@ -322,7 +322,7 @@ static void expect_apply(const char *name, const struct ap *a, dc_status want,
     fail_msg("%s: detail '%s' lacks '%s'", name, dc_client_error(c), detail);
   if (st == DC_OK || st == DC_E_CONFLICT) {
     assert_non_null(res);
-    char *n = zjson(dc_apply_result_new(res)), *d = zjson(dc_apply_result_deleted(res));
+    char *n = zjson(dc_apply_result_added(res)), *d = zjson(dc_apply_result_deleted(res));
     if (want_new && strcmp(n, want_new) != 0) fail_msg("%s: new %s, expected %s", name, n, want_new);
     if (want_del && strcmp(d, want_del) != 0) fail_msg("%s: deleted %s, expected %s", name, d, want_del);
     dc_free(n);
@@ -521,7 +521,7 @@ static void test_record_data(void **state)
                  dc_client_error(c), r->detail);
     } else {
       if (st != DC_OK) fail_msg("%s: %s (%s)", r->name, dc_status_name(st), dc_client_error(c));
-      const dc_zone *n = dc_apply_result_new(res);
+      const dc_zone *n = dc_apply_result_added(res);
       const char *got = dc_zone_data(n, dc_zone_count(n) - 1);
       if (strcmp(got, r->want_data) != 0)
         fail_msg("%s: data '%s', expected '%s'", r->name, got, r->want_data);
@@ -804,7 +804,7 @@ static void test_multi_aware(void **state)
     "{\"type\":\"TXT\",\"name\":\"x\",\"ttl\":1,\"data\":\"o\",\"_dc\":{\"id\":\"i1\",\"providerId\":\"other\",\"serviceId\":\"t\",\"host\":\"\",\"essential\":\"OnApply\"}},"
     "{\"type\":\"TXT\",\"name\":\"g\",\"ttl\":1,\"data\":\"g1\",\"_dc\":{\"id\":\"i2\",\"providerId\":\"P.example\",\"serviceId\":\"s1\",\"host\":\"@\",\"essential\":\"Always\",\"groupId\":\"1\"}}]");
   dc_free(d);
-  char *n = zjson(dc_apply_result_new(res));
+  char *n = zjson(dc_apply_result_added(res));
   assert_string_equal(n,
     "[{\"type\":\"A\",\"name\":\"@\",\"ttl\":1,\"data\":\"192.0.2.5\",\"_dc\":{\"id\":\"n1\",\"providerId\":\"p.example\",\"serviceId\":\"s1\",\"host\":\"\",\"essential\":\"Always\",\"groupId\":\"1\"}},"
     "{\"type\":\"TXT\",\"name\":\"g\",\"ttl\":1,\"data\":\"new\",\"_dc\":{\"id\":\"n1\",\"providerId\":\"p.example\",\"serviceId\":\"s1\",\"host\":\"\",\"essential\":\"Always\",\"groupId\":\"1\"}}]");
@@ -814,13 +814,13 @@ static void test_multi_aware(void **state)
   /* no explicit id with groups: the previous instance's id is kept */
   a.instance = NULL;
   assert_status(run(c, &a, &res), DC_OK);
-  assert_non_null(strstr(dc_zone_state_json(dc_apply_result_new(res), 0), "\"id\":\"i2\""));
+  assert_non_null(strstr(dc_zone_state_json(dc_apply_result_added(res), 0), "\"id\":\"i2\""));
   dc_apply_result_free(res);
   res = NULL;
   /* no groups, no id: a random UUID */
   a.groups[0] = NULL;
   assert_status(run(c, &a, &res), DC_OK);
-  const char *s = dc_zone_state_json(dc_apply_result_new(res), 0);
+  const char *s = dc_zone_state_json(dc_apply_result_added(res), 0);
   assert_int_equal(strlen(strstr(s, "\"id\":\"") + 6), 36 + strlen("\",\"providerId\":\"p.example\",\"serviceId\":\"s1\",\"host\":\"\",\"essential\":\"Always\",\"groupId\":\"1\"}"));
   /* and everything of the previous instance goes */
   assert_int_equal(dc_zone_count(dc_apply_result_deleted(res)), 4);
@@ -830,7 +830,7 @@ static void test_multi_aware(void **state)
   a.multi = false;
   assert_status(run(c, &a, &res), DC_OK);
   assert_int_equal(dc_zone_count(dc_apply_result_deleted(res)), 1);
-  assert_null(dc_zone_state_json(dc_apply_result_new(res), 0));
+  assert_null(dc_zone_state_json(dc_apply_result_added(res), 0));
   dc_apply_result_free(res);
   dc_client_free(c);
   /* multi-aware needs provider and service ids */
@@ -945,8 +945,8 @@ static void test_signature(void **state)
   /* signed: applied */
   assert_status(dc_apply_opts_set_signature(o, qs, (const char *const *)keys, nkey), DC_OK);
   assert_status(dc_template_apply(c, t, z, o, &res), DC_OK);
-  assert_int_equal(dc_zone_count(dc_apply_result_new(res)), 3);
-  assert_string_equal(dc_zone_data(dc_apply_result_new(res), 0), "132.148.25.185");
+  assert_int_equal(dc_zone_count(dc_apply_result_added(res)), 3);
+  assert_string_equal(dc_zone_data(dc_apply_result_added(res), 0), "132.148.25.185");
   dc_apply_result_free(res);
   res = NULL;
   /* tampered: refused */
@@ -1125,7 +1125,7 @@ static void test_options(void **state)
   /* NULL arguments */
   dc_apply_result *res = NULL;
   assert_status(dc_template_apply(NULL, NULL, NULL, NULL, &res), DC_E_INVALID_ARG);
-  assert_null(dc_apply_result_new(NULL));
+  assert_null(dc_apply_result_added(NULL));
   assert_null(dc_apply_result_final(NULL));
   assert_int_equal(dc_zone_count(NULL), 0);
   dc_template_free(NULL);
