@@ -51,6 +51,11 @@ dc_status dci_json_load(dc_client *c, const char *what, const char *text,
                     DC_MAX_JSON_DEPTH);
   json_error_t err;
   json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
+  /* jansson sets no error text at all when one of its allocations fails
+   * (json_object() returning NULL); it reports others as out_of_memory or,
+   * in its lexer, as a syntax error: those stay DC_E_JSON (tests/torture). */
+  if (root == NULL && (json_error_code(&err) == json_error_out_of_memory || err.text[0] == '\0'))
+    return dci_fail(c, DC_E_NOMEM, "%s: out of memory while parsing", what);
   if (root == NULL && sensitive) {
     return dci_fail(c, DC_E_JSON, "%s: invalid JSON at line %d column %d", what,
                     err.line, err.column);

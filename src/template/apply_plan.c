@@ -341,10 +341,15 @@ static dc_status render_srv(struct dci_apply *x, size_t i, struct dci_plan *p)
   DCI_TRY(render_text(x, rec_field(f, i, "protocol"), r->protocol, &proto));
   const char *pr = proto[0] == '_' ? proto + 1 : proto;
   static const char *const ok[] = {"tcp", "udp", "tls", "sctp", "dccp"};
-  for (size_t k = 0; k < sizeof ok / sizeof ok[0] && p->protocol == NULL; k++)
-    if (dci_streq_nocase(pr, ok[k])) p->protocol = dci_strdup(ok[k]);
-  if (p->protocol == NULL) {
+  size_t known = 0;
+  while (known < sizeof ok / sizeof ok[0] && !dci_streq_nocase(pr, ok[known])) known++;
+  if (known == sizeof ok / sizeof ok[0]) {
     status = bad(x, f, proto, "is not one of _tcp, _udp, _tls, _sctp, _dccp");
+    goto done;
+  }
+  p->protocol = dci_strdup(ok[known]);
+  if (p->protocol == NULL) {
+    status = dci_fail(x->c, DC_E_NOMEM, "out of memory");
     goto done;
   }
   DCI_TRY(render_text(x, rec_field(f, i, "service"), r->service, &p->service));

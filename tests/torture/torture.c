@@ -1,0 +1,513 @@
+/* Allocation-failure torture test, in the manner of curl's: every parser and
+ * builder of the library is run over the seed inputs of its fuzz target
+ * (fuzz/corpus/<name>/, the unit tests' inputs), first once to count the
+ * allocations it makes, then once per allocation with exactly that one
+ * failing. Each run must:
+ *   - not crash (ASan in the sanitizer build);
+ *   - leak nothing (every pointer allocated in the run is freed by its end;
+ *     alloc_fail.c tracks them);
+ *   - report each step's status as in the run without failure, or
+ *     DC_E_NOMEM; once a step said DC_E_NOMEM, the steps after it (which
+ *     may depend on it) are not compared. The library's own allocations
+ *     are the ones failed; jansson's are tracked for leaks only
+ *     (alloc_fail.c says why).
+ *
+ * usage: torture CASE CORPUS_DIR [CASE CORPUS_DIR ...]
+ * Prints one line per case with the inputs, allocation points visited and
+ * failures injected; exits 1 on the first violation, with what and where. */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "alloc_fail.h"
+#include "dns/resolver.h"
+#include "domainconnect/dc.h"
+
+#define MAX_STEPS 512
+
+/* The statuses one run recorded, in order. */
+struct steps {
+  dc_status s[MAX_STEPS];
+  size_t n;
+};
+
+static void rec(struct steps *st, dc_status s)
+{
+  if (st->n < MAX_STEPS) st->s[st->n++] = s;
+}
+
+typedef void (*case_fn)(const uint8_t *data, size_t size, struct steps *st);
+
+/* ---- the cases: public calls in the order a user makes them ---- */
+
+static void case_settings(const uint8_t *d, size_t n, struct steps *st)
+{
+  dc_client *c = NULL;
+  dc_settings *s = NULL, *back = NULL;
+  char *out = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK) r = dc_settings_parse(c, (const char *)d, n, NULL, &s);
+  if (r == DC_OK) r = dc_settings_to_json(s, &out);
+  if (r == DC_OK) r = dc_settings_parse(c, out, strlen(out), dc_settings_zone(s), &back);
+  rec(st, r);
+  dc_free(out);
+  dc_settings_free(back);
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+static void case_token(const uint8_t *d, size_t n, struct steps *st)
+{
+  dc_client *c = NULL;
+  dc_token *t = NULL, *back = NULL;
+  char *out = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK)
+    r = dc_token_parse_response(c, (const char *)d, n, "https://api.provider.test/v2",
+                                "provider.test", (time_t)1700000000, &t);
+  if (r == DC_OK) r = dc_token_to_json(t, &out);
+  if (r == DC_OK) r = dc_token_from_json(c, out, strlen(out), &back);
+  rec(st, r);
+  dc_token_free(back);
+  dc_free(out);
+  dc_token_free(t);
+  t = NULL;
+  r = c ? dc_token_from_json(c, (const char *)d, n, &t) : DC_E_NOMEM;
+  rec(st, r);
+  dc_token_free(t);
+  dc_client_free(c);
+}
+
+static void case_callback(const uint8_t *d, size_t n, struct steps *st)
+{
+  if (n < 1) return;
+  dc_client *c = NULL;
+  dc_callback *cb = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK)
+    r = dc_callback_parse(c, (const char *)d + 1, n - 1, (d[0] & 1) ? "fuzz-state" : NULL, &cb);
+  rec(st, r);
+  dc_callback_free(cb);
+  dc_client_free(c);
+}
+
+static void case_conflicts(const uint8_t *d, size_t n, struct steps *st)
+{
+  dc_client *c = NULL;
+  dc_conflicts *cf = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK) r = dc_conflicts_parse(c, (const char *)d, n, &cf);
+  rec(st, r);
+  dc_conflicts_free(cf);
+  dc_client_free(c);
+}
+
+static void case_template(const uint8_t *d, size_t n, struct steps *st)
+{
+  dc_client *c = NULL;
+  dc_template *t = NULL, *back = NULL;
+  char *out = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK) r = dc_template_parse(c, (const char *)d, n, &t);
+  if (r == DC_OK) r = dc_template_to_json(t, &out);
+  if (r == DC_OK) r = dc_template_parse(c, out, strlen(out), &back);
+  rec(st, r);
+  dc_free(out);
+  dc_template_free(back);
+  dc_template_free(t);
+  dc_client_free(c);
+}
+
+/* fuzz/fuzz_apply.c's input: template NUL zone, the byte before the NUL
+ * holding the option flags. */
+static void case_apply(const uint8_t *d, size_t n, struct steps *st)
+{
+  const uint8_t *sep = memchr(d, 0, n);
+  if (sep == NULL || sep == d) return;
+  size_t tlen = (size_t)(sep - d) - 1;
+  uint8_t flags = sep[-1];
+  dc_client *c = NULL;
+  dc_template *t = NULL;
+  dc_zone *z = NULL;
+  dc_apply_opts *o = NULL;
+  dc_apply_result *res = NULL;
+  char *j = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK) {
+    r = dc_template_parse(c, (const char *)d, tlen, &t);
+    if (r != DC_OK && r != DC_E_NOMEM)
+      r = dc_template_from_records(c, (const char *)d, tlen, "p.example", "s1", &t);
+  }
+  if (r == DC_OK) r = dc_zone_from_json(c, (const char *)sep + 1, n - tlen - 2, &z);
+  if (r == DC_OK) r = dc_apply_opts_new(&o);
+  static const char *const hosts[] = {NULL, "", "@", "sub", "a.b"};
+  if (r == DC_OK) r = dc_apply_opts_set_domain(o, "example.com");
+  if (r == DC_OK) r = dc_apply_opts_set_host(o, hosts[flags % 5]);
+  if (r == DC_OK) r = dc_apply_opts_set_force(o, (flags >> 3) & 1);
+  if (r == DC_OK) r = dc_apply_opts_set_multi_aware(o, (flags >> 4) & 1);
+  if (r == DC_OK && ((flags >> 5) & 1)) r = dc_apply_opts_set_instance_id(o, "i1");
+  if (r == DC_OK && ((flags >> 6) & 1)) r = dc_apply_opts_add_group_id(o, "1");
+  if (r == DC_OK) r = dc_apply_opts_set_ignore_signature(o, true);
+  if (r == DC_OK) r = dc_apply_opts_add_redirect_record(o, "A", "192.0.2.80", 600);
+  static const char *const params[][2] = {
+    {"IP", "192.0.2.1"}, {"v", "x"}, {"var", ""}, {"host2", "www"}, {"ttl", "300"},
+    {"RANDOMTEXT", "shm:1"}, {"target", "t.example"}, {"pct", "%v%"}, {"at", "@"}};
+  for (size_t i = 0; r == DC_OK && i < sizeof params / sizeof params[0]; i++)
+    r = dc_apply_opts_set_param(o, params[i][0], params[i][1]);
+  if (r == DC_OK) r = dc_template_apply(c, t, z, o, &res);
+  if (r == DC_OK || r == DC_E_CONFLICT) {
+    dc_status r2 = dc_apply_result_to_json(res, &j);
+    if (r2 != DC_OK) r = r2;
+  }
+  rec(st, r);
+  dc_free(j);
+  dc_apply_result_free(res);
+  dc_apply_opts_free(o);
+  dc_zone_free(z);
+  dc_template_free(t);
+  dc_client_free(c);
+}
+
+static void case_txt(const uint8_t *d, size_t n, struct steps *st)
+{
+  dc_client *c = NULL;
+  char *out = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK) r = dc_txt_value_parse(c, (const char *)d, n, &out);
+  rec(st, r);
+  dc_free(out);
+  out = NULL;
+  /* each line one RR of one string */
+  enum { MAX_RRS = 32 };
+  const char *strs[MAX_RRS];
+  size_t lens[MAX_RRS];
+  dc_txt_rr rrs[MAX_RRS];
+  size_t k = 0, pos = 0;
+  while (pos <= n && k < MAX_RRS) {
+    size_t end = pos;
+    while (end < n && d[end] != '\n') end++;
+    strs[k] = (const char *)d + pos;
+    lens[k] = end - pos;
+    rrs[k] = (dc_txt_rr){&strs[k], &lens[k], 1};
+    k++;
+    pos = end + 1;
+  }
+  r = c ? dc_txt_select(c, rrs, k, &out) : DC_E_NOMEM;
+  rec(st, r);
+  dc_free(out);
+  dc_client_free(c);
+}
+
+/* fuzz/fuzz_query.c's input: a flags byte, then "name=value" lines; names
+ * starting with '@' set request fields. */
+static dc_status set_field(dc_request *r, const char *name, const char *v)
+{
+  if (strcmp(name, "@host") == 0) return dc_request_set_host(r, v);
+  if (strcmp(name, "@addhost") == 0) return dc_request_add_host(r, v);
+  if (strcmp(name, "@state") == 0) return dc_request_set_state(r, v);
+  if (strcmp(name, "@group") == 0) return dc_request_add_group_id(r, v);
+  if (strcmp(name, "@instance") == 0) return dc_request_set_instance_id(r, v);
+  if (strcmp(name, "@pname") == 0) return dc_request_set_provider_name(r, v);
+  if (strcmp(name, "@sname") == 0) return dc_request_set_service_name(r, v);
+  if (strcmp(name, "@client") == 0) return dc_request_set_client_id(r, v);
+  if (strcmp(name, "@service") == 0) return dc_request_add_service_id(r, v);
+  if (strcmp(name, "@domain") == 0) return dc_request_set_domain(r, v);
+  if (strcmp(name, "@redirect") == 0) return dc_request_set_redirect_uri(r, v);
+  return DC_E_INVALID_ARG;
+}
+
+static void case_query(const uint8_t *d, size_t n, struct steps *st)
+{
+  static const char settings[] =
+    "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
+    "\"urlSyncUX\":\"https://dc.example/sync\",\"urlAsyncUX\":\"https://dc.example/async\","
+    "\"urlAPI\":\"https://api.dc.example\"}";
+  if (n == 0 || n > 64 * 1024) return;
+  char *text = malloc(n);
+  if (text == NULL) {
+    rec(st, DC_E_NOMEM);
+    return;
+  }
+  memcpy(text, d + 1, n - 1);
+  text[n - 1] = '\0';
+  dc_client *c = NULL;
+  dc_settings *s = NULL;
+  dc_request *r = NULL;
+  char *url = NULL;
+  dc_status res = dc_client_new(&c);
+  if (res == DC_OK) res = dc_settings_parse(c, settings, sizeof settings - 1, NULL, &s);
+  if (res == DC_OK) res = dc_request_new(&r);
+  if (res == DC_OK) res = dc_request_set_domain(r, "example.com");
+  if (res == DC_OK) res = dc_request_set_provider_id(r, "exampleservice.domainconnect.org");
+  if (res == DC_OK) res = dc_request_set_service_id(r, "template1");
+  if (res == DC_OK) res = dc_request_set_redirect_uri(r, "https://app.example/cb");
+  rec(st, res);
+  if (res != DC_OK) goto done;
+  for (char *p = text; *p != '\0';) {
+    char *nl = strchr(p, '\n');
+    if (nl) *nl = '\0';
+    char *eq = strchr(p, '=');
+    if (eq) {
+      *eq = '\0';
+      rec(st, p[0] == '@' ? set_field(r, p, eq + 1) : dc_request_set_param(r, p, eq + 1));
+    }
+    if (!nl) break;
+    p = nl + 1;
+  }
+  rec(st, dc_sync_apply_url(c, s, r, NULL, (d[0] & 1) ? DC_PROFILE_PYTHON : DC_PROFILE_DEFAULT,
+                            &url));
+  dc_free(url);
+  url = NULL;
+  rec(st, dc_consent_url(c, s, r, &url));
+  dc_free(url);
+done:
+  dc_request_free(r);
+  dc_settings_free(s);
+  dc_client_free(c);
+  free(text);
+}
+
+/* DNS messages: every response parser over the same bytes (independent). */
+static void case_dns(const uint8_t *d, size_t n, struct steps *st)
+{
+  dci_txt_answer txt;
+  dci_dns_result res;
+  dci_dns_info info;
+  rec(st, dci_dns_parse_txt(d, n, &txt, &res, &info));
+  dci_txt_answer_free(&txt);
+  static const unsigned types[] = {1, 2, 5, 15, 16, 28, 33, 257};
+  for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+    dci_rrset set;
+    dci_dns_info ri;
+    rec(st, dci_dns_parse_rrset(d, n, types[i], &set, &res, &ri));
+    dci_rrset_free(&set);
+  }
+}
+
+/* The https URL rules over each line of the input, as URL and as TXT. */
+static void case_url(const uint8_t *d, size_t n, struct steps *st)
+{
+  char *text = malloc(n + 1);
+  if (text == NULL) {
+    rec(st, DC_E_NOMEM);
+    return;
+  }
+  memcpy(text, d, n);
+  text[n] = '\0';
+  dc_client *c = NULL;
+  dc_status r = dc_client_new(&c);
+  rec(st, r);
+  for (char *p = text; r == DC_OK && p != NULL && *p != '\0';) {
+    char *nl = strchr(p, '\n');
+    if (nl) *nl = '\0';
+    rec(st, dc_guard_url(c, p, false));
+    rec(st, dc_guard_txt(c, p, false));
+    p = nl ? nl + 1 : NULL;
+  }
+  dc_client_free(c);
+  free(text);
+}
+
+/* A received sync query checked against the published demo key (public
+ * data, as in fuzz/fuzz_verify.c). */
+static void case_verify(const uint8_t *d, size_t n, struct steps *st)
+{
+  static const char *const demo[] = {
+    "p=1,a=RS256,d=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA18SgvpmeasN4BHkkv0SBjAzIc4grYLjiAXRtNiBUiGUDMeTzQrKTsWvy9NuxU1dIHCZy9o1CrKNg5EzLIZLNyMfI6qiXnM+HMd4byp97zs/3D39Q8iR5poubQcRaGozWx8yQpG0OcVdmEVcTfy",
+    "p=2,a=RS256,d=R/XSEWC5u16EBNvRnNAOAvZYUdWqVyQvXsjnxQot8KcK0QP8iHpoL/1dbdRy2opRPQ2FdZpovUgknybq/6FkeDtW7uCQ6Mvu4QxcUa3+WP9nYHKtgWip/eFxpeb+qLvcLHf1h0JXtxLVdyy6OLk3f2JRYUX2ZZVDvG3biTpeJz6iRzjGg6MfGxXZHjI8",
+    "p=3,a=RS256,d=weDjXrJwIDAQAB",
+  };
+  dc_client *c = NULL;
+  dc_status r = dc_client_new(&c);
+  rec(st, r);
+  if (r != DC_OK) return;
+  rec(st, dc_verify_query(c, (const char *)d, n, "_dck1", demo, 3));
+  rec(st, dc_verify_query(c, (const char *)d, n, NULL, demo, 3));
+  dc_client_free(c);
+}
+
+/* Planted defects for the twin tests that prove the driver fails: with
+ * `wrong_status` the first allocation failing gives a wrong status; else the
+ * second one failing leaks the first. */
+static void planted(struct steps *st, bool wrong_status)
+{
+  char *a = malloc(8);
+  if (a == NULL) {
+    rec(st, wrong_status ? DC_E_JSON : DC_E_NOMEM);
+    return;
+  }
+  char *b = malloc(8);
+  if (b == NULL) {
+    rec(st, DC_E_NOMEM); /* a is leaked */
+    return;
+  }
+  rec(st, DC_OK);
+  free(b);
+  free(a);
+}
+
+static void case_planted_status(const uint8_t *d, size_t n, struct steps *st)
+{
+  (void)d;
+  (void)n;
+  planted(st, true);
+}
+
+static void case_planted_leak(const uint8_t *d, size_t n, struct steps *st)
+{
+  (void)d;
+  (void)n;
+  planted(st, false);
+}
+
+static const struct {
+  const char *name;
+  case_fn fn;
+} k_cases[] = {
+  {"settings", case_settings}, {"token", case_token}, {"callback", case_callback},
+  {"conflicts", case_conflicts}, {"template", case_template}, {"apply", case_apply},
+  {"txt", case_txt}, {"query", case_query}, {"dns", case_dns},
+  {"url", case_url},           {"verify", case_verify},     
+  {"planted_status", case_planted_status}, {"planted_leak", case_planted_leak},
+};
+
+/* ---- the driver ---- */
+
+static uint8_t *read_all(const char *path, size_t *len)
+{
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) return NULL;
+  uint8_t *buf = NULL;
+  size_t cap = 0, n = 0;
+  for (;;) {
+    if (n == cap) {
+      cap = cap ? cap * 2 : 4096;
+      uint8_t *nb = realloc(buf, cap);
+      if (nb == NULL) break;
+      buf = nb;
+    }
+    size_t got = fread(buf + n, 1, cap - n, f);
+    if (got == 0) break;
+    n += got;
+  }
+  fclose(f);
+  *len = n;
+  return buf;
+}
+
+/* One input: the count run, then one run per allocation point. */
+static bool torture_input(const char *cname, case_fn fn, const char *path,
+                          unsigned long *points, unsigned long *injected)
+{
+  size_t len = 0;
+  uint8_t *data = read_all(path, &len);
+  if (data == NULL) {
+    fprintf(stderr, "torture: %s: cannot read %s\n", cname, path);
+    return false;
+  }
+  struct steps base = {.n = 0};
+  fn(data, len, &base); /* warm-up: lazily initialised state is made here */
+  base.n = 0;
+  torture_begin(0);
+  fn(data, len, &base);
+  struct torture_run r0 = torture_end();
+  bool ok = true;
+  if (r0.leaked != 0 && !r0.overflow) {
+    fprintf(stderr, "torture: %s %s: %zu allocation(s) leaked without any failure\n", cname,
+            path, r0.leaked);
+    ok = false;
+  }
+  *points += r0.allocations;
+  for (unsigned long k = 1; ok && k <= r0.allocations; k++) {
+    struct steps got = {.n = 0};
+    torture_begin(k);
+    fn(data, len, &got);
+    struct torture_run r = torture_end();
+    (*injected)++;
+    if (!r.failed) {
+      fprintf(stderr, "torture: %s %s: allocation %lu of %lu was never reached\n", cname, path,
+              k, r0.allocations);
+      ok = false;
+      break;
+    }
+    if (r.leaked != 0 && !r.overflow) {
+      fprintf(stderr, "torture: %s %s: allocation %lu failing leaks %zu allocation(s)\n",
+              cname, path, k, r.leaked);
+      ok = false;
+    }
+    for (size_t i = 0; ok && i < got.n; i++) {
+      if (got.s[i] == DC_E_NOMEM) break; /* later steps may depend on this one */
+      if (i >= base.n || got.s[i] != base.s[i]) {
+        fprintf(stderr,
+                "torture: %s %s: allocation %lu failing: step %zu returned %s, expected %s "
+                "or nomem\n",
+                cname, path, k, i, dc_status_name(got.s[i]),
+                i < base.n ? dc_status_name(base.s[i]) : "(no step)");
+        ok = false;
+      }
+    }
+  }
+  free(data);
+  return ok;
+}
+
+static int by_name(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool torture_case(const char *cname, case_fn fn, const char *dir)
+{
+  DIR *dh = opendir(dir);
+  if (dh == NULL) {
+    fprintf(stderr, "torture: %s: cannot open corpus %s\n", cname, dir);
+    return false;
+  }
+  char *names[1024];
+  size_t nn = 0;
+  struct dirent *e;
+  while ((e = readdir(dh)) != NULL && nn < 1024) {
+    if (e->d_name[0] == '.') continue;
+    size_t need = strlen(dir) + strlen(e->d_name) + 2;
+    names[nn] = malloc(need);
+    if (names[nn] == NULL) break;
+    snprintf(names[nn], need, "%s/%s", dir, e->d_name);
+    nn++;
+  }
+  closedir(dh);
+  qsort(names, nn, sizeof names[0], by_name);
+  unsigned long points = 0, injected = 0;
+  bool ok = nn > 0;
+  if (nn == 0) fprintf(stderr, "torture: %s: empty corpus %s\n", cname, dir);
+  for (size_t i = 0; ok && i < nn; i++) ok = torture_input(cname, fn, names[i], &points, &injected);
+  for (size_t i = 0; i < nn; i++) free(names[i]);
+  printf("torture %-10s inputs=%zu allocation_points=%lu failures_injected=%lu %s\n", cname, nn,
+         points, injected, ok ? "ok" : "FAILED");
+  return ok;
+}
+
+int main(int argc, char **argv)
+{
+  if (argc < 3 || argc % 2 == 0) {
+    fprintf(stderr, "usage: torture CASE CORPUS_DIR [CASE CORPUS_DIR ...]\n");
+    return 2;
+  }
+  json_set_alloc_funcs(torture_json_malloc, torture_json_free);
+  bool ok = true;
+  for (int i = 1; ok && i + 1 < argc; i += 2) {
+    case_fn fn = NULL;
+    for (size_t k = 0; k < sizeof k_cases / sizeof k_cases[0]; k++)
+      if (strcmp(k_cases[k].name, argv[i]) == 0) fn = k_cases[k].fn;
+    if (fn == NULL) {
+      fprintf(stderr, "torture: unknown case %s\n", argv[i]);
+      return 2;
+    }
+    ok = torture_case(argv[i], fn, argv[i + 1]);
+  }
+  return ok ? 0 : 1;
+}
