@@ -57,6 +57,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 import population as pop  # noqa: E402
 import dcservers  # noqa: E402  (make_pki, start_knot, start_https, Processes)
+import nginx_bench  # noqa: E402
 
 REPORT = []
 
@@ -132,17 +133,24 @@ def start_https(state, addrs, cert, key, procs):
                           log="/dev/null", routes="bench_routes")
 
 
+def pid_ticks(pid):
+    """utime+stime (clock ticks) of one process; None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as sf:
+            f = sf.read()
+        fields = f[f.rindex(")") + 2:].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def proc_cpu(procs):
     """utime+stime (clock ticks) of each server process, by PID."""
     d = {}
     for p in procs:
-        try:
-            with open("/proc/%d/stat" % p.pid) as sf:
-                f = sf.read()
-            fields = f[f.rindex(")") + 2:].split()
-            d[p.pid] = int(fields[11]) + int(fields[12])
-        except (OSError, ValueError, IndexError):
-            pass
+        t = pid_ticks(p.pid)
+        if t is not None:
+            d[p.pid] = t
     return d
 
 
@@ -179,6 +187,12 @@ def main():
                     help="batch concurrency (default 256; 64, the library's "
                          "default, is measured at --domains too)")
     ap.add_argument("--report")
+    ap.add_argument("--nginx", default="/usr/sbin/nginx",
+                    help="nginx binary for the (g) runs (skipped when missing)")
+    ap.add_argument("--perf", metavar="FILE",
+                    help="record the last nginx batch run with perf (perf record -g -o FILE)")
+    ap.add_argument("--only-nginx", action="store_true",
+                    help="skip (b)..(f): baselines, then the nginx runs")
     ap.add_argument("--quick", action="store_true",
                     help="short bounds (smoke test of the harness)")
     a = ap.parse_args()
@@ -304,6 +318,14 @@ def bench(a, state, bindir, cli, secs, procs):
          (o + e).strip().splitlines() + [servers_cpu(procs, cpu0, time.monotonic() - t0)])
     R["https_rps_1conn"] = float(kv(o).get("rps", 0))
 
+    if a.only_nginx:
+        nginx_section(a, state, bindir, netopts, servers, cert, key, urls, dom_small,
+                      dom_big, n_small, n_big, secs, procs, show, batch_check, parse_plain, R)
+        out()
+        out("== ratios (nginx only)")
+        nginx_ratios(R)
+        return 0
+
     # ---- (b) sequential loop
     cmd = [os.path.join(bindir, "bench_seq")] + netopts + [
         "--count", "3000", "--seconds", str(2 * secs + 5), dom_small]
@@ -321,23 +343,7 @@ def bench(a, state, bindir, cli, secs, procs):
     # ---- (c) batch
     R["batch"] = {}
 
-    def check(path, parse):
-        """Outcome counts of a result file and how many differ from the
-        population's expected status."""
-        counts, lines, mism = {}, 0, 0
-        with open(path) as f:
-            for line in f:
-                lines += 1
-                inp, st = parse(line)
-                counts[st] = counts.get(st, 0) + 1
-                n = pop.index_of(inp or "")
-                if n is None or pop.EXPECTED_STATUS[pop.kind(n)] != st:
-                    mism += 1
-        return counts, lines, mism
-
-    def parse_plain(line):
-        p = line.split()
-        return (p[0], p[1]) if len(p) == 2 else (None, "unparsable")
+    check = batch_check
 
     def parse_json(line):
         try:
@@ -455,6 +461,15 @@ def bench(a, state, bindir, cli, secs, procs):
     show("(f) template application against zone size", cmd,
          (o + e).strip().splitlines())
 
+    # ---- (g) nginx: a C server that does not saturate first
+    if a.nginx and os.path.exists(a.nginx):
+        nginx_section(a, state, bindir, netopts, servers, cert, key, urls, dom_small,
+                      dom_big, n_small, n_big, secs, procs, show, check, parse_plain, R)
+    else:
+        out()
+        out("== (g) nginx: SKIPPED (%s not found; scripts/install-deps installs nginx-light)"
+            % a.nginx)
+
     # ---- ratios
     def tag(label):
         return "batch (%s, concurrency %d)" % (
@@ -508,7 +523,125 @@ def bench(a, state, bindir, cli, secs, procs):
                                           R["ossl_speed"]))
     out("  one-shot discover: %.1f ms wall, %d KiB maxrss per process"
         % (R["oneshot_ms"], R["oneshot_rss"]))
+    nginx_ratios(R)
     return 0
+
+
+def nginx_ratios(R):
+    ng = R.get("nginx")
+    if ng:
+        base = ng["rps"]
+        out("  nginx keep-alive baseline: %.0f requests/s, minimal libcurl client %.1f us CPU "
+            "per request" % (base, ng["us_req"]))
+        for label, (count, conc, rate, us) in sorted(ng["batch"].items()):
+            out("  batch on nginx (library, %d domains, concurrency %d): %.0f domains/s = %.2f "
+                "of nginx's rate; client CPU %.1f us per domain = %.2fx the raw GET"
+                % (count, conc, rate, rate / base if base else 0, us,
+                   us / ng["us_req"] if ng["us_req"] else 0))
+        if "seq_conns" in ng:
+            out("  concurrency 1 (sequential, one client) on nginx: %d TLS connections for %d "
+                "domains over %d provider hosts (%.1f per host)"
+                % (ng["seq_conns"], ng["seq_domains"], pop.PROVIDERS,
+                   ng["seq_conns"] / pop.PROVIDERS))
+
+
+def batch_check(path, parse):
+    """Outcome counts of a result file and how many differ from the
+    population's expected status."""
+    counts, lines, mism = {}, 0, 0
+    with open(path) as f:
+        for line in f:
+            lines += 1
+            inp, st = parse(line)
+            counts[st] = counts.get(st, 0) + 1
+            n = pop.index_of(inp or "")
+            if n is None or pop.EXPECTED_STATUS[pop.kind(n)] != st:
+                mism += 1
+    return counts, lines, mism
+
+
+def parse_plain(line):
+    p = line.split()
+    return (p[0], p[1]) if len(p) == 2 else (None, "unparsable")
+
+
+def cpu_us(k, count):
+    """Client CPU per item in microseconds from a `seconds=S ... client_cpu=P%`
+    line (P is percent of one core over S)."""
+    try:
+        pct = float(k.get("client_cpu", "nan%").rstrip("%"))
+        sec = float(k.get("seconds", "nan"))
+        return pct / 100 * sec / count * 1e6 if count else float("nan")
+    except ValueError:
+        return float("nan")
+
+
+def nginx_section(a, state, bindir, netopts, servers, cert, key, urls, dom_small, dom_big,
+                  n_small, n_big, secs, procs, show, check, parse_plain, R):
+    """(g) The same population served by nginx on the same addresses: the
+    raw keep-alive rate and CPU per request of the minimal libcurl client,
+    the batch's rate and CPU per domain, and the TLS connections a sequential
+    loop opens (from nginx's log of connection serials)."""
+    for p in list(procs[1:]):  # the Python servers; knotd (procs[0]) stays
+        procs.stop(p)
+    log = os.path.join(state, "nginx", "conn.log")
+    ng = nginx_bench.start(state, servers, cert, key, n_big, procs, conn_log=log, nginx=a.nginx)
+    R["nginx"] = {"batch": {}}
+
+    def ng_ticks():
+        """utime+stime of nginx's master and worker (its children)."""
+        return sum(pid_ticks(pid) or 0 for pid in [ng.pid] + nginx_bench.children(ng.pid))
+    cmd = [os.path.join(bindir, "httpsblast"), a_ca(netopts), urls, "2000000", str(secs + 3), "40"]
+    cpu0, t0 = ng_ticks(), time.monotonic()
+    rc, o, e = run(cmd, secs + 40)
+    wall = time.monotonic() - t0
+    hz = os.sysconf("SC_CLK_TCK")
+    srv = (ng_ticks() - cpu0) / hz
+    k = kv(o)
+    rps = float(k.get("rps", 0))
+    us_req = cpu_us(k, int(k.get("done", 0) or 0))
+    show("(g1) nginx (1 worker) keep-alive rate, minimal libcurl multi client, 40 connections",
+         cmd, (o + e).strip().splitlines() +
+         ["nginx cpu %.0f%% of one core; client CPU per request %.1f us" % (100 * srv / wall, us_req)])
+    R["nginx"]["rps"], R["nginx"]["us_req"] = rps, us_req
+    bb = os.path.join(bindir, "bench_batch")
+    for count, path, conc in ((n_small, dom_small, 64), (n_small, dom_small, a.concurrency),
+                              (n_big, dom_big, a.concurrency)):
+        res = os.path.join(state, "nginx-batch-%d-%d.txt" % (count, conc))
+        cmd = [bb] + netopts + ["--concurrency", str(conc), "--seconds", "600", "--out", res, path]
+        if a.perf and count == n_big:
+            cmd = ["perf", "record", "-F", "2000", "-g", "-o", a.perf, "--"] + cmd
+        cpu0, t0, off = ng_ticks(), time.monotonic(), nginx_bench.log_size(log)
+        rc, o, e = run(cmd, 900)
+        wall = time.monotonic() - t0
+        srv = (ng_ticks() - cpu0) / hz
+        conns, reqs = nginx_bench.count_connections(log, off)
+        counts, lines, mism = check(res, parse_plain) if os.path.exists(res) else ({}, 0, -1)
+        k = kv(o)
+        us = cpu_us(k, count)
+        show("(g2) batch discovery (library) on nginx, %d domains, concurrency %d" % (count, conc),
+             cmd, (o + e).strip().splitlines() +
+             ["results=%d; differing from the population's expected status: %d" % (lines, mism),
+              "nginx saw %d requests on %d TLS connections" % (reqs, conns),
+              "nginx cpu %.0f%% of one core; client CPU per domain %.1f us" % (100 * srv / wall, us)])
+        R["nginx"]["batch"]["%07d-%05d" % (count, conc)] = (
+            count, conc, float(k.get("rate", "0/s").split("/")[0]), us)
+    # (g3) connections at concurrency 1, from nginx's log of connection serials
+    cmd = [os.path.join(bindir, "bench_seq")] + netopts + [
+        "--count", "3000", "--seconds", str(4 * secs + 20), dom_small]
+    off = nginx_bench.log_size(log)
+    rc, o, e = run(cmd, 8 * secs + 60)
+    conns, reqs = nginx_bench.count_connections(log, off)
+    k = kv(o)
+    show("(g3) sequential loop (one dc_client) on nginx: TLS connections opened", cmd,
+         (o + e).strip().splitlines() +
+         ["nginx saw %d requests on %d TLS connections (%d provider hosts)"
+          % (reqs, conns, pop.PROVIDERS)])
+    R["nginx"]["seq_conns"], R["nginx"]["seq_domains"] = conns, int(k.get("domains", 0) or 0)
+
+
+def a_ca(netopts):
+    return netopts[netopts.index("--ca-file") + 1]
 
 
 if __name__ == "__main__":

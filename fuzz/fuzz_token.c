@@ -1,4 +1,5 @@
-/* Fuzz target: dc_token_parse_response and dc_token_from_json.
+/* Fuzz target: dc_token_parse_response, dc_token_from_json (refresh-only
+ * documents too) and dc_token_from_json_api.
  * Whatever parses must survive to_json -> from_json -> to_json with the same
  * getters and byte-identical JSON (abort() otherwise). */
 #include <stdint.h>
@@ -20,6 +21,13 @@ static void round_trip(const dc_token *t)
 {
   char *s1 = NULL, *s2 = NULL;
   dc_token *t2 = NULL;
+  if (dc_token_access_token(t) == NULL) {
+    /* a refresh-only token: always expired, never stored */
+    if (dc_token_refresh_token(t) == NULL || dc_token_api_url(t) == NULL) abort();
+    if (!dc_token_expired(t, 0, 0)) abort();
+    if (dc_token_to_json(t, &s1) != DC_E_INVALID_ARG || s1 != NULL) abort();
+    return;
+  }
   if (dc_token_to_json(t, &s1) != DC_OK) abort();
   if (dc_token_from_json(NULL, s1, strlen(s1), &t2) != DC_OK) abort();
   if (!same(dc_token_access_token(t), dc_token_access_token(t2)) ||
@@ -53,6 +61,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   t = NULL;
   st = dc_token_from_json(c, j, size, &t);
+  if ((st == DC_OK) != (t != NULL)) abort();
+  if (t != NULL) round_trip(t);
+  dc_token_free(t);
+
+  t = NULL;
+  st = dc_token_from_json_api(c, j, size, "https://api.provider.test", &t);
   if ((st == DC_OK) != (t != NULL)) abort();
   if (t != NULL) round_trip(t);
   dc_token_free(t);

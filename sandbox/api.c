@@ -52,7 +52,7 @@ void sbx_api_token(struct sbx_app *app, const struct sbx_req *req, struct sbx_re
   struct sbx_tokens tok = {0};
   enum sbx_perr pe = sbx_params(req, true, &p);
   if (pe != SBX_P_OK) {
-    sbx_resp_params_error(resp, pe);
+    sbx_resp_params_error(resp, pe, &p);
     goto done;
   }
   const char *grant = sbx_kv_get(&p, "grant_type"), *cid = sbx_kv_get(&p, "client_id");
@@ -64,7 +64,10 @@ void sbx_api_token(struct sbx_app *app, const struct sbx_req *req, struct sbx_re
   }
   const struct sbx_client *cl = sbx_config_client(app->cfg, cid);
   if (cl == NULL || (cl->secret != NULL && !sbx_const_eq(cl->secret, secret))) {
-    sbx_resp_error(resp, 401, "invalid_client", "client authentication failed");
+    /* RFC 6749 5.2: 400 when the client authenticated with parameters (the
+     * only way offered here: no HTTP Basic), the status the widely used
+     * client reads the error body from */
+    sbx_resp_error(resp, 400, "invalid_client", "client authentication failed");
     goto done;
   }
   if (code != NULL && rt != NULL) {
@@ -212,7 +215,7 @@ static bool bearer_call(struct sbx_app *app, const struct sbx_req *req, const ch
   if (!bearer(app, req, g, resp)) return false;
   enum sbx_perr pe = sbx_params(req, true, p);
   if (pe != SBX_P_OK) {
-    sbx_resp_params_error(resp, pe);
+    sbx_resp_params_error(resp, pe, p);
     return false;
   }
   if (!domain_host(p, domain, host, resp) ||
@@ -224,6 +227,25 @@ static bool bearer_call(struct sbx_app *app, const struct sbx_req *req, const ch
     return false;
   }
   return true;
+}
+
+/* A successful apply or revert: the status the client's configuration
+ * chooses (docs/sandbox.md, "successStatus"): 200 (default) or 202 with a
+ * small JSON body, which the widely used reference client requires (it
+ * accepts 200, 202 and 409 and then parses a body), or 204 without one, as
+ * the specification words it. */
+static void success(struct sbx_app *app, const struct sbx_grant *g, const char *result,
+                    const char *provider, const char *service, const char *domain,
+                    const char *host, struct sbx_resp *resp)
+{
+  long st = sbx_config_success_status(app->cfg, g->client_id);
+  if (st == 204) {
+    sbx_resp_empty(resp, 204);
+    return;
+  }
+  sbx_resp_json(resp, (unsigned)st,
+                json_pack("{s:s, s:s, s:s, s:s, s:s}", "result", result, "providerId", provider,
+                          "serviceId", service, "domain", domain, "host", host));
 }
 
 void sbx_api_apply(struct sbx_app *app, const struct sbx_req *req, const char *provider,
@@ -253,7 +275,7 @@ void sbx_api_apply(struct sbx_app *app, const struct sbx_req *req, const char *p
                              .force = force, .multi_aware = true, .ignore_signature = true};
   sbx_apply(app, &ar, false, &out);
   if (out.http == 204) {
-    sbx_resp_empty(resp, 204);
+    success(app, &g, "applied", provider, service, domain, host, resp);
     sbx_log(SBX_INFO, "applied %s/%s to %s%s%s%s", provider, service, host, host[0] ? "." : "",
             domain, force ? " (force)" : "");
   } else if (out.http == 409) {
@@ -338,7 +360,7 @@ void sbx_api_revert(struct sbx_app *app, const struct sbx_req *req, const char *
   int rc = sbx_store_update(app->store, z, revert_fn, &ctx, err, sizeof err);
   switch (rc) {
   case SBX_UPDATE_OK:
-    sbx_resp_empty(resp, 204);
+    success(app, &g, "reverted", provider, service, domain, host, resp);
     sbx_log(SBX_INFO, "reverted %s/%s on %s%s%s (%zu records)", provider, service, host,
             host[0] ? "." : "", domain, ctx.removed);
     break;

@@ -88,9 +88,11 @@ const char *sbx_check_shared(const struct sbx_template *t, const struct sbx_kvli
 enum { SBX_PENDING_SYNC = 1, SBX_PENDING_ASYNC = 2 };
 struct sbx_pending *sbx_pending_new(void);
 void sbx_pending_free(struct sbx_pending *p);
-/* Stores `data` (reference taken) as a request of `kind`; id and csrf
- * receive fresh values. */
-bool sbx_pending_add(struct sbx_pending *p, int kind, json_t *data, char id[64], char csrf[64]);
+/* Stores `data` (reference taken) as a request of `kind` for `owner`
+ * ("client:ID" or "sync:PROVIDERID"; per-owner and global caps, pending.c);
+ * id and csrf receive fresh values. */
+bool sbx_pending_add(struct sbx_pending *p, int kind, const char *owner, json_t *data,
+                     char id[64], char csrf[64]);
 /* Removes and returns the request when id and csrf match (constant time
  * for the CSRF token): its kind. 0: unknown or expired; -1: bad CSRF token
  * (the request stays). */

@@ -106,6 +106,15 @@ static bool get_strv(struct cerr *e, json_t *obj, const char *key, char ***out, 
   return true;
 }
 
+/* successStatus: 200, 202 or 204. */
+static bool get_success_status(struct cerr *e, json_t *obj, long *out, const char *what)
+{
+  if (!get_long(e, obj, "successStatus", 200, 204, out, what)) return false;
+  if (*out != 0 && *out != 200 && *out != 202 && *out != 204)
+    return fail(e, "%s.successStatus: 200, 202 or 204 is needed", what);
+  return true;
+}
+
 static bool check_keys(struct cerr *e, json_t *obj, const char *what, const char *const *known)
 {
   const char *key;
@@ -211,14 +220,16 @@ static bool each_object(struct cerr *e, json_t *arr, const char *name, struct sb
 static bool one_client(struct cerr *e, json_t *o, const char *what, struct sbx_config *c)
 {
   static const char *const known[] = {"clientId", "clientSecret", "redirectUris",
-                                      "providerIds", "rotateRefreshTokens", NULL};
+                                      "providerIds", "rotateRefreshTokens", "successStatus",
+                                      NULL};
   struct sbx_client *cl = &c->clients[c->n_clients++];
   cl->rotate = true;
   if (!check_keys(e, o, what, known) || !get_str(e, o, "clientId", &cl->id, what) ||
       !get_str(e, o, "clientSecret", &cl->secret, what) ||
       !get_strv(e, o, "redirectUris", &cl->redirect_uris, &cl->n_redirect_uris, what) ||
       !get_strv(e, o, "providerIds", &cl->provider_ids, &cl->n_provider_ids, what) ||
-      !get_bool(e, o, "rotateRefreshTokens", &cl->rotate, what))
+      !get_bool(e, o, "rotateRefreshTokens", &cl->rotate, what) ||
+      !get_success_status(e, o, &cl->success_status, what))
     return false;
   if (cl->id == NULL) return fail(e, "%s: clientId is required", what);
   if (cl->n_redirect_uris == 0) return fail(e, "%s: redirectUris is required", what);
@@ -348,7 +359,7 @@ static bool parse(struct cerr *e, json_t *root, struct sbx_config *c)
   static const char *const known[] = {
       "provider", "providerZone", "hosts", "zones", "templateDirs", "noRevert", "clients",
       "publicKeys", "redirectRecords", "tokenLifetime", "codeLifetime", "window",
-      "defaultTtl", NULL};
+      "defaultTtl", "successStatus", NULL};
   static const char *const kprov[] = {"id", "name", "displayName", NULL};
   static const char *const khosts[] = {"api", "ux", "extra", NULL};
   static const char *const kwin[] = {"width", "height", NULL};
@@ -431,7 +442,8 @@ hosts_done:
     return false;
   if (!get_long(e, root, "tokenLifetime", 60, 86400L * 30, &c->token_lifetime, "config") ||
       !get_long(e, root, "codeLifetime", 10, 3600, &c->code_lifetime, "config") ||
-      !get_long(e, root, "defaultTtl", 1, 86400, &c->default_ttl, "config"))
+      !get_long(e, root, "defaultTtl", 1, 86400, &c->default_ttl, "config") ||
+      !get_success_status(e, root, &c->success_status, "config"))
     return false;
   json_t *win = json_object_get(root, "window");
   if (win != NULL) {
@@ -466,6 +478,7 @@ bool sbx_config_load(const char *path, struct sbx_config **out, char *err, size_
   c->width = 750;
   c->height = 750;
   c->default_ttl = 300;
+  c->success_status = 200;
   c->redir = calloc(1, sizeof *c->redir);
   if (c->redir != NULL) {
     c->redir[0].type = dcx_strdup("A");
@@ -595,4 +608,10 @@ bool sbx_config_no_revert(const struct sbx_config *c, const char *provider, cons
       return true;
   }
   return false;
+}
+
+long sbx_config_success_status(const struct sbx_config *c, const char *client_id)
+{
+  const struct sbx_client *cl = sbx_config_client(c, client_id);
+  return cl != NULL && cl->success_status != 0 ? cl->success_status : c->success_status;
 }

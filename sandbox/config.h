@@ -15,6 +15,7 @@ struct sbx_client {
   char **provider_ids;   /* Service Provider ids it may ask consent for; none = any */
   size_t n_provider_ids;
   bool rotate;           /* refresh tokens rotate (default true) */
+  long success_status;   /* apply/revert success: 200, 202 or 204; 0 = the default */
 };
 
 struct sbx_zone_cfg {
@@ -59,6 +60,7 @@ struct sbx_config {
   long code_lifetime;    /* seconds */
   long width, height;
   long default_ttl;      /* SOA/NS/_domainconnect TTL */
+  long success_status;   /* apply/revert success: 200 (JSON body), 202 (JSON) or 204 */
 };
 
 /* Loads FILE (or the built-in default when path is NULL). `err` gets a
@@ -68,6 +70,9 @@ void sbx_config_free(struct sbx_config *c);
 const struct sbx_client *sbx_config_client(const struct sbx_config *c, const char *id);
 const struct sbx_zone_cfg *sbx_config_zone(const struct sbx_config *c, const char *name);
 bool sbx_config_no_revert(const struct sbx_config *c, const char *provider, const char *service);
+/* The status of a successful apply or revert for the client (its own
+ * successStatus, else the configuration's). */
+long sbx_config_success_status(const struct sbx_config *c, const char *client_id);
 /* The built-in default configuration (sandbox/sandbox.json, embedded). */
 extern const unsigned char sbx_default_config[];
 extern const size_t sbx_default_config_len;

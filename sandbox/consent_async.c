@@ -134,6 +134,8 @@ oom:
 
 /* The grant the user is asked for: response_type, the client's providerIds,
  * scopes, the domain (one of the user's zones) and hosts. */
+_Static_assert(SBX_MAX_CONSENT_CHECKS == 32, "the error text below names the cap");
+
 static const char *async_grant(struct sbx_app *app, const struct sbx_req *req,
                                const struct sbx_kvlist *q, const char *provider,
                                const struct sbx_client *cl, struct sbx_grant *g,
@@ -165,6 +167,12 @@ static const char *async_grant(struct sbx_app *app, const struct sbx_req *req,
   }
   err = async_hosts(q, g, desc);
   if (err != NULL) return err;
+  /* the page checks every template on every host with a dry run: the work
+   * one unauthenticated GET may cause is capped (docs/sandbox.md, "Limits") */
+  if (g->n_hosts * g->n_scopes > SBX_MAX_CONSENT_CHECKS) {
+    *desc = "too many hosts x scopes for one consent request (at most 32 combinations)";
+    return "invalid_request";
+  }
   g->client_id = dcx_strdup(sbx_kv_get(q, "client_id"));
   g->redirect_uri = dcx_strdup(sbx_kv_get(q, "redirect_uri"));
   g->provider_id = dcx_strdup(provider);
@@ -291,8 +299,10 @@ void sbx_consent_async(struct sbx_app *app, const struct sbx_req *req, const cha
                      state, "client_id", g.client_id, "domain", g.domain, "provider", provider,
                      "hosts", strv_to_json(g.hosts, g.n_hosts), "scopes",
                      strv_to_json(g.scopes, g.n_scopes));
+    char owner[300];
+    snprintf(owner, sizeof owner, "client:%s", g.client_id);
     if (data == NULL ||
-        !sbx_pending_add(app->pending, SBX_PENDING_ASYNC, json_incref(data), id, csrf)) {
+        !sbx_pending_add(app->pending, SBX_PENDING_ASYNC, owner, json_incref(data), id, csrf)) {
       err = "server_error";
       desc = "out of memory";
     }

@@ -282,8 +282,10 @@ static void sync_page(struct sbx_app *app, const char *query, struct sync_req *s
   data = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:O?}", "provider", s->t->provider_id, "service",
                    s->t->service_id, "query", query, "redirect", s->redirect, "state", s->state,
                    "conflicts", first.http == 409 ? first.conflicts : NULL);
+  char owner[300];
+  snprintf(owner, sizeof owner, "sync:%s", s->t->provider_id);
   if (data == NULL ||
-      !sbx_pending_add(app->pending, SBX_PENDING_SYNC, json_incref(data), id, csrf)) {
+      !sbx_pending_add(app->pending, SBX_PENDING_SYNC, owner, json_incref(data), id, csrf)) {
     sbx_page_error(resp, 500, "Server error", "Out of memory.");
     goto done;
   }

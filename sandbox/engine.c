@@ -39,7 +39,11 @@ struct apply_ctx {
   bool dry_run;
 };
 
-static dc_status fill_opts(struct sbx_app *app, const struct sbx_apply_req *ar, dc_apply_opts *o)
+/* The apply options from the request. A variable the engine refuses
+ * (DC_E_LIMIT: longer than DC_MAX_PARAM_VALUE_LEN) is an error naming it
+ * (`why`), never dropped: dropping it would read as "variable has no value". */
+static dc_status fill_opts(struct sbx_app *app, const struct sbx_apply_req *ar, dc_apply_opts *o,
+                           char *why, size_t whysz)
 {
   dc_status st = DC_OK;
   const struct sbx_kvlist *p = ar->params;
@@ -50,9 +54,17 @@ static dc_status fill_opts(struct sbx_app *app, const struct sbx_apply_req *ar, 
      * variables (dc_param_kind_of; docs/security.md §4.5) */
     if (dc_param_kind_of(p->items[i].name) != DC_PARAM_VARIABLE) continue;
     st = dc_apply_opts_set_param(o, p->items[i].name, p->items[i].value);
+    if (st == DC_E_LIMIT) {
+      struct sbx_kvlist blame = {0};
+      sbx_kv_blame(&blame, p->items[i].name, strlen(p->items[i].name));
+      snprintf(why, whysz, "variable %s: the value is longer than %d bytes (DC_MAX_PARAM_VALUE_LEN)",
+               blame.err_name, DC_MAX_PARAM_VALUE_LEN);
+      return st;
+    }
     /* docs/protocol.md §2.2: parameters the template does not use are ignored,
      * including names that cannot be variables */
     if (st == DC_E_NOMEM) return st;
+    st = DC_OK;
   }
   const char *groups = sbx_kv_get(p, "groupId");
   if (groups != NULL) {
@@ -121,8 +133,14 @@ static int apply_fn(void *vctx, const json_t *records, json_t **next)
     out_err(out, 500, "server_error", "the stored zone does not load: %s", dc_client_error(c));
     goto done;
   }
-  st = fill_opts(ctx->app, ctx->ar, o);
+  char why[300] = "";
+  st = fill_opts(ctx->app, ctx->ar, o, why, sizeof why);
   if (st == DC_OK) st = dc_template_apply(c, ctx->ar->tmpl->t, zone, o, &res);
+  else if (why[0] != '\0') {
+    out_err(out, 400, "invalid_request", "%s", why);
+    rc = 400;
+    goto done;
+  }
   switch (st) {
   case DC_OK:
     break;

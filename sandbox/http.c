@@ -5,6 +5,7 @@
 #include "http.h"
 
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,26 +20,99 @@ struct sbx_http {
   struct sbx_app *app;
 };
 
+/* One request. Owned by its connection's conn_state (below) from the URI
+ * callback on, so that it is freed on every path: by the completion
+ * callback, or when the connection closes without one (libmicrohttpd drops
+ * a connection it cannot parse without calling it). */
 struct conn_ctx {
   char *uri;          /* raw request target; NULL when too long */
+  uintptr_t raw;      /* where libmicrohttpd's copy of it starts ... */
+  size_t raw_len;     /* ... and its length up to the first NUL */
   bool uri_too_long;
+  bool bad_byte;      /* a byte outside 0x21..0x7e in the request target */
+  bool too_many;      /* more than SBX_MAX_PARAMS query parameters */
   bool started;
   bool too_large;
   size_t discarded;
   dcx_buf body;
 };
 
-static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
+/* One connection (libmicrohttpd's socket context): its current request. */
+struct conn_state {
+  struct conn_ctx *cur;
+};
+
+static void ctx_free(struct conn_ctx *c)
+{
+  if (c == NULL) return;
+  dcx_buf_free(&c->body); /* wiped: secret */
+  free(c->uri);
+  free(c);
+}
+
+static void conn_cb(void *cls, struct MHD_Connection *con, void **socket_context,
+                    enum MHD_ConnectionNotificationCode code)
 {
   (void)cls;
   (void)con;
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    *socket_context = calloc(1, sizeof(struct conn_state)); /* NULL: requests fail */
+    return;
+  }
+  /* closed: the last call for this connection */
+  struct conn_state *st = *socket_context;
+  if (st != NULL) {
+    ctx_free(st->cur);
+    free(st);
+  }
+  *socket_context = NULL;
+}
+
+static struct conn_state *state_of(struct MHD_Connection *con)
+{
+  const union MHD_ConnectionInfo *ci =
+      MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* Query parameters in a request target: '&'-separated pieces after '?'
+ * (empty ones too: libmicrohttpd stores each). */
+static size_t count_params(const char *uri)
+{
+  const char *q = strchr(uri, '?');
+  if (q == NULL || q[1] == '\0') return 0;
+  size_t n = 1;
+  for (q++; *q != '\0' && *q != '#'; q++)
+    if (*q == '&') n++;
+  return n;
+}
+
+_Static_assert(SBX_MAX_PARAMS == 256, "the 400 text below names the parameter cap");
+
+static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *con)
+{
+  (void)cls;
+  struct conn_state *st = state_of(con);
+  if (st == NULL) return NULL;
+  ctx_free(st->cur); /* a request whose completion never came */
+  st->cur = NULL;
   struct conn_ctx *c = calloc(1, sizeof *c);
   if (c == NULL) return NULL;
   dcx_buf_init(&c->body, SBX_MAX_BUF);
   c->body.secret = true; /* bodies may hold client secrets and tokens */
   if (uri == NULL) uri = "";
-  if (strlen(uri) > SBX_MAX_URI) c->uri_too_long = true;
+  c->raw = (uintptr_t)uri;
+  c->raw_len = strlen(uri);
+  /* RFC 3986: a request target is printable ASCII without spaces; a control
+   * byte (NUL included, see line_intact) is a 400 (docs/security.md §5) */
+  for (size_t i = 0; i < c->raw_len && !c->bad_byte; i++) {
+    unsigned char b = (unsigned char)uri[i];
+    c->bad_byte = b <= 0x20 || b >= 0x7f;
+  }
+  c->too_many = count_params(uri) > SBX_MAX_PARAMS;
+  if (c->raw_len > SBX_MAX_URI) c->uri_too_long = true;
   else c->uri = dcx_strdup(uri);
+  st->cur = c;
   return c;
 }
 
@@ -46,14 +120,44 @@ static void completed_cb(void *cls, struct MHD_Connection *con, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
   (void)cls;
-  (void)con;
   (void)toe;
   struct conn_ctx *c = *con_cls;
-  if (c == NULL) return;
-  dcx_buf_free(&c->body); /* wiped: secret */
-  free(c->uri);
-  free(c);
+  struct conn_state *st = state_of(con);
+  if (st != NULL && st->cur == c) st->cur = NULL;
+  ctx_free(c);
   *con_cls = NULL;
+}
+
+/* libmicrohttpd parses the request line "METHOD SP TARGET SP VERSION" in
+ * place, ending each part with a NUL where the space was, and hands the
+ * parts over as C strings: a raw NUL byte inside the method or the target
+ * hides the bytes after it. The parts are adjacent in its buffer, so a gap
+ * between where one string ends and the next begins is such a byte.
+ * (When the parts are not where that layout puts them, nothing is
+ * concluded.) */
+static bool line_intact(const char *method, const struct conn_ctx *c, const char *version)
+{
+  uintptr_t m = (uintptr_t)method, t = c->raw, v = (uintptr_t)version;
+  uintptr_t m_end = m + strlen(method) + 1, t_end = t + c->raw_len + 1;
+  if (t > m_end && t - m <= 4096) return false;
+  if (version != NULL && version[0] != '\0' && v > t_end && v - t <= SBX_CONN_MEMORY)
+    return false;
+  return true;
+}
+
+struct hdr_sum {
+  size_t bytes;
+  bool nul;
+};
+
+static enum MHD_Result hdr_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+                              size_t key_size, const char *value, size_t value_size)
+{
+  struct hdr_sum *s = cls;
+  (void)kind;
+  s->bytes += key_size + value_size + 4;
+  if (strlen(key) != key_size || (value != NULL && strlen(value) != value_size)) s->nul = true;
+  return MHD_YES;
 }
 
 static void log_cb(void *cls, const char *fmt, va_list ap) DCX_PRINTF(2, 0);
@@ -126,12 +230,25 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *con, const char
   struct sbx_http *h = cls;
   struct conn_ctx *c = *con_cls;
   (void)url;
-  (void)version;
   if (c == NULL) return MHD_NO; /* out of memory in uri_cb */
   if (!c->started) {
     c->started = true;
+    struct hdr_sum hs = {0, false};
+    (void)MHD_get_connection_values_n(con, MHD_HEADER_KIND, hdr_cb, &hs);
+    if (!line_intact(method, c, version))
+      return early(con, method, 400, "invalid_request", "the request line carries a NUL byte");
     if (c->uri_too_long)
       return early(con, method, 414, "invalid_request", "the request URI is too long");
+    if (c->bad_byte)
+      return early(con, method, 400, "invalid_request",
+                   "the request target carries a control byte, a space or a byte outside "
+                   "ASCII (percent-encode it)");
+    if (c->too_many)
+      return early(con, method, 400, "invalid_request",
+                   "too many query parameters (at most 256)");
+    if (hs.nul) return early(con, method, 400, "invalid_request", "a header carries a NUL byte");
+    if (hs.bytes > SBX_MAX_HEADER_BYTES)
+      return early(con, method, 431, "invalid_request", "the request header fields are too large");
     const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
     long n = 0;
     if (cl != NULL && (!dcx_parse_long(cl, 0, 1L << 40, &n) || n > SBX_MAX_BODY))
@@ -208,7 +325,8 @@ struct sbx_http *sbx_http_start(struct sbx_app *app, const struct sockaddr *addr
                           MHD_OPTION_HTTPS_MEM_CERT, cert_pem,
                           MHD_OPTION_CONNECTION_LIMIT, (unsigned int)128,
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
-                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+                          /* sized for the longest URI's arguments (util.h) */
+                          MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SBX_CONN_MEMORY,
                           /* no MHD_OPTION_LISTENING_ADDRESS_REUSE: its "1"
                            * is SO_REUSEPORT (a second server would share our
                            * connections), its "0" drops SO_REUSEADDR (a
@@ -216,6 +334,7 @@ struct sbx_http *sbx_http_start(struct sbx_app *app, const struct sockaddr *addr
                            * is SO_REUSEADDR only */
                           MHD_OPTION_URI_LOG_CALLBACK, uri_cb, (void *)h,
                           MHD_OPTION_NOTIFY_COMPLETED, completed_cb, (void *)h,
+                          MHD_OPTION_NOTIFY_CONNECTION, conn_cb, (void *)h,
                           MHD_OPTION_EXTERNAL_LOGGER, log_cb, (void *)h,
                           MHD_OPTION_END);
   if (h->d == NULL) {

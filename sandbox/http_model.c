@@ -109,9 +109,15 @@ void sbx_resp_redirect_with(struct sbx_resp *resp, unsigned status, const char *
 static enum sbx_perr merge(struct sbx_kvlist *out, const char *name, const char *value)
 {
   const char *have = sbx_kv_get(out, name);
+  sbx_kv_blame(out, name, strlen(name));
+  /* docs/sandbox.md, "Parameters": a name in the query and in the body must
+   * carry the same value there; a different one is refused, never chosen */
   if (have != NULL) return strcmp(have, value) == 0 ? SBX_P_OK : SBX_P_DUP;
-  if (out->n >= SBX_MAX_PARAMS) return SBX_P_LIMIT;
   if (strlen(name) > SBX_MAX_PARAM_NAME || strlen(value) > SBX_MAX_PARAM_VALUE) return SBX_P_LIMIT;
+  if (out->n >= SBX_MAX_PARAMS) {
+    out->err_name[0] = '\0';
+    return SBX_P_LIMIT;
+  }
   return sbx_kv_add(out, name, value) ? SBX_P_OK : SBX_P_NOMEM;
 }
 
@@ -141,7 +147,10 @@ enum sbx_perr sbx_params(const struct sbx_req *req, bool use_body, struct sbx_kv
   if (e != SBX_P_OK) return e;
   for (size_t i = 0; i < out->n; i++)
     for (size_t k = i + 1; k < out->n; k++)
-      if (strcmp(out->items[i].name, out->items[k].name) == 0) return SBX_P_DUP;
+      if (strcmp(out->items[i].name, out->items[k].name) == 0) {
+        sbx_kv_blame(out, out->items[i].name, strlen(out->items[i].name));
+        return SBX_P_DUP;
+      }
   if (!use_body || req->body_len == 0) return SBX_P_OK;
   bool blank = true;
   for (size_t i = 0; i < req->body_len && blank; i++)
@@ -151,9 +160,13 @@ enum sbx_perr sbx_params(const struct sbx_req *req, bool use_body, struct sbx_kv
   if (ctype_is(req->content_type, "application/x-www-form-urlencoded")) {
     struct sbx_kvlist form = {0};
     e = qerr(sbx_query_parse(req->body, req->body_len, &form));
+    if (e != SBX_P_OK) memcpy(out->err_name, form.err_name, sizeof out->err_name);
     for (size_t i = 0; e == SBX_P_OK && i < form.n; i++)
       for (size_t k = i + 1; e == SBX_P_OK && k < form.n; k++)
-        if (strcmp(form.items[i].name, form.items[k].name) == 0) e = SBX_P_DUP;
+        if (strcmp(form.items[i].name, form.items[k].name) == 0) {
+          sbx_kv_blame(out, form.items[i].name, strlen(form.items[i].name));
+          e = SBX_P_DUP;
+        }
     for (size_t i = 0; e == SBX_P_OK && i < form.n; i++)
       e = merge(out, form.items[i].name, form.items[i].value);
     sbx_kv_free(&form);
@@ -192,15 +205,26 @@ enum sbx_perr sbx_params(const struct sbx_req *req, bool use_body, struct sbx_kv
   return e;
 }
 
-void sbx_resp_params_error(struct sbx_resp *resp, enum sbx_perr e)
+void sbx_resp_params_error(struct sbx_resp *resp, enum sbx_perr e, const struct sbx_kvlist *p)
 {
+  char msg[300];
+  const char *name = p != NULL ? p->err_name : "";
   switch (e) {
   case SBX_P_NOMEM: sbx_resp_error(resp, 500, "server_error", "out of memory"); return;
   case SBX_P_LIMIT:
-    sbx_resp_error(resp, 400, "invalid_request", "too many or too long parameters");
+    if (name[0] != '\0')
+      snprintf(msg, sizeof msg,
+               "parameter %s: the name is longer than %d bytes or the value longer than %d "
+               "bytes (DC_MAX_PARAM_VALUE_LEN)", name, SBX_MAX_PARAM_NAME, SBX_MAX_PARAM_VALUE);
+    else
+      snprintf(msg, sizeof msg, "more than %d parameters", SBX_MAX_PARAMS);
+    sbx_resp_error(resp, 400, "invalid_request", msg);
     return;
   case SBX_P_DUP:
-    sbx_resp_error(resp, 400, "invalid_request", "a parameter is given twice with different values");
+    snprintf(msg, sizeof msg,
+             "parameter %s is given twice with different values (in the query and the body, "
+             "or twice in one of them)", name[0] ? name : "?");
+    sbx_resp_error(resp, 400, "invalid_request", msg);
     return;
   case SBX_P_TYPE:
     sbx_resp_error(resp, 400, "invalid_request",

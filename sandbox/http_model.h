@@ -50,11 +50,13 @@ void sbx_resp_redirect_with(struct sbx_resp *r, unsigned status, const char *bas
                             const char *const *kv);
 
 /* ---- parameters: query, then a JSON or form body, merged; a name given
- * twice with different values is refused (parameter pollution). */
+ * twice with different values is refused (parameter pollution), the same
+ * value twice (query and body) is taken once. */
 enum sbx_perr { SBX_P_OK = 0, SBX_P_NOMEM, SBX_P_SYNTAX, SBX_P_LIMIT, SBX_P_DUP, SBX_P_TYPE };
 enum sbx_perr sbx_params(const struct sbx_req *req, bool use_body, struct sbx_kvlist *out);
-/* The 400 (or 500) response for a parameter error other than SBX_P_OK. */
-void sbx_resp_params_error(struct sbx_resp *resp, enum sbx_perr e);
+/* The 400 (or 500) response for a parameter error other than SBX_P_OK,
+ * naming the parameter it is about (p->err_name) when there is one. */
+void sbx_resp_params_error(struct sbx_resp *resp, enum sbx_perr e, const struct sbx_kvlist *p);
 /* Splits a path into percent-decoded segments (no empty segment other than
  * the first); NULL-terminated, free with sbx_strv_free. */
 char **sbx_path_segments(const char *path, size_t *n);

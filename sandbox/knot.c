@@ -4,6 +4,7 @@
 #include "knot.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -101,6 +102,88 @@ static int pick_port(int avoid)
   return 0;
 }
 
+/* ---- a knotd left behind (docs/sandbox.md, "Restart after a crash")
+ *
+ * When the sandbox is killed hard, its knotd gets SIGTERM (PR_SET_PDEATHSIG)
+ * but takes a moment to exit, and a restart in that moment would find the
+ * DNS port taken and Knot's "already running". The state directory is ours
+ * (STATE/sandbox.lock is held), so a knotd started with exactly our
+ * configuration file is a leftover of this directory: it is stopped, by
+ * PID, and waited for. Nothing else is touched: the process must be
+ * "knotd -c STATE/knot/knot.conf" per /proc/PID/cmdline. */
+
+/* True when PID runs `knotd -c conf` (argv[0] named knotd). */
+static bool is_our_knotd(pid_t pid, const char *conf)
+{
+  char path[64], buf[PATH_MAX * 2 + 64];
+  snprintf(path, sizeof path, "/proc/%ld/cmdline", (long)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false; /* gone, or a zombie (no cmdline) */
+  buf[n] = '\0';
+  const char *argv0 = buf, *a1 = NULL, *a2 = NULL, *end = buf + n;
+  size_t l0 = strlen(argv0);
+  if (argv0 + l0 + 1 < end) a1 = argv0 + l0 + 1;
+  if (a1 != NULL && a1 + strlen(a1) + 1 < end) a2 = a1 + strlen(a1) + 1;
+  if (a1 == NULL || a2 == NULL || a2 + strlen(a2) + 1 != end) return false; /* exactly 3 */
+  const char *base = strrchr(argv0, '/');
+  base = base != NULL ? base + 1 : argv0;
+  return strcmp(base, "knotd") == 0 && strcmp(a1, "-c") == 0 && strcmp(a2, conf) == 0;
+}
+
+/* True while PID exists and is not a zombie (a zombie holds no socket). */
+static bool running(pid_t pid)
+{
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char *rp = strrchr(buf, ')'); /* "PID (comm) STATE ..." */
+  return rp != NULL && rp[1] == ' ' && rp[2] != 'Z' && rp[2] != 'X';
+}
+
+/* Waits up to ms for PID (our knotd when called) to exit: gone, or a
+ * zombie whose parent has not reaped it yet. */
+static bool wait_gone(pid_t pid, const char *conf, long ms)
+{
+  double deadline = now_s() + (double)ms / 1000.0;
+  while (is_our_knotd(pid, conf) || running(pid)) {
+    if (now_s() > deadline) return false;
+    sleep_ms(10);
+  }
+  return true;
+}
+
+/* Stops every knotd running with `conf`; false when one survives SIGKILL. */
+static bool stop_stale(const char *conf)
+{
+  bool ok = true;
+  DIR *d = opendir("/proc");
+  if (d == NULL) return true; /* no /proc: nothing can be found */
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    long pid = 0;
+    if (!dcx_parse_long(e->d_name, 2, 1L << 30, &pid) || (pid_t)pid == getpid() ||
+        !is_our_knotd((pid_t)pid, conf))
+      continue;
+    sbx_log(SBX_WARN, "stopping knotd %ld left running by a previous sandbox on this state", pid);
+    kill((pid_t)pid, SIGTERM);
+    kill((pid_t)pid, SIGCONT); /* a stopped one acts on the SIGTERM */
+    if (!wait_gone((pid_t)pid, conf, 5000)) {
+      kill((pid_t)pid, SIGKILL);
+      ok = wait_gone((pid_t)pid, conf, 2000) && ok;
+    }
+  }
+  closedir(d);
+  return ok;
+}
+
 static bool safe_path(const char *p)
 {
   for (; *p != '\0'; p++)
@@ -142,6 +225,20 @@ bool sbx_knot_setup(struct sbx_knot *k, const char *state_dir, int port, int avo
       snprintf(err, errsz, "cannot create %s: %s", path, strerror(errno));
       goto done;
     }
+  }
+  /* before the port of the previous run is checked: a leftover knotd
+   * holds it */
+  if (!stop_stale(k->conf)) {
+    snprintf(err, errsz, "a knotd of this state directory (%s) does not stop", k->conf);
+    goto done;
+  }
+  /* no knotd of ours runs now: a PID file left behind names a dead one, a
+   * zombie nobody reaped yet, or a stranger that got its PID, and knotd
+   * would refuse to start ("already running") */
+  if (sbx_fmt(path, sizeof path, "%s/run/knot.pid", k->dir) && unlink(path) != 0 &&
+      errno != ENOENT) {
+    snprintf(err, errsz, "cannot remove %s: %s", path, strerror(errno));
+    goto done;
   }
   if (!sbx_fmt(portfile, sizeof portfile, "%s/port", k->dir)) goto done;
   if (port == 0) {

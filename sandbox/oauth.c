@@ -276,6 +276,49 @@ static void purge_locked(struct sbx_oauth *o, time_t now)
   o->n_tokens = w;
 }
 
+static void drop_code_locked(struct sbx_oauth *o, size_t k)
+{
+  sbx_grant_clear(&o->codes[k].g);
+  memmove(o->codes + k, o->codes + k + 1, (o->n_codes - k - 1) * sizeof *o->codes);
+  o->n_codes--;
+}
+
+static size_t client_codes_locked(const struct sbx_oauth *o, const char *client_id,
+                                  size_t *oldest)
+{
+  size_t cnt = 0;
+  for (size_t k = o->n_codes; k-- > 0;)
+    if (strcmp(o->codes[k].g.client_id, client_id) == 0) {
+      cnt++;
+      *oldest = k;
+    }
+  return cnt;
+}
+
+/* Room for one more code of `client_id` (docs/sandbox.md, "Limits"): a
+ * client keeps at most SBX_MAX_CODES_PER_CLIENT outstanding, its own oldest
+ * going first; at SBX_MAX_CODES in all, the oldest code of the client
+ * holding the most goes. A flood of consents for one client_id never takes
+ * the codes of another. */
+static void make_code_room_locked(struct sbx_oauth *o, const char *client_id)
+{
+  size_t oldest = 0;
+  if (client_codes_locked(o, client_id, &oldest) >= SBX_MAX_CODES_PER_CLIENT) {
+    drop_code_locked(o, oldest);
+    return;
+  }
+  if (o->n_codes < SBX_MAX_CODES) return;
+  size_t best = 0, best_cnt = 0;
+  for (size_t k = 0; k < o->n_codes; k++) {
+    size_t first = k, cnt = client_codes_locked(o, o->codes[k].g.client_id, &first);
+    if (cnt > best_cnt) {
+      best_cnt = cnt;
+      best = first;
+    }
+  }
+  drop_code_locked(o, best);
+}
+
 enum sbx_oauth_status sbx_oauth_issue_code(struct sbx_oauth *o, const struct sbx_grant *g,
                                            char **code)
 {
@@ -286,10 +329,7 @@ enum sbx_oauth_status sbx_oauth_issue_code(struct sbx_oauth *o, const struct sbx
   pthread_mutex_lock(&o->mu);
   time_t now = time(NULL);
   purge_locked(o, now);
-  if (o->n_codes >= SBX_MAX_CODES) {
-    st = SBX_OAUTH_FULL;
-    goto done;
-  }
+  make_code_room_locked(o, g->client_id);
   struct code_ent *v = realloc(o->codes, (o->n_codes + 1) * sizeof *v);
   if (v == NULL) goto done;
   o->codes = v;

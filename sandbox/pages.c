@@ -136,6 +136,15 @@ bool sbx_page_query(const char *query, const char *const *once, struct sbx_kvlis
 {
   char msg[400];
   enum sbx_qerr qe = sbx_query_parse(query, strlen(query), q);
+  if (qe == SBX_Q_LIMIT) {
+    if (q->err_name[0] != '\0')
+      snprintf(msg, sizeof msg, "The parameter %s is too long (a name of at most %d bytes, a "
+               "value of at most %d).", q->err_name, SBX_MAX_PARAM_NAME, SBX_MAX_PARAM_VALUE);
+    else
+      snprintf(msg, sizeof msg, "The query has more than %d parameters.", SBX_MAX_PARAMS);
+    sbx_page_error(resp, 400, "Bad request", msg);
+    return false;
+  }
   if (qe != SBX_Q_OK) {
     sbx_page_error(resp, qe == SBX_Q_NOMEM ? 500 : 400, "Bad request", "The query is malformed.");
     return false;

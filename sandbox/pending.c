@@ -1,8 +1,12 @@
 /* domainconnect-sandbox: the pending consent requests. A consent page
  * (consent_sync.c, consent_async.c) stores what it showed under a fresh
  * request id and CSRF token; the form answer (consent.c) takes it back
- * once. Requests are short-lived (SBX_PENDING_LIFETIME) and bounded
- * (SBX_MAX_PENDING, the oldest dropped). */
+ * once. Requests are short-lived (SBX_PENDING_LIFETIME) and bounded, so
+ * that a flood of consent pages from one source cannot push out everyone
+ * else's (docs/sandbox.md, "Limits"): each owner (a client_id; a providerId
+ * for the synchronous flow) keeps at most SBX_MAX_PENDING_PER_CLIENT, its
+ * own oldest dropped; at SBX_MAX_PENDING in all, the oldest request of the
+ * owner holding the most goes. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +18,7 @@
 struct pending_ent {
   char id[64];
   char csrf[64];
+  char owner[280];
   time_t expires;
   int kind;
   json_t *data;
@@ -21,7 +26,7 @@ struct pending_ent {
 
 struct sbx_pending {
   pthread_mutex_t mu;
-  struct pending_ent *items;
+  struct pending_ent *items; /* oldest first */
   size_t n;
 };
 
@@ -41,8 +46,48 @@ void sbx_pending_free(struct sbx_pending *p)
   free(p);
 }
 
-/* Stores `data` (reference taken); id and csrf receive fresh values. */
-bool sbx_pending_add(struct sbx_pending *p, int kind, json_t *data, char id[64], char csrf[64])
+static void drop_locked(struct sbx_pending *p, size_t k)
+{
+  json_decref(p->items[k].data);
+  memmove(p->items + k, p->items + k + 1, (p->n - k - 1) * sizeof *p->items);
+  p->n--;
+}
+
+static size_t owned_locked(const struct sbx_pending *p, const char *owner, size_t *oldest)
+{
+  size_t cnt = 0;
+  for (size_t k = p->n; k-- > 0;)
+    if (strcmp(p->items[k].owner, owner) == 0) {
+      cnt++;
+      *oldest = k;
+    }
+  return cnt;
+}
+
+/* Makes room for one request of `owner`. */
+static void make_room_locked(struct sbx_pending *p, const char *owner)
+{
+  size_t oldest = 0;
+  if (owned_locked(p, owner, &oldest) >= SBX_MAX_PENDING_PER_CLIENT) {
+    drop_locked(p, oldest);
+    return;
+  }
+  if (p->n < SBX_MAX_PENDING) return;
+  size_t best = 0, best_cnt = 0;
+  for (size_t k = 0; k < p->n; k++) {
+    size_t first = k, cnt = owned_locked(p, p->items[k].owner, &first);
+    if (cnt > best_cnt) {
+      best_cnt = cnt;
+      best = first;
+    }
+  }
+  drop_locked(p, best);
+}
+
+/* Stores `data` (reference taken) for `owner`; id and csrf receive fresh
+ * values. */
+bool sbx_pending_add(struct sbx_pending *p, int kind, const char *owner, json_t *data,
+                     char id[64], char csrf[64])
 {
   char *i = sbx_random_token(""), *c = sbx_random_token("");
   bool ok = false;
@@ -57,18 +102,15 @@ bool sbx_pending_add(struct sbx_pending *p, int kind, json_t *data, char id[64],
     p->items[w++] = p->items[k];
   }
   p->n = w;
-  if (i == NULL || c == NULL) goto done;
-  if (p->n >= SBX_MAX_PENDING) { /* drop the oldest */
-    json_decref(p->items[0].data);
-    memmove(p->items, p->items + 1, (p->n - 1) * sizeof *p->items);
-    p->n--;
-  }
+  if (i == NULL || c == NULL || strlen(owner) >= sizeof p->items[0].owner) goto done;
+  make_room_locked(p, owner);
   struct pending_ent *v = realloc(p->items, (p->n + 1) * sizeof *v);
   if (v == NULL) goto done;
   p->items = v;
   struct pending_ent *e = &p->items[p->n++];
   snprintf(e->id, sizeof e->id, "%s", i);
   snprintf(e->csrf, sizeof e->csrf, "%s", c);
+  snprintf(e->owner, sizeof e->owner, "%s", owner);
   e->expires = now + SBX_PENDING_LIFETIME;
   e->kind = kind;
   e->data = data;
@@ -102,9 +144,8 @@ int sbx_pending_take(struct sbx_pending *p, const char *id, const char *csrf, js
       break;
     }
     kind = p->items[k].kind;
-    *data = p->items[k].data;
-    memmove(p->items + k, p->items + k + 1, (p->n - k - 1) * sizeof *p->items);
-    p->n--;
+    *data = json_incref(p->items[k].data);
+    drop_locked(p, k);
     break;
   }
   pthread_mutex_unlock(&p->mu);

@@ -407,6 +407,49 @@ static bool save_zone_json(const char *path, const char *zone, uint32_t serial,
   return ok;
 }
 
+/* The SOA serial of a zone file this sandbox wrote ("@ TTL IN SOA mname
+ * rname SERIAL ..."); false when there is none to read. */
+static bool zone_file_serial(const struct sbx_knot *k, const char *zone, uint32_t *serial)
+{
+  char path[PATH_MAX];
+  bool ok = false;
+  if (!sbx_fmt(path, sizeof path, "%s/%s.zone", k->zone_dir, zone)) return false;
+  char *text = dcx_read_file(path, MAX_ZONE_JSON, false, NULL, NULL);
+  if (text == NULL) return false;
+  for (char *line = text; line != NULL && !ok;) {
+    char *nl = strchr(line, '\n');
+    if (nl != NULL) *nl = '\0';
+    char f[7][300];
+    if (strncmp(line, "@ ", 2) == 0 && strlen(line) < 1000 &&
+        sscanf(line, "%299s %299s %299s %299s %299s %299s %299s", f[0], f[1], f[2], f[3], f[4],
+               f[5], f[6]) == 7 &&
+        strcmp(f[2], "IN") == 0 && strcmp(f[3], "SOA") == 0) {
+      long v = 0;
+      ok = dcx_parse_long(f[6], 1, 4294967295L, &v);
+      if (ok) *serial = (uint32_t)v;
+    }
+    line = nl != NULL ? nl + 1 : NULL;
+  }
+  free(text);
+  return ok;
+}
+
+/* Serials only move forward across a crash: a change is published in the
+ * zone file (serial N+1) before the store is written (still N), so a kill
+ * in between leaves the zone file ahead, and DNS may have served N+1. The
+ * store's content is what counts; its serial becomes one past both, and is
+ * saved, so no serial is ever published twice with different content. */
+static uint32_t forward_serial(const struct sbx_store *s, const struct sbx_zone *z,
+                               uint32_t serial)
+{
+  uint32_t zf = 0;
+  if (!zone_file_serial(s->knot, z->name, &zf) || zf <= serial) return serial;
+  uint32_t next = zf + 1 == 0 ? 1 : zf + 1;
+  sbx_log(SBX_WARN, "zone %s: the zone file has serial %u, the store %u (a change was cut "
+          "short): serving the store's records as serial %u", z->name, zf, serial, next);
+  return next;
+}
+
 static void zone_lock(struct sbx_zone *z)
 {
   pthread_mutex_lock(&z->mu);
@@ -487,6 +530,8 @@ bool sbx_store_open(struct sbx_store *s, const struct sbx_config *cfg, const cha
     } else {
       recs = load_zone_json(z->json_path, z->name, &serial, err, errsz);
     }
+    uint32_t stored = serial;
+    if (recs != NULL) serial = forward_serial(s, z, serial);
     char *text = recs ? sbx_render_zone(s, z->name, serial, recs, true, err, errsz) : NULL;
     bool ok = text != NULL;
     if (text == NULL && recs != NULL) {
@@ -494,7 +539,7 @@ bool sbx_store_open(struct sbx_store *s, const struct sbx_config *cfg, const cha
       snprintf(tmp, sizeof tmp, "zone %s: %s", z->name, err);
       snprintf(err, errsz, "%s", tmp);
     }
-    if (ok && fresh && !save_zone_json(z->json_path, z->name, serial, recs)) {
+    if (ok && (fresh || serial != stored) && !save_zone_json(z->json_path, z->name, serial, recs)) {
       ok = rfail(err, errsz, "cannot write %s", z->json_path);
     }
     if (ok && !sbx_knot_write_zone(knot, z->name, text))

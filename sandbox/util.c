@@ -105,6 +105,18 @@ int sbx_mkdir(const char *path, unsigned mode)
 }
 
 /* ---- query strings */
+void sbx_kv_blame(struct sbx_kvlist *l, const char *name, size_t len)
+{
+  size_t o = 0;
+  for (size_t i = 0; i < len && o + 4 < sizeof l->err_name; i++)
+    l->err_name[o++] = dcx_is_print((unsigned char)name[i]) ? name[i] : '?';
+  if (len > 0 && o + 4 >= sizeof l->err_name) {
+    memcpy(l->err_name + o, "...", 3);
+    o += 3;
+  }
+  l->err_name[o] = '\0';
+}
+
 bool sbx_kv_add(struct sbx_kvlist *l, const char *name, const char *value)
 {
   if (l->n == l->cap) {
@@ -143,10 +155,12 @@ enum sbx_qerr sbx_query_parse(const char *q, size_t len, struct sbx_kvlist *out)
     size_t nend = eq == (size_t)-1 ? end : eq;
     if (nend - start > SBX_MAX_PARAM_NAME * 3 ||
         (eq != (size_t)-1 && end - eq - 1 > SBX_MAX_PARAM_VALUE * 3)) {
+      sbx_kv_blame(out, q + start, nend - start);
       err = SBX_Q_LIMIT;
       goto done;
     }
     if (out->n >= SBX_MAX_PARAMS) {
+      out->err_name[0] = '\0';
       err = SBX_Q_LIMIT;
       goto done;
     }
@@ -159,6 +173,7 @@ enum sbx_qerr sbx_query_parse(const char *q, size_t len, struct sbx_kvlist *out)
       goto done;
     }
     if (strlen(name) > SBX_MAX_PARAM_NAME || strlen(value) > SBX_MAX_PARAM_VALUE) {
+      sbx_kv_blame(out, name, strlen(name));
       err = SBX_Q_LIMIT;
       goto done;
     }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <domainconnect/template.h>
+
 #include "x/buf.h"
 #include "x/file.h"
 #include "x/str.h"
@@ -20,11 +22,27 @@
 #define SBX_MAX_URI (80 * 1024)         /* request line URI; more is 414 */
 #define SBX_MAX_PARAMS 256              /* query/form/JSON parameters */
 #define SBX_MAX_PARAM_NAME 256
-#define SBX_MAX_PARAM_VALUE 8192
+/* the engine's limit (template.h), so a value the engine would refuse is
+ * a 400 naming the parameter, never a misleading "variable has no value" */
+#define SBX_MAX_PARAM_VALUE DC_MAX_PARAM_VALUE_LEN
+#define SBX_MAX_HEADER_BYTES (64 * 1024) /* request header fields in all; more is 431 */
+/* libmicrohttpd's per-connection memory pool (MHD_OPTION_CONNECTION_MEMORY_LIMIT).
+ * It holds the request line and headers, and one record per query argument
+ * (64 bytes each on libmicrohttpd 0.9.75; SBX_MHD_ARG_COST leaves a margin) parsed
+ * before the handler runs. A URI of SBX_MAX_URI bytes has at most that many
+ * arguments ("&&&..."), so the pool is sized for that worst case: running
+ * out drops the connection without an answer (docs/sandbox.md, "Limits").
+ * The pool is mapped per connection and unmapped when it closes. */
+#define SBX_MHD_ARG_COST 72
+#define SBX_CONN_MEMORY \
+  ((size_t)SBX_MAX_URI * (SBX_MHD_ARG_COST + 3) + SBX_MAX_HEADER_BYTES * 2 + 64 * 1024)
 #define SBX_MAX_NAME 253                /* a domain name in text form */
 #define SBX_MAX_PENDING 1024            /* consent requests waiting for a click */
+#define SBX_MAX_PENDING_PER_CLIENT 64   /* ... of one client_id (sync: one providerId) */
 #define SBX_PENDING_LIFETIME 600        /* seconds a consent page stays valid */
 #define SBX_MAX_CODES 1024              /* authorization codes outstanding */
+#define SBX_MAX_CODES_PER_CLIENT 64     /* ... of one client_id */
+#define SBX_MAX_CONSENT_CHECKS 32       /* hosts x scopes dry runs of one consent page */
 #define SBX_MAX_TOKENS 4096             /* access + refresh tokens kept */
 #define SBX_REFRESH_LIFETIME (86400L * 30)
 #define SBX_MAX_ZONE_RECORDS 20000      /* records in one hosted zone */
@@ -57,7 +75,11 @@ struct sbx_kv {
 struct sbx_kvlist {
   struct sbx_kv *items;
   size_t n, cap;
+  /* after an error: the parameter it is about (printable ASCII, cut), or "" */
+  char err_name[72];
 };
+/* Records `name` (len bytes, not NUL-terminated) as l->err_name. */
+void sbx_kv_blame(struct sbx_kvlist *l, const char *name, size_t len);
 enum sbx_qerr { SBX_Q_OK = 0, SBX_Q_NOMEM, SBX_Q_SYNTAX, SBX_Q_LIMIT };
 enum sbx_qerr sbx_query_parse(const char *q, size_t len, struct sbx_kvlist *out);
 bool sbx_kv_add(struct sbx_kvlist *l, const char *name, const char *value);

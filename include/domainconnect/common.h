@@ -65,6 +65,7 @@ typedef enum dc_status {
   DC_E_RESERVED_PARAM = 32, /* template variable collides with a protocol parameter */
   DC_E_INVALID_PARAM = 33,  /* a parameter name or value is not acceptable */
   DC_E_INVALID_ID = 34,     /* providerId/serviceId/groupId/instanceId not a dc-id */
+  DC_E_SETTINGS_MISMATCH = 35, /* request's domain/host differ from the settings' zone/host */
   /* signing */
   DC_E_KEY = 40,            /* private/public key could not be loaded or is not RSA */
   DC_E_KEY_PASSPHRASE = 41, /* encrypted key: passphrase missing or wrong */
@@ -156,7 +157,9 @@ DC_API const char *dc_client_error(const dc_client *c);
 
 /* Replaces the built-in public suffix list with one read from a file in the
  * publicsuffix.org format (a DAFSA file as written by psl-make-dafsa also
- * works). Returns DC_OK, DC_E_INVALID_ARG, DC_E_PSL_FILE. */
+ * works). Only a regular file of at most DC_MAX_PSL_FILE (4 MiB) is read;
+ * anything else (/dev/zero, a FIFO, a bigger file) is DC_E_PSL_FILE at once.
+ * Returns DC_OK, DC_E_INVALID_ARG, DC_E_PSL_FILE, DC_E_NOMEM. */
 DC_API DC_WUR dc_status dc_client_set_psl_file(dc_client *c, const char *path);
 
 #ifdef __cplusplus

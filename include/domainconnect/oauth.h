@@ -65,18 +65,36 @@ DC_API DC_WUR dc_status dc_token_parse_response(dc_client *c, const char *json,
  * "refresh_token"?, "issued_at","expires_at","api_url","provider_id"}.
  * The result holds secrets: wipe it after use. */
 DC_API DC_WUR dc_status dc_token_to_json(const dc_token *t, char **out);
-/* Reads what dc_token_to_json wrote (same rules as the response parser). */
+/* Reads what dc_token_to_json wrote (same rules as the response parser).
+ * Also reads a refresh-only document: {"refresh_token", "api_url"
+ * [, "provider_id"]} with none of access_token, token_type, issued_at,
+ * expires_at. The result is a refresh-only token: no access token (NULL),
+ * issued_at and expires_at 0 (always expired), provider_id NULL when the
+ * document has none; it serves dc_token_refresh (and auto-refresh) only,
+ * and dc_token_to_json refuses it (DC_E_INVALID_ARG). */
 DC_API DC_WUR dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
                                            dc_token **out);
+/* dc_token_from_json for one API: `api_url` (NULL: as dc_token_from_json)
+ * supplies the API of a refresh-only document that names none
+ * ({"refresh_token"} alone) and must otherwise equal, compared in canonical
+ * form, the document's api_url. Returns as dc_token_from_json, plus
+ * DC_E_UNSAFE_URL (`api_url` or the document's breaks the URL rules) and
+ * DC_E_API_MISMATCH (another API). */
+DC_API DC_WUR dc_status dc_token_from_json_api(dc_client *c, const char *json, size_t len,
+                                               const char *api_url, dc_token **out);
+/* A copy of `t` (*out: dc_token_free). DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM. */
+DC_API DC_WUR dc_status dc_token_copy(const dc_token *t, dc_token **out);
 DC_API void dc_token_free(dc_token *t); /* wipes the tokens */
-DC_API const char *dc_token_access_token(const dc_token *t);
+DC_API const char *dc_token_access_token(const dc_token *t); /* NULL: refresh-only */
 DC_API const char *dc_token_refresh_token(const dc_token *t); /* NULL if none */
 DC_API const char *dc_token_api_url(const dc_token *t);
-DC_API const char *dc_token_provider_id(const dc_token *t);
+DC_API const char *dc_token_provider_id(const dc_token *t); /* may be NULL: refresh-only */
 DC_API time_t dc_token_issued_at(const dc_token *t);
 DC_API time_t dc_token_expires_at(const dc_token *t);
-/* True when now + skew_seconds >= expires_at (skew < 0 means the default
- * DC_DEFAULT_TOKEN_SKEW). */
+/* True when now + skew >= expires_at, where skew is skew_seconds (< 0:
+ * the default DC_DEFAULT_TOKEN_SKEW) but never more than a quarter of the
+ * token's lifetime (expires_at - issued_at), so a token whose lifetime is
+ * shorter than the skew is still usable right after it is issued. */
 DC_API bool dc_token_expired(const dc_token *t, time_t now, long skew_seconds);
 
 /* ---- 409 conflict body: {"code":"409","message":...,"records":[{type,host,data}]} */

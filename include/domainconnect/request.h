@@ -10,7 +10,8 @@
 extern "C" {
 #endif
 
-typedef struct dc_signer dc_signer; /* see sign.h */
+typedef struct dc_signer dc_signer;     /* see sign.h */
+typedef struct dc_callback dc_callback; /* see oauth.h */
 
 /* Query encoding profiles (docs/internals/query-encoding.md).
  * DC_PROFILE_DEFAULT: RFC 3986 (unreserved A-Za-z0-9-._~ kept, %20 for
@@ -111,6 +112,31 @@ DC_API DC_WUR dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
  * DC_E_NO_SYNC_UX and DC_E_INVALID_ARG also when redirect_uri is missing. */
 DC_API DC_WUR dc_status dc_consent_url(dc_client *c, const dc_settings *s,
                                        const dc_request *r, char **url);
+
+/* Parses the synchronous flow's return: the query the provider appends to
+ * the apply URL's redirect_uri (docs/protocol.md §2.5): state (echoed when
+ * the request carried one) and, on failure, error and error_description
+ * (RFC 6749 4.1.2.1 codes). Everything after '?' (a leading '?' skipped);
+ * values percent-decoded ('+' is a space); state, error and
+ * error_description given twice are refused; other parameters (the
+ * redirect_uri's own query, a code) are ignored. `expected_state` (NULL
+ * when the apply URL carried no state) is compared in constant time with
+ * the received state before anything else is reported.
+ * The outcome is the status; *out (read with dc_callback_state, _error and
+ * _error_description of oauth.h; dc_callback_code is always NULL; free with
+ * dc_callback_free) is set for the four outcomes:
+ *   DC_OK                no error (a redirect proves nothing about DNS:
+ *                        check it with dc_dns_check_applied)
+ *   DC_E_USER_CANCEL     error=access_denied, description starts "user_cancel"
+ *   DC_E_ACCESS_DENIED   error=access_denied otherwise
+ *   DC_E_PROVIDER_ERROR  another error code
+ * Otherwise *out is NULL and the status is DC_E_STATE_MISMATCH (missing or
+ * different state), DC_E_CALLBACK (duplicate parameter, bad escape, NUL
+ * byte, an error that is not an RFC 6749 error code), DC_E_LIMIT (longer than
+ * DC_MAX_CALLBACK_QUERY), DC_E_INVALID_ARG or DC_E_NOMEM. */
+DC_API DC_WUR dc_status dc_sync_return_parse(dc_client *c, const char *query, size_t len,
+                                             const char *expected_state,
+                                             dc_callback **out);
 
 #ifdef __cplusplus
 }

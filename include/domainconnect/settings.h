@@ -76,7 +76,8 @@ typedef struct dc_settings dc_settings;
  * is kept) when it is the port of an entry of c's test-only allow list. urlControlPanel may also carry a
  * query (then its path is kept as written); it is checked after %domain% is
  * filled (without a zone, with a placeholder filled in) and, without a zone,
- * kept exactly as given. Unknown fields are ignored.
+ * kept exactly as given. Unknown fields are ignored by the parser and kept
+ * with the document (dc_settings_raw_json, dc_settings_unknown_json).
  * Details name the offending field, e.g. "settings: required field urlAPI
  * is missing" or "urlAPI: port other than 443 in ...".
  * Returns DC_OK, DC_E_INVALID_ARG, DC_E_NOMEM, DC_E_LIMIT, DC_E_JSON,
@@ -103,6 +104,20 @@ DC_API long dc_settings_width(const dc_settings *s);
 DC_API long dc_settings_height(const dc_settings *s);
 DC_API size_t dc_settings_name_server_count(const dc_settings *s);
 DC_API const char *dc_settings_name_server(const dc_settings *s, size_t i);
+
+/* The settings document exactly as it was given to dc_settings_parse (for
+ * discovered settings: the body received, at most DC_MAX_SETTINGS_JSON
+ * bytes), NUL-terminated; *len (may be NULL) gets its length (0 for NULL
+ * s). Borrowed, valid until dc_settings_free; NULL for NULL s. */
+DC_API const char *dc_settings_raw_json(const dc_settings *s, size_t *len);
+
+/* The document's members this library does not know (every member but
+ * providerId, providerName, providerDisplayName, urlSyncUX, urlAsyncUX,
+ * urlAPI, urlControlPanel, width, height and nameServers), as one JSON
+ * object: in the document's order, each key and value byte for byte as
+ * received, without the whitespace between tokens; "{}" when there are none.
+ * Returns DC_OK, DC_E_INVALID_ARG (s or out NULL), DC_E_NOMEM. *out: dc_free. */
+DC_API DC_WUR dc_status dc_settings_unknown_json(const dc_settings *s, char **out);
 
 /* Serialises settings as one JSON object with the spec's field names (only
  * present fields; width/height always). Returns DC_OK, DC_E_INVALID_ARG,

@@ -121,8 +121,13 @@ DC_API void dc_apply_opts_free(dc_apply_opts *o);
  * normalised like dc_domain_normalize, IDNA included). */
 DC_API DC_WUR dc_status dc_apply_opts_set_domain(dc_apply_opts *o, const char *domain);
 DC_API DC_WUR dc_status dc_apply_opts_set_host(dc_apply_opts *o, const char *host); /* "", "@" or NULL = apex */
+/* The longest variable value the engine takes, in bytes: one limit shared
+ * by every caller (the sandbox refuses a longer request parameter with a
+ * 400 naming it; docs/limits.md). */
+#define DC_MAX_PARAM_VALUE_LEN 4096
 /* A variable value (at most DC_MAX_PARAMS names; a name of at most
- * DC_MAX_PARAM_NAME bytes, a value of at most DC_MAX_PARAM_VALUE bytes).
+ * DC_MAX_PARAM_NAME bytes, a value of at most DC_MAX_PARAM_VALUE_LEN bytes:
+ * a longer one is DC_E_LIMIT and is not stored).
  * Any name is accepted, so a provider may pass every request parameter:
  * names a template does not use are ignored, and the built-ins domain, host
  * and fqdn cannot be overridden. Setting a name again replaces its value.
@@ -188,6 +193,43 @@ DC_API const dc_conflicts *dc_apply_result_conflicts(const dc_apply_result *r);
 /* {"new":[...],"deleted":[...],"final":[...]} or, after a conflict,
  * {"conflicts":[{"type","host","data"}...]}. */
 DC_API DC_WUR dc_status dc_apply_result_to_json(const dc_apply_result *r, char **out);
+
+/* ---- one application as a JSON document: the input of `domainconnect
+ * template apply --batch`, one per line (docs/template-engine.md, "Apply
+ * requests"). An object with the members
+ *   "template" (a template object) | "templateFile" (a path), one of them;
+ *   "zone" (a zone array) | "zoneFile" (a path), at most one (none: an
+ *     empty zone);
+ *   "domain" (required), "host", "params" {"NAME":"VALUE",...},
+ *   "groupIds" [...], "multiAware", "instanceId", "force",
+ *   "ignoreSignature" (booleans are JSON booleans), "redirectRecords"
+ *   [{"type","data","ttl"},...], "signedQuery" + "keyRecords" [...]
+ * and nothing else (an unknown member is refused, so a misspelt "force"
+ * cannot pass unnoticed). Parsing does no I/O: the file members are
+ * returned as paths; the caller reads them (dc_template_load,
+ * dc_zone_from_json) and decides which paths a request may name. */
+typedef struct dc_apply_request dc_apply_request;
+/* Parses and checks a request of at most DC_MAX_APPLY_REQUEST bytes: the
+ * inline template and zone as dc_template_parse / dc_zone_from_json do,
+ * the options with the dc_apply_opts setters. Returns DC_OK,
+ * DC_E_INVALID_ARG (NULL argument, or a member that is unknown, missing,
+ * of the wrong JSON type, or unusable; the detail names it, e.g.
+ * "request.force: not a boolean"), DC_E_JSON, DC_E_LIMIT, DC_E_NOMEM,
+ * DC_E_INVALID_ID (a groupIds entry or instanceId), and the template's
+ * (DC_E_TEMPLATE, DC_E_RECORD_TYPE) and zone's (DC_E_ZONE) statuses for
+ * inline ones. The domain, host and variables are checked when applying,
+ * as with the setters. */
+DC_API DC_WUR dc_status dc_apply_request_parse(dc_client *c, const char *json, size_t len,
+                                               dc_apply_request **out);
+DC_API void dc_apply_request_free(dc_apply_request *r);
+/* Borrowed, valid until dc_apply_request_free. Exactly one of the
+ * template and the template file is non-NULL; exactly one of the zone and
+ * the zone file. */
+DC_API const dc_template *dc_apply_request_template(const dc_apply_request *r);
+DC_API const char *dc_apply_request_template_file(const dc_apply_request *r);
+DC_API const dc_zone *dc_apply_request_zone(const dc_apply_request *r);
+DC_API const char *dc_apply_request_zone_file(const dc_apply_request *r);
+DC_API const dc_apply_opts *dc_apply_request_opts(const dc_apply_request *r);
 
 #ifdef __cplusplus
 }

@@ -20,11 +20,30 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 int cli_fail(const char *cmd, dc_client *c, dc_status st);
 /* Prints a usage error and the hint to --help; returns 2. */
 int cli_usage(const char *cmd, const char *msg);
+/* The usage error for a required option left out: "missing required
+ * option OPTION" (OPTION as typed, e.g. "--settings"); returns 2. */
+int cli_missing(const char *cmd, const char *option);
 
 /* Reads a whole file ("-" = stdin) into a new NUL-terminated buffer
  * (dcx_read_file, intermediate copies wiped); max bytes; returns NULL and
  * prints an error on failure. */
 char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len);
+/* The same without printing: on failure NULL, and `why` (whylen bytes)
+ * says which file and whether it is missing or unreadable, e.g.
+ * "zone.json: missing (no such file)", "zone.json: unreadable (permission
+ * denied)", "zone.json: larger than N bytes". `secret`: as dcx_read_file. */
+char *cli_load_file(const char *path, size_t max, bool secret, size_t *len, char *why,
+                    size_t whylen);
+/* Why `path` cannot be read, for a message after a library call that
+ * reads a file failed (dc_template_load, dc_signer_new_from_file,
+ * dc_client_set_psl_file): "missing (no such file)" or "unreadable
+ * (REASON)" in `out` (returned); NULL when the file opens and reads (its
+ * content is the problem). Opens it again to find out. */
+const char *cli_file_problem(const char *path, char *out, size_t n);
+/* cli_fail; but when st is DC_E_IO, DC_E_KEY or DC_E_PSL_FILE and `path`
+ * cannot be read: "NAME: TEXT: PATH: missing|unreadable (...) (domainconnect
+ * CMD)". Returns 1. */
+int cli_fail_file(const char *cmd, dc_client *c, dc_status st, const char *path);
 /* Reads the first line of a file (for passphrase/secret files); trailing
  * CR/LF removed. The caller wipes and frees it (dcx_free_secret). */
 char *cli_read_secret_file(const char *cmd, const char *path);
@@ -47,17 +66,28 @@ int cmd_pubkey_records(int argc, char **argv);
 int cmd_parse_callback(int argc, char **argv);
 int cmd_guard(int argc, char **argv);          /* cmd_guard.c */
 int cmd_discover(int argc, char **argv);       /* cmd_discover.c */
+/* The settings document's unknown members as they came
+ * (dc_settings_unknown_json), printed by discover and settings-check as
+ * ,"unknown":{...} before their object's closing brace: *out is NULL when
+ * there are none (nothing to print). cmd_discover.c. */
+dc_status cli_settings_unknown(const dc_settings *s, char **out);
 int cmd_check_template(int argc, char **argv); /* cmd_discover.c */
 int cmd_token(int argc, char **argv);          /* cmd_oauth.c */
 int cmd_refresh(int argc, char **argv);        /* cmd_oauth.c */
 int cmd_apply(int argc, char **argv);          /* cmd_oauth.c */
 int cmd_revert(int argc, char **argv);         /* cmd_oauth.c */
 int cmd_template(int argc, char **argv);       /* cmd_template.c */
+/* `template apply --batch PATH` (cmd_template_batch.c): returns the exit
+ * status (0, EXIT_BATCH_PARTIAL, 1). */
+int cli_template_batch(const char *path);
 int cmd_verify(int argc, char **argv);         /* cmd_verify.c */
 
 /* Exit code of `apply` when the provider reports conflicting records (the
  * records are printed as JSON on stdout). */
 enum { EXIT_CONFLICT = 3 };
+/* Exit code of `template apply --batch` when some lines failed (each has
+ * its error line); 0 when every line applied. */
+enum { EXIT_BATCH_PARTIAL = 4 };
 
 /* Network options shared by every network command (netopts.c):
  *   --dns-server HOST:PORT (repeatable), --ca-file FILE, --timeout-ms MS,

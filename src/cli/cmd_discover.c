@@ -17,7 +17,9 @@ static const char k_discover_help[] =
   "Discovers the DNS provider of DOMAIN: zone split, TXT _domainconnect.{zone},\n"
   "then GET https://{txt}/v2/{zone}/settings through the SSRF guard. Prints the\n"
   "settings as one JSON object on one line, with the spec's field names plus\n"
-  "\"domain\" (the zone) and \"host\" (the part left of it, \"\" at the apex).\n\n"
+  "\"domain\" (the zone) and \"host\" (the part left of it, \"\" at the apex),\n"
+  "and \"unknown\": an object of the document's other members, as they came\n"
+  "(only when it has any).\n\n"
   "  --soa                  find the zone by walking SOA records upwards\n"
   "                         (delegated sub-zones) instead of the public\n"
   "                         suffix list alone\n"
@@ -94,7 +96,7 @@ static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
     default: rc = cli_netopt_apply(cmd, c, ch, optarg); break;
     }
     if (rc != 0) return rc;
-    if (st != DC_OK) return cli_fail(cmd, c, st);
+    if (st != DC_OK) return cli_fail_file(cmd, c, st, ch == O_PSL ? optarg : NULL);
   }
   if (bo != NULL && bo->file != NULL) {
     if (argc - optind != 0) return cli_usage(cmd, "--batch takes no DOMAIN");
@@ -108,18 +110,34 @@ static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
   return -1;
 }
 
-/* One JSON object: the settings plus "domain" and "host"; `input` (may be
- * NULL) first with "status":"ok". */
+dc_status cli_settings_unknown(const dc_settings *s, char **out)
+{
+  dc_status st = dc_settings_unknown_json(s, out);
+  if (st == DC_OK && strcmp(*out, "{}") == 0) {
+    dc_free(*out);
+    *out = NULL;
+  }
+  return st;
+}
+
+/* One JSON object: the settings plus "domain", "host" and, when the
+ * document has members we do not know, "unknown"; `input` (may be NULL)
+ * first with "status":"ok". */
 static int print_settings_line(const char *cmd, dc_client *c, const dc_settings *s,
                                const char *input)
 {
-  char *json = NULL;
+  char *json = NULL, *unknown = NULL;
   dc_status st = dc_settings_to_json(s, &json);
-  if (st != DC_OK) return c != NULL ? cli_fail(cmd, c, st) : EXIT_REFUSED;
+  if (st == DC_OK) st = cli_settings_unknown(s, &unknown);
+  if (st != DC_OK) {
+    dc_free(json);
+    return c != NULL ? cli_fail(cmd, c, st) : EXIT_REFUSED;
+  }
   size_t n = strlen(json);
   /* dc_settings_to_json gives a compact non-empty object: "{...}". */
   if (n < 2 || json[n - 1] != '}') {
     dc_free(json);
+    dc_free(unknown);
     fprintf(stderr, "domainconnect %s: unexpected settings JSON\n", cmd);
     return EXIT_REFUSED;
   }
@@ -136,8 +154,10 @@ static int print_settings_line(const char *cmd, dc_client *c, const dc_settings 
   cli_json_str(stdout, dc_settings_zone(s));
   fputs(",\"host\":", stdout);
   cli_json_str(stdout, dc_settings_host(s));
+  if (unknown != NULL) printf(",\"unknown\":%s", unknown);
   fputs("}\n", stdout);
   dc_free(json);
+  dc_free(unknown);
   return EXIT_OK;
 }
 
@@ -301,7 +321,10 @@ static int run_batch(const char *cmd, dc_client *c, const struct batch_opts *bo)
   } else {
     st.in = fopen(bo->file, "r");
     if (st.in == NULL) {
-      fprintf(stderr, "domainconnect %s: cannot open %s\n", cmd, bo->file);
+      char why[160];
+      const char *problem = cli_file_problem(bo->file, why, sizeof why);
+      fprintf(stderr, "domainconnect %s: %s: %s\n", cmd, bo->file,
+              problem ? problem : "cannot be opened");
       return EXIT_REFUSED;
     }
   }

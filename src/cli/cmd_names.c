@@ -39,7 +39,7 @@ int cmd_zone_split(int argc, char **argv)
   if (st == DC_OK) st = dc_domain_normalize(c, input, &norm);
   if (st == DC_OK) st = dc_zone_split(c, norm, &zone, &host);
   if (st != DC_OK) {
-    rc = cli_fail("zone-split", c, st);
+    rc = cli_fail_file("zone-split", c, st, psl); /* says if the PSL file is missing */
     goto done;
   }
   fputs("{\"input\":", stdout);
@@ -66,7 +66,8 @@ static const char k_settings_help[] =
   "https://{_domainconnect}/v2/{zone}/settings) with the same rules as\n"
   "discovery, and prints the accepted settings as one JSON object (URLs in\n"
   "canonical form, width/height defaulted, urlControlPanel's %domain% filled\n"
-  "when --zone is given). FILE may be '-' for standard input.\n";
+  "when --zone is given), with \"unknown\": an object of the document's other\n"
+  "members as they came, when it has any. FILE may be '-' for standard input.\n";
 
 int cmd_settings_check(int argc, char **argv)
 {
@@ -96,17 +97,22 @@ int cmd_settings_check(int argc, char **argv)
   if (json == NULL) return EXIT_REFUSED;
   dc_client *c = NULL;
   dc_settings *s = NULL;
-  char *out = NULL;
+  char *out = NULL, *unknown = NULL;
   int rc = EXIT_REFUSED;
   dc_status st = dc_client_new(&c);
   if (st == DC_OK) st = dc_settings_parse(c, json, len, zone, &s);
   if (st == DC_OK) st = dc_settings_to_json(s, &out);
+  if (st == DC_OK) st = cli_settings_unknown(s, &unknown);
   if (st != DC_OK) {
     rc = cli_fail("settings-check", c, st);
-  } else {
+  } else if (unknown == NULL) {
     printf("%s\n", out);
     rc = EXIT_OK;
+  } else { /* dc_settings_to_json gives "{...}": add the member before '}' */
+    printf("%.*s,\"unknown\":%s}\n", (int)(strlen(out) - 1), out, unknown);
+    rc = EXIT_OK;
   }
+  dc_free(unknown);
   dc_free(out);
   dc_settings_free(s);
   dc_client_free(c);

@@ -1,4 +1,6 @@
-/* sync-url and consent-url: build the URLs a user agent is sent to. */
+/* sync-url and consent-url: build the URLs a user agent is sent to, from a
+ * settings file or, without one, from the settings discovered for --domain
+ * (the library then takes the zone and host from them). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,14 +8,18 @@
 #include "cli.h"
 
 static const char k_sync_help[] =
-  "usage: domainconnect sync-url --settings FILE --domain DOMAIN\n"
-  "         --provider-id ID --service-id ID [OPTIONS]\n\n"
+  "usage: domainconnect sync-url [--settings FILE] --domain DOMAIN\n"
+  "         --provider-id ID --service-id ID [OPTIONS] [NETWORK OPTIONS]\n\n"
   "Prints the synchronous apply URL on one line:\n"
   "  {urlSyncUX}/v2/domainTemplates/providers/{ID}/services/{ID}/apply?...\n\n"
-  "  --settings FILE        provider settings JSON (instead of discovery)\n"
+  "  --settings FILE        provider settings JSON; without it the provider is\n"
+  "                         discovered for DOMAIN (as `discover` does, with the\n"
+  "                         network options below) and the URL takes the zone\n"
+  "                         and host from the discovery\n"
   "  --domain DOMAIN        the domain to configure; split into zone and host\n"
   "                         with the public suffix list unless --host is given,\n"
   "                         in which case DOMAIN is the zone itself\n"
+  "  --soa                  (discovery) find the zone by walking SOA records\n"
   "  --host HOST            host (sub-domain) inside the zone; \"\" = apex\n"
   "  --provider-id ID       the Service Provider's id (template providerId)\n"
   "  --service-id ID        the template's serviceId\n"
@@ -30,19 +36,26 @@ static const char k_sync_help[] =
   "  --profile default|python  query encoding: RFC 3986 sorted (default) or\n"
   "                         byte-identical to the reference Python client\n"
   "  --psl-file FILE        public suffix list for the zone split\n"
-  "  --test-allow-address IP[:PORT]  TEST ONLY (repeatable): accept settings\n"
-  "                         URLs on that port (see the network options)\n";
+  "A settings document for another zone than DOMAIN's, or a discovery for\n"
+  "another host than --host, is refused (settings_mismatch).\n";
 
 static const char k_consent_help[] =
-  "usage: domainconnect consent-url --settings FILE --domain DOMAIN\n"
+  "usage: domainconnect consent-url [--settings FILE] --domain DOMAIN\n"
   "         --provider-id ID --service-id ID [--service-id ID]...\n"
-  "         --redirect-uri URI [OPTIONS]\n\n"
+  "         --redirect-uri URI [OPTIONS] [NETWORK OPTIONS]\n\n"
   "Prints the asynchronous (OAuth) consent URL on one line:\n"
   "  {urlAsyncUX}/v2/domainTemplates/providers/{ID}?client_id=..&scope=..\n\n"
-  "  --settings FILE        provider settings JSON (instead of discovery)\n"
-  "  --domain DOMAIN        the zone (apex) the consent is asked for\n"
+  "  --settings FILE        provider settings JSON; without it the provider is\n"
+  "                         discovered for DOMAIN (as `discover` does, with the\n"
+  "                         network options below) and the URL takes the zone\n"
+  "                         and host from the discovery\n"
+  "  --domain DOMAIN        the domain the consent is asked for; split into\n"
+  "                         zone and host with the public suffix list unless\n"
+  "                         --host is given, in which case DOMAIN is the zone\n"
   "  --host HOST            a host the templates may be applied to (repeatable;\n"
   "                         \"\" = the apex)\n"
+  "  --soa                  (discovery) find the zone by walking SOA records\n"
+  "  --psl-file FILE        public suffix list for the zone split\n"
   "  --provider-id ID       the Service Provider's id\n"
   "  --service-id ID        a template serviceId in the scope (repeatable)\n"
   "  --client-id ID         OAuth client_id (default: the provider id)\n"
@@ -51,19 +64,19 @@ static const char k_consent_help[] =
   "  --param NAME=VALUE     template variable for consent-time checks (repeatable)\n"
   "  --provider-name NAME   providerName (shared templates)\n"
   "  --service-name NAME    serviceName (shared templates)\n"
-  "  --test-allow-address IP[:PORT]  TEST ONLY (repeatable): accept settings\n"
-  "                         URLs on that port (see the network options)\n";
+  "A settings document for another zone than DOMAIN's, or a discovery for\n"
+  "another host than the --host ones, is refused (settings_mismatch).\n";
 
 enum {
   O_SETTINGS = 256, O_DOMAIN, O_HOST, O_PROVIDER, O_SERVICE, O_PARAM, O_REDIRECT,
   O_STATE, O_GROUP, O_PNAME, O_SNAME, O_INSTANCE, O_KEYFILE, O_KEYID, O_PASSFILE,
-  O_PROFILE, O_PSL, O_CLIENT, O_ALLOW
+  O_PROFILE, O_PSL, O_CLIENT, O_SOA
 };
 
 struct req_opts {
   const char *settings, *domain, *key_file, *key_id, *pass_file, *psl;
   int profile;
-  bool host_given;
+  bool host_given, soa;
 };
 
 static dc_status apply_opt(dc_request *r, struct req_opts *o, int ch, char *arg,
@@ -98,6 +111,7 @@ static dc_status apply_opt(dc_request *r, struct req_opts *o, int ch, char *arg,
   case O_KEYID: o->key_id = arg; return DC_OK;
   case O_PASSFILE: o->pass_file = arg; return DC_OK;
   case O_PSL: o->psl = arg; return DC_OK;
+  case O_SOA: o->soa = true; return DC_OK;
   case O_PROFILE:
     if (strcmp(arg, "default") == 0) o->profile = DC_PROFILE_DEFAULT;
     else if (strcmp(arg, "python") == 0) o->profile = DC_PROFILE_PYTHON;
@@ -107,25 +121,12 @@ static dc_status apply_opt(dc_request *r, struct req_opts *o, int ch, char *arg,
   }
 }
 
-/* TEST ONLY --test-allow-address: a settings document with URLs on an
- * allowed test port. Returns -1 to go on, else the exit status. */
-static int allow_address(const char *cmd, dc_client *c, const char *arg)
-{
-  dc_status ast = dc_client_test_only_allow_address(c, arg);
-  if (ast == DC_E_INVALID_ARG) {
-    fprintf(stderr, "domainconnect %s: %s\n", cmd, dc_client_error(c));
-    return EXIT_USAGE;
-  }
-  if (ast != DC_OK) return cli_fail(cmd, c, ast);
-  return -1;
-}
-
 /* The command line into r and *o. Returns -1 to go on, else the exit
  * status (EXIT_OK after --help). */
 static int parse_opts(const char *cmd, dc_client *c, dc_request *r, struct req_opts *o,
                       int argc, char **argv, bool consent)
 {
-  static const struct option opts[] = {
+  static const struct option mine[] = {
     {"settings", required_argument, NULL, O_SETTINGS},
     {"domain", required_argument, NULL, O_DOMAIN},
     {"host", required_argument, NULL, O_HOST},
@@ -144,15 +145,21 @@ static int parse_opts(const char *cmd, dc_client *c, dc_request *r, struct req_o
     {"passphrase-file", required_argument, NULL, O_PASSFILE},
     {"profile", required_argument, NULL, O_PROFILE},
     {"psl-file", required_argument, NULL, O_PSL},
-    {"test-allow-address", required_argument, NULL, O_ALLOW},
+    {"soa", no_argument, NULL, O_SOA},
     {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
   };
+  /* the network options (netopts.c) for the discovery; with --settings,
+   * --test-allow-address still lets the settings' URLs name a test port */
+  struct option opts[sizeof mine / sizeof mine[0] + 16];
+  cli_opts_merge(opts, sizeof opts / sizeof opts[0], mine, sizeof mine / sizeof mine[0],
+                 cli_netopt_long);
   int ch;
   cli_getopt_reset();
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     if (ch == 'h') {
       fputs(consent ? k_consent_help : k_sync_help, stdout);
+      fputs("\n", stdout);
+      fputs(cli_netopt_help, stdout);
       return EXIT_OK;
     }
     bool key_opt = ch == O_KEYFILE || ch == O_KEYID || ch == O_PASSFILE ||
@@ -161,9 +168,9 @@ static int parse_opts(const char *cmd, dc_client *c, dc_request *r, struct req_o
     bool consent_only_bad = !consent && ch == O_CLIENT;
     if (ch == '?' || ch == ':' || sync_only_bad || consent_only_bad)
       return cli_usage(cmd, "unknown option or missing value");
-    if (ch == O_ALLOW) {
-      int rc = allow_address(cmd, c, optarg);
-      if (rc >= 0) return rc;
+    if (ch >= CLI_NETOPT_BASE) {
+      int rc = cli_netopt_apply(cmd, c, ch, optarg);
+      if (rc != 0) return rc;
       continue;
     }
     dc_status st = apply_opt(r, o, ch, optarg, consent);
@@ -174,8 +181,9 @@ static int parse_opts(const char *cmd, dc_client *c, dc_request *r, struct req_o
     if (st != DC_OK) return cli_fail(cmd, c, st);
   }
   if (optind != argc) return cli_usage(cmd, "unexpected argument");
-  if (o->settings == NULL) return cli_usage(cmd, "--settings FILE is required");
   if (o->domain == NULL) return cli_usage(cmd, "--domain is required");
+  if (o->settings != NULL && o->soa)
+    return cli_usage(cmd, "--soa is for the discovery (without --settings)");
   if ((o->key_file == NULL) != (o->key_id == NULL))
     return cli_usage(cmd, "--key-file and --key-id go together");
   return -1;
@@ -203,20 +211,29 @@ static int build_url(int argc, char **argv, bool consent)
 
   dc_status st = DC_OK;
   if (o.psl != NULL) st = dc_client_set_psl_file(c, o.psl);
-  if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }
-  if (o.host_given || consent) {
+  if (st == DC_OK && o.soa) st = dc_client_set_zone_mode(c, DC_ZONE_SOA);
+  if (st != DC_OK) { rc = cli_fail_file(cmd, c, st, o.psl); goto done; }
+  if (o.settings == NULL) {
+    /* One step from a domain: the discovered settings know the zone and
+     * the host; with --host, DOMAIN is the zone and must be the one found. */
+    if (o.host_given) st = dc_request_set_domain(r, o.domain);
+    if (st == DC_OK) st = dc_discover(c, o.domain, &s);
+  } else if (o.host_given) {
     st = dc_request_set_domain(r, o.domain);
   } else {
     st = dc_zone_split(c, o.domain, &zone, &host);
     if (st == DC_OK) st = dc_request_set_domain(r, zone);
-    if (st == DC_OK && host[0] != '\0') st = dc_request_set_host(r, host);
+    if (st == DC_OK && host[0] != '\0')
+      st = consent ? dc_request_add_host(r, host) : dc_request_set_host(r, host);
   }
   if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }
 
-  json = cli_read_file(cmd, o.settings, 1024 * 1024, &len);
-  if (json == NULL) goto done;
-  st = dc_settings_parse(c, json, len, NULL, &s);
-  if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }
+  if (s == NULL) {
+    json = cli_read_file(cmd, o.settings, 1024 * 1024, &len);
+    if (json == NULL) goto done;
+    st = dc_settings_parse(c, json, len, NULL, &s);
+    if (st != DC_OK) { rc = cli_fail(cmd, c, st); goto done; }
+  }
 
   if (o.key_file != NULL) {
     if (o.pass_file != NULL) {

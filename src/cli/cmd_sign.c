@@ -62,7 +62,7 @@ static int load_signer(const char *cmd, dc_client *c, const char *key_file,
   }
   dc_status st = dc_signer_new_from_file(c, key_file, pass, key_id, out);
   dcx_free_secret(pass);
-  return st == DC_OK ? EXIT_OK : cli_fail(cmd, c, st);
+  return st == DC_OK ? EXIT_OK : cli_fail_file(cmd, c, st, key_file);
 }
 
 /* Prints s percent-encoded (RFC 3986 unreserved bytes kept). */

@@ -5,22 +5,29 @@
 
 #include "cli.h"
 
-static const char k_help[] =
-  "usage: domainconnect template lint FILE...\n"
-  "       domainconnect template apply --template FILE --zone ZONE.json --domain D\n"
+static const char k_lint_help[] =
+  "usage: domainconnect template lint FILE...\n\n"
+  "Parses and validates each template file. Prints \"FILE: ok\" on standard\n"
+  "output for each good file and \"FILE: STATUS: DETAIL\" on standard error\n"
+  "for each bad one (STATUS is the stable status name, e.g. template,\n"
+  "record_type, json, io). Exit 0 when every file is good, 1 when one or\n"
+  "more is not, 2 on a usage error.\n";
+
+static const char k_apply_help[] =
+  "usage: domainconnect template apply --template FILE --zone ZONE.json --domain D\n"
   "         [--host H] [--param NAME=VALUE]... [--group-id G]... [--multi-aware]\n"
   "         [--instance-id I] [--force] [--redirect-record TYPE:DATA:TTL]...\n"
-  "         [--ignore-signature | --signed-query QUERY --key-records FILE]\n\n"
-  "lint parses and validates each template file and prints \"FILE: ok\" or\n"
-  "\"FILE: STATUS: DETAIL\" (exit 1 if any fails).\n\n"
+  "         [--ignore-signature | --signed-query QUERY --key-records FILE]\n"
+  "       domainconnect template apply --batch FILE|-\n\n"
   "apply applies a template to a zone (a JSON array of records\n"
   "{type,name,ttl,data,...}; '-' reads standard input) and prints\n"
   "{\"new\":[...],\"deleted\":[...],\"final\":[...]} on one line. Conflicting\n"
   "records refuse the apply: {\"conflicts\":[{type,host,data}...]} is printed\n"
   "and the exit status is 1; --force removes them instead.\n\n"
-  "  --template FILE        template JSON\n"
-  "  --zone FILE            zone JSON ('-' = standard input)\n"
+  "  --template FILE        template JSON (required)\n"
+  "  --zone FILE            zone JSON ('-' = standard input) (required)\n"
   "  --domain D             the zone apex the zone's names are relative to\n"
+  "                         (required)\n"
   "  --host H               host inside the zone (\"\" or \"@\" = apex)\n"
   "  --param NAME=VALUE     template variable (repeatable)\n"
   "  --group-id G           apply only the records of this group (repeatable)\n"
@@ -31,27 +38,65 @@ static const char k_help[] =
   "                         e.g. A:192.0.2.1:600 or AAAA:2001:db8::1:600 (repeatable)\n"
   "  --ignore-signature     apply a template with syncPubKeyDomain unsigned\n"
   "  --signed-query QUERY   the signed request's query (with sig and key)\n"
-  "  --key-records FILE     public-key TXT records, one per line\n";
+  "  --key-records FILE     public-key TXT records, one per line\n\n"
+  "  --batch FILE|-         many applications in one process: each line of FILE\n"
+  "                         ('-' = standard input) is one JSON request\n"
+  "                         {\"template\":{...} | \"templateFile\":PATH,\n"
+  "                          \"zone\":[...] | \"zoneFile\":PATH (none: empty zone),\n"
+  "                          \"domain\":D, \"host\":H, \"params\":{NAME:VALUE},\n"
+  "                          \"groupIds\":[...], \"multiAware\":B, \"instanceId\":I,\n"
+  "                          \"force\":B, \"ignoreSignature\":B,\n"
+  "                          \"redirectRecords\":[{\"type\",\"data\",\"ttl\"}],\n"
+  "                          \"signedQuery\":Q, \"keyRecords\":[...]}\n"
+  "                         (unknown members are refused; blank lines are\n"
+  "                         skipped; a line may hold at most 4194304 bytes).\n"
+  "                         One JSON line out per request, in input order:\n"
+  "                         {\"line\":N,\"status\":S,\"exit\":E,\"result\":{...},\n"
+  "                         \"error\":DETAIL}: S is ok or the stable status name\n"
+  "                         (conflict, template, io, json, limit, invalid_arg,\n"
+  "                         ...), E the exit status a single apply would give,\n"
+  "                         result the JSON a single apply prints (absent on\n"
+  "                         errors), error the detail (absent when ok). A bad\n"
+  "                         line does not stop the batch. Each templateFile and\n"
+  "                         zoneFile is read once per batch. Takes no other\n"
+  "                         option. Exit: 0 every line applied, 4 one or more\n"
+  "                         lines failed, 1 the input could not be read\n"
+  "                         (output stops there), 2 usage error.\n";
 
 enum {
   T_TEMPLATE = 256, T_ZONE, T_DOMAIN, T_HOST, T_PARAM, T_GROUP, T_MULTI, T_INSTANCE,
-  T_FORCE, T_REDIR, T_IGNORE_SIG, T_SIGNED_QUERY, T_KEY_RECORDS
+  T_FORCE, T_REDIR, T_IGNORE_SIG, T_SIGNED_QUERY, T_KEY_RECORDS, T_BATCH
 };
 
 static int lint(int argc, char **argv)
 {
-  if (argc < 2) return cli_usage("template", "lint needs at least one FILE");
+  static const struct option opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+  };
+  int ch;
+  cli_getopt_reset();
+  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    if (ch != 'h') return cli_usage("template lint", "unknown option");
+    fputs(k_lint_help, stdout);
+    return EXIT_OK;
+  }
+  if (optind >= argc) return cli_usage("template lint", "missing FILE (at least one)");
   dc_client *c = NULL;
   if (dc_client_new(&c) != DC_OK) return EXIT_REFUSED;
   int rc = EXIT_OK;
-  for (int i = 1; i < argc; i++) {
+  for (int i = optind; i < argc; i++) {
     dc_template *t = NULL;
     dc_status st = dc_template_load(c, argv[i], &t);
     if (st == DC_OK) {
       printf("%s: ok\n", argv[i]);
     } else {
-      printf("%s: %s: %s\n", argv[i], dc_status_name(st),
-             dc_client_error(c)[0] ? dc_client_error(c) : dc_status_str(st));
+      /* failures on standard error: a script can keep the ok list apart */
+      char why[160];
+      const char *detail = dc_client_error(c)[0] ? dc_client_error(c) : dc_status_str(st);
+      const char *problem = st == DC_E_IO ? cli_file_problem(argv[i], why, sizeof why) : NULL;
+      fprintf(stderr, "%s: %s: %s%s%s\n", argv[i], dc_status_name(st), detail,
+              problem ? ": " : "", problem ? problem : "");
       rc = EXIT_REFUSED;
     }
     dc_template_free(t);
@@ -113,8 +158,9 @@ static int read_key_records(const char *path, char ***out, size_t *n)
 
 /* The file and query options of apply (the others go to the apply options). */
 struct apply_args {
-  const char *tpl_path, *zone_path, *domain, *key_path;
+  const char *tpl_path, *zone_path, *domain, *key_path, *batch;
   char *query;
+  int nopts; /* options given besides --batch */
 };
 
 /* The command line into o and *a. Returns -1 to go on, else the exit status
@@ -136,6 +182,7 @@ static int parse_apply_opts(int argc, char **argv, dc_apply_opts *o,
     {"ignore-signature", no_argument, NULL, T_IGNORE_SIG},
     {"signed-query", required_argument, NULL, T_SIGNED_QUERY},
     {"key-records", required_argument, NULL, T_KEY_RECORDS},
+    {"batch", required_argument, NULL, T_BATCH},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
   };
@@ -144,7 +191,9 @@ static int parse_apply_opts(int argc, char **argv, dc_apply_opts *o,
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
     dc_status st = DC_OK;
     const char *what = NULL;
+    if (ch != T_BATCH && ch != 'h') a->nopts++;
     switch (ch) {
+    case T_BATCH: a->batch = optarg; break;
     case T_TEMPLATE: a->tpl_path = optarg; break;
     case T_ZONE: a->zone_path = optarg; break;
     case T_DOMAIN: a->domain = optarg; st = dc_apply_opts_set_domain(o, optarg); what = "--domain"; break;
@@ -172,16 +221,22 @@ static int parse_apply_opts(int argc, char **argv, dc_apply_opts *o,
     case T_IGNORE_SIG: st = dc_apply_opts_set_ignore_signature(o, 1); break;
     case T_SIGNED_QUERY: a->query = optarg; break;
     case T_KEY_RECORDS: a->key_path = optarg; break;
-    case 'h': fputs(k_help, stdout); return EXIT_OK;
-    default: return cli_usage("template", "unknown option or missing value");
+    case 'h': fputs(k_apply_help, stdout); return EXIT_OK;
+    default: return cli_usage("template apply", "unknown option or missing value");
     }
-    if (st != DC_OK) return cli_usage("template", what ? what : "invalid option value");
+    if (st != DC_OK) return cli_usage("template apply", what ? what : "invalid option value");
   }
-  if (optind != argc) return cli_usage("template", "apply takes no operands");
-  if (a->tpl_path == NULL || a->zone_path == NULL || a->domain == NULL)
-    return cli_usage("template", "apply needs --template, --zone and --domain");
+  if (optind != argc) return cli_usage("template apply", "apply takes no operands");
+  if (a->batch != NULL) {
+    if (a->nopts != 0)
+      return cli_usage("template apply", "--batch takes no other option (each line has its own)");
+    return -1;
+  }
+  if (a->tpl_path == NULL) return cli_missing("template apply", "--template");
+  if (a->zone_path == NULL) return cli_missing("template apply", "--zone");
+  if (a->domain == NULL) return cli_missing("template apply", "--domain");
   if ((a->query == NULL) != (a->key_path == NULL))
-    return cli_usage("template", "--signed-query and --key-records go together");
+    return cli_usage("template apply", "--signed-query and --key-records go together");
   return -1;
 }
 
@@ -200,23 +255,32 @@ static int apply(int argc, char **argv)
 
   rc = parse_apply_opts(argc, argv, o, &a);
   if (rc >= 0) goto done;
+  if (a.batch != NULL) {
+    rc = cli_template_batch(a.batch);
+    goto done;
+  }
   rc = EXIT_REFUSED;
   if (a.key_path != NULL) {
     if (read_key_records(a.key_path, &keys, &nkeys) != EXIT_OK) goto done;
     char *q = cli_query_part(a.query);
     if (dc_apply_opts_set_signature(o, q, (const char *const *)keys, nkeys) != DC_OK) {
-      rc = cli_usage("template", "unusable --signed-query or --key-records");
+      rc = cli_usage("template apply", "unusable --signed-query or --key-records");
       goto done;
     }
   }
   dc_status st = dc_template_load(c, a.tpl_path, &t);
   if (st != DC_OK) {
-    rc = cli_fail("template", c, st);
+    rc = cli_fail_file("template", c, st, a.tpl_path);
     goto done;
   }
   size_t zlen = 0;
-  zone_text = cli_read_file("template", a.zone_path, 64u * 1024 * 1024, &zlen);
-  if (zone_text == NULL) goto done;
+  char why[512];
+  zone_text = cli_load_file(a.zone_path, 64u * 1024 * 1024, false, &zlen, why, sizeof why);
+  if (zone_text == NULL) { /* the same line as a template file's (cli_fail_file) */
+    fprintf(stderr, "%s: %s: %s (domainconnect template)\n", dc_status_name(DC_E_IO),
+            dc_status_str(DC_E_IO), why);
+    goto done;
+  }
   st = dc_zone_from_json(c, zone_text, zlen, &z);
   if (st != DC_OK) {
     rc = cli_fail("template", c, st);
@@ -257,9 +321,11 @@ done:
 
 int cmd_template(int argc, char **argv)
 {
-  if (argc < 2) return cli_usage("template", "expected lint or apply");
+  if (argc < 2) return cli_usage("template", "missing SUBCOMMAND (lint or apply)");
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    fputs(k_help, stdout);
+    fputs(k_lint_help, stdout);
+    fputc('\n', stdout);
+    fputs(k_apply_help, stdout);
     return EXIT_OK;
   }
   if (strcmp(argv[1], "lint") == 0) return lint(argc - 1, argv + 1);

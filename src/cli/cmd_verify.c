@@ -156,7 +156,7 @@ int cmd_verify(int argc, char **argv)
   if (st == DC_OK) st = dc_apply_opts_set_ignore_signature(ao, 1);
   if (st == DC_OK) st = dc_template_load(c, o.template_file, &t);
   if (st != DC_OK) {
-    rc = cli_fail(cmd, c, st);
+    rc = cli_fail_file(cmd, c, st, st == DC_E_PSL_FILE ? o.psl : o.template_file);
     goto done;
   }
   st = dc_dns_check_applied(c, t, ao, (int)o.attempts, o.interval_ms);

@@ -5,13 +5,15 @@
 
 #include "cli.h"
 
-enum { N_DNS = CLI_NETOPT_BASE, N_CA, N_TIMEOUT, N_ALLOW };
+enum { N_DNS = CLI_NETOPT_BASE, N_CA, N_TIMEOUT, N_ALLOW, N_PROXY, N_DEADLINE };
 
 const struct option cli_netopt_long[] = {
   {"dns-server", required_argument, NULL, N_DNS},
   {"ca-file", required_argument, NULL, N_CA},
   {"timeout-ms", required_argument, NULL, N_TIMEOUT},
   {"test-allow-address", required_argument, NULL, N_ALLOW},
+  {"proxy", required_argument, NULL, N_PROXY},
+  {"deadline-ms", required_argument, NULL, N_DEADLINE},
   {NULL, 0, NULL, 0},
 };
 
@@ -21,6 +23,12 @@ const char cli_netopt_help[] =
   "                           system's resolv.conf servers)\n"
   "  --ca-file FILE           trust anchors for TLS (default: system store)\n"
   "  --timeout-ms MS          total time for each HTTPS transfer\n"
+  "  --deadline-ms MS         overall time for one discovery, every step\n"
+  "                           included (default 30000; per domain in a batch)\n"
+  "  --proxy URL              HTTP CONNECT proxy http://IP:PORT (userinfo\n"
+  "                           allowed, never printed); the proxy is asked to\n"
+  "                           CONNECT to the guard-checked address. Proxy\n"
+  "                           variables of the environment are never used\n"
   "  --test-allow-address IP[:PORT]  TEST ONLY: let the guard accept this\n"
   "                           address on this port only (default 443; e.g.\n"
   "                           127.0.0.1:8443, [::1]:8443), which URLs may name\n";
@@ -32,6 +40,14 @@ int cli_netopt_apply(const char *cmd, dc_client *c, int ch, const char *arg)
   case N_DNS: st = dc_client_add_dns_server(c, arg); break;
   case N_CA: st = dc_client_set_ca_file(c, arg); break;
   case N_ALLOW: st = dc_client_test_only_allow_address(c, arg); break;
+  case N_PROXY: st = dc_client_set_proxy(c, arg); break;
+  case N_DEADLINE: {
+    long ms = 0;
+    if (!dcx_parse_long(arg, LONG_MIN, LONG_MAX, &ms))
+      return cli_usage(cmd, "--deadline-ms takes a number");
+    st = dc_client_set_deadline_ms(c, ms);
+    break;
+  }
   case N_TIMEOUT: {
     long ms = 0;  /* the range is the library's to judge */
     if (!dcx_parse_long(arg, LONG_MIN, LONG_MAX, &ms))

@@ -1,5 +1,8 @@
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -21,22 +24,84 @@ int cli_usage(const char *cmd, const char *msg)
   return EXIT_USAGE;
 }
 
-char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len)
+/* "missing" or "unreadable (reason)" for an errno of open or read. */
+static void describe_errno(int err, char *out, size_t n)
 {
-  enum dcx_read_err why = DCX_READ_OK;
-  /* as a secret: token files, codes and passphrases come this way */
-  char *buf = strcmp(path, "-") == 0 ? dcx_read_fd(STDIN_FILENO, max, true, len, &why)
-                                     : dcx_read_file(path, max, true, len, &why);
-  switch (why) {
+  if (err == ENOENT || err == ENOTDIR)
+    snprintf(out, n, "missing (no such file)");
+  else if (err == EISDIR)
+    snprintf(out, n, "unreadable (a directory)");
+  else if (err == EACCES || err == EPERM)
+    snprintf(out, n, "unreadable (permission denied)");
+  else
+    snprintf(out, n, "unreadable (%s)", strerror(err));
+}
+
+const char *cli_file_problem(const char *path, char *out, size_t n)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) {
+    describe_errno(errno, out, n);
+    return out;
+  }
+  struct stat st;
+  char one;
+  const char *res = out;
+  if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) describe_errno(EISDIR, out, n);
+  else if (read(fd, &one, 1) < 0) describe_errno(errno, out, n);
+  else res = NULL; /* readable: the problem is its content */
+  close(fd);
+  return res;
+}
+
+char *cli_load_file(const char *path, size_t max, bool secret, size_t *len, char *why,
+                    size_t whylen)
+{
+  enum dcx_read_err err = DCX_READ_OK;
+  char *buf = strcmp(path, "-") == 0 ? dcx_read_fd(STDIN_FILENO, max, secret, len, &err)
+                                     : dcx_read_file(path, max, secret, len, &err);
+  int saved = errno;
+  char reason[160];
+  switch (err) {
   case DCX_READ_OK: break;
-  case DCX_READ_OPEN: fprintf(stderr, "domainconnect %s: cannot open %s\n", cmd, path); break;
+  case DCX_READ_OPEN:
   case DCX_READ_IO:
-  case DCX_READ_NOMEM: fprintf(stderr, "domainconnect %s: cannot read %s\n", cmd, path); break;
-  case DCX_READ_TOO_BIG:
-    fprintf(stderr, "domainconnect %s: %s is larger than %zu bytes\n", cmd, path, max);
+    describe_errno(saved, reason, sizeof reason);
+    snprintf(why, whylen, "%s: %s", path, reason);
     break;
+  case DCX_READ_NOMEM: snprintf(why, whylen, "%s: out of memory", path); break;
+  case DCX_READ_TOO_BIG: snprintf(why, whylen, "%s: larger than %zu bytes", path, max); break;
   }
   return buf;
+}
+
+int cli_missing(const char *cmd, const char *option)
+{
+  char msg[128];
+  snprintf(msg, sizeof msg, "missing required option %s", option);
+  return cli_usage(cmd, msg);
+}
+
+char *cli_read_file(const char *cmd, const char *path, size_t max, size_t *len)
+{
+  char why[512];
+  /* as a secret: token files, codes and passphrases come this way */
+  char *buf = cli_load_file(path, max, true, len, why, sizeof why);
+  if (buf == NULL) fprintf(stderr, "domainconnect %s: %s\n", cmd, why);
+  return buf;
+}
+
+int cli_fail_file(const char *cmd, dc_client *c, dc_status st, const char *path)
+{
+  char why[160];
+  const char *problem = NULL;
+  if ((st == DC_E_IO || st == DC_E_KEY || st == DC_E_PSL_FILE) && path != NULL &&
+      strcmp(path, "-") != 0)
+    problem = cli_file_problem(path, why, sizeof why);
+  if (problem == NULL) return cli_fail(cmd, c, st);
+  fprintf(stderr, "%s: %s: %s: %s (domainconnect %s)\n", dc_status_name(st),
+          dc_status_str(st), path, problem, cmd);
+  return EXIT_REFUSED;
 }
 
 char *cli_read_secret_file(const char *cmd, const char *path)

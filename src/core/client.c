@@ -14,11 +14,13 @@
  * dead and drops the client's reference; every other thread drops its own
  * record of a dead client the next time it looks through its list (any call
  * on any client), or when it exits (the destructor of g_key). */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -140,7 +142,10 @@ dc_status dci_fail(dc_client *c, dc_status st, const char *fmt, ...)
 
 void dci_clear(dc_client *c)
 {
-  if (c != NULL) dci_call_of(c)->err[0] = '\0';
+  if (c == NULL) return;
+  struct dci_call *call = dci_call_of(c);
+  call->err[0] = '\0';
+  call->guard_reason = 0; /* DC_GUARD_NONE (src/guard/guard.c) */
 }
 
 void dci_set_http_status(dc_client *c, long code)
@@ -248,4 +253,48 @@ DC_API long dc_client_http_status(const dc_client *c)
   if (c->call != NULL) return c->call->http_status;
   const struct slot *s = find_slot(c->cfg->id);
   return s != NULL ? s->call.http_status : 0;
+}
+
+/* ---- the overall deadline of a discovery (core/internal.h) */
+
+int64_t dci_now_us(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+long dci_deadline_ms(const dc_client *c)
+{
+  long ms = c != NULL && c->cfg != NULL ? c->cfg->deadline_ms : 0;
+  return ms > 0 ? ms : DC_DEFAULT_DISCOVERY_DEADLINE_MS;
+}
+
+long dci_deadline_left_ms(dc_client *c)
+{
+  if (c == NULL) return LONG_MAX;
+  int64_t end = dci_call_of(c)->deadline_us;
+  if (end == 0) return LONG_MAX;
+  int64_t left = end - dci_now_us();
+  if (left <= 0) return left / 1000 - 1; /* passed: never 0 */
+  return (long)((left + 999) / 1000);
+}
+
+long dci_deadline_cap(dc_client *c, long step_ms)
+{
+  long left = dci_deadline_left_ms(c);
+  if (left == LONG_MAX) return step_ms;
+  if (left < 1) left = 1;
+  return step_ms < left ? step_ms : left;
+}
+
+dc_client *dci_deadline_dns(dc_client *c, struct dci_config *tmp, dc_client *ctx)
+{
+  if (c == NULL || dci_deadline_left_ms(c) == LONG_MAX) return c;
+  *tmp = *c->cfg;
+  long dns = tmp->timeout_dns_ms > 0 ? tmp->timeout_dns_ms : DC_DEFAULT_DNS_TIMEOUT_MS;
+  tmp->timeout_dns_ms = dci_deadline_cap(c, dns);
+  ctx->cfg = tmp;
+  ctx->call = dci_call_of(c);
+  return ctx;
 }

@@ -36,6 +36,7 @@ struct dci_registration {
   char *client_secret;   /* wiped on free */
   char *redirect_uri;    /* may be NULL */
   char *provider_id;     /* DNS provider id, or the API URL's host */
+  int token_params;      /* dc_token_params (dc_client_set_token_params) */
 };
 
 /* An address the TEST-ONLY allow list accepts (family + 16 bytes), on
@@ -73,13 +74,35 @@ struct dci_config {
   size_t n_test_allow;
   struct dci_registration *regs;
   size_t n_regs;
+  /* HTTP CONNECT proxy (dc_client_set_proxy; docs/security.md §2.9):
+   * proxy_url NULL = none (and no proxy from the environment either). The
+   * address is the caller's configuration, never resolved: the transport's
+   * socket checks allow exactly proxy_addr on its port. */
+  char *proxy_url;               /* "http://ADDR:PORT" (no userinfo) */
+  struct dci_allowed_addr proxy_addr;
+  char *proxy_user;              /* from the URL's userinfo, or NULL */
+  char *proxy_pass;              /* wiped on free; NULL when none */
+  /* Overall deadline of one discovery (dc_client_set_deadline_ms); 0 means
+   * DC_DEFAULT_DISCOVERY_DEADLINE_MS. */
+  long deadline_ms;
 };
 
 /* What calls leave for their caller: the detail of the last failure and the
  * last HTTP status seen (0 = none). Plain data, owns nothing. */
+struct dci_secrets;
 struct dci_call {
   char err[512];
   long http_status;
+  int guard_reason; /* dc_guard_reason of the last guard refusal (net.h),
+                       cleared with the detail (dci_clear) */
+  /* Overall deadline of the running discovery (CLOCK_MONOTONIC, in
+   * microseconds; 0 = none): set by dc_discover for its duration and by the
+   * batch per job; every step is cut to the time left (dci_deadline_*). */
+  int64_t deadline_us;
+  /* The secrets the current OAuth call sends (core/mask.h), borrowed for
+   * the call's duration; NULL outside one. Server text quoted in a detail
+   * while it is set is masked against them (docs/security.md §7.3). */
+  const struct dci_secrets *secrets;
 };
 
 /* The handle every function takes. Two kinds, one layout:
@@ -122,6 +145,25 @@ void dci_set_http_status(dc_client *c, long code);
  * memory). DC_E_NOMEM / DC_E_INTERNAL when it cannot be created. */
 dc_status dci_conn_cache(dc_client *c, void **out);
 
+/* ---- the overall deadline of a discovery (docs/limits.md, "Deadline") */
+/* CLOCK_MONOTONIC now, in microseconds. */
+int64_t dci_now_us(void);
+/* The deadline `c`'s configuration gives one discovery, in ms
+ * (dc_client_set_deadline_ms, else DC_DEFAULT_DISCOVERY_DEADLINE_MS). */
+long dci_deadline_ms(const dc_client *c);
+/* Milliseconds left before the caller's deadline (dci_call_of(c)):
+ * LONG_MAX when none is set, <= 0 when it has passed. */
+long dci_deadline_left_ms(dc_client *c);
+/* `step_ms` cut to the time left (at least 1 ms; `step_ms` itself when no
+ * deadline is set). */
+long dci_deadline_cap(dc_client *c, long step_ms);
+/* For a DNS lookup under the caller's deadline: when one is set, *ctx
+ * becomes a call context of c recording into c's own record, whose
+ * configuration is *tmp, a copy of c's with the DNS timeout cut to the time
+ * left, and ctx is returned; else c itself. *tmp must outlive the lookup
+ * (it owns nothing: never free it). */
+dc_client *dci_deadline_dns(dc_client *c, struct dci_config *tmp, dc_client *ctx);
+
 /* Records a detail in the caller's record (dci_call_of; none if c is NULL)
  * and returns `st`. The format must never receive secrets; untrusted text is
  * passed through dci_sanitize. */
@@ -133,6 +175,10 @@ void dci_clear(dc_client *c);
 /* Copies at most `max` bytes of untrusted text into `out` (size outsz),
  * replacing control and non-ASCII bytes with '?' and truncating with "...". */
 void dci_sanitize(char *out, size_t outsz, const char *in, size_t len, size_t max);
+/* dci_sanitize of server text after masking it with the secrets of `c`'s
+ * current call (core/mask.h: the one masking rule; none: dci_sanitize). */
+void dci_sanitize_server(dc_client *c, char *out, size_t outsz, const char *in,
+                         size_t len, size_t max);
 
 /* The shared tier (src/x/, docs/internals/design.md "The shared tier")
  * under the library's names: ASCII classification of protocol bytes (no

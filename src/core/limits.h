@@ -55,8 +55,20 @@
 /* expires_in accepted from a provider: 1 s .. 30 days
  * (docs/security.md §6.4). */
 #define DC_MAX_EXPIRES_IN (86400L * 30)
-/* Default clock skew subtracted from the expiry, seconds. */
+/* Default clock skew subtracted from the expiry, seconds. Whatever skew is
+ * asked for, at most a quarter of the token's lifetime is used
+ * (DC_TOKEN_SKEW_DIVISOR), so a short token is usable when issued. */
 #define DC_DEFAULT_TOKEN_SKEW 60
+#define DC_TOKEN_SKEW_DIVISOR 4
+
+/* Masking of server text in calls that sent a secret (core/mask.h,
+ * docs/security.md §7.3): any run of DC_SECRET_PIECE_LEN bytes that is part
+ * of a secret (letter case, control bytes and %XX escapes ignored) is
+ * masked; a secret shorter than that is masked whole when at least
+ * DC_SECRET_MIN_LEN bytes long. Secrets kept for one call: DC_MAX_CALL_SECRETS. */
+#define DC_SECRET_PIECE_LEN 8
+#define DC_SECRET_MIN_LEN 4
+#define DC_MAX_CALL_SECRETS 8
 
 /* Bytes kept of a provider's OAuth error / error_description after
  * sanitising, including a "..." marker when cut (oauth.h promises 256). */
@@ -76,6 +88,15 @@
 #define DC_DEFAULT_TOTAL_TIMEOUT_MS 10000L   /* settings, template query */
 #define DC_DEFAULT_OAUTH_TIMEOUT_MS 15000L   /* token, refresh, apply, revert */
 #define DC_MAX_TIMEOUT_MS 600000L
+/* Overall deadline of one discovery (dc_discover, one domain of a batch):
+ * every step gets min(its own timeout, the time left); 0 = none is not
+ * offered, the range is 1..DC_MAX_TIMEOUT_MS (dc_client_set_deadline_ms). */
+#define DC_DEFAULT_DISCOVERY_DEADLINE_MS 30000L
+/* An HTTP proxy URL (dc_client_set_proxy): "http://[user:pass@]host[:port]". */
+#define DC_MAX_PROXY_URL 512
+/* Public suffix list file (dc_client_set_psl_file): the real list is about
+ * 250 KiB; anything bigger, or not a regular file, is refused. */
+#define DC_MAX_PSL_FILE (4 * 1024 * 1024)
 /* Response caps: bodies and all header bytes together. */
 #define DC_MAX_SETTINGS_BODY (16 * 1024)
 #define DC_MAX_TOKEN_BODY (16 * 1024)
@@ -87,6 +108,11 @@
 #define DC_MAX_TEST_ALLOW 16
 /* Bytes of one TEST-ONLY allow-list entry ("[IPv6]:PORT" is at most 54). */
 #define DC_MAX_ALLOW_SPEC 64
+/* Idle connections a client keeps per thread for reuse across calls (one
+ * per provider API host it talks to; the least recently used is closed
+ * beyond this). libcurl's default of 5 closed most of them when a
+ * sequential loop went through more than 5 providers. */
+#define DC_MAX_IDLE_CONNECTIONS 64
 /* Registered DNS providers on one client. */
 #define DC_MAX_REGISTRATIONS 256
 /* SOA walk: labels stripped at most when looking for the zone apex. */
@@ -123,5 +149,9 @@
 #define DC_SPF_DEFAULT_TTL 6000
 /* Largest TTL accepted (RFC 2181: 2^31 - 1). */
 #define DC_MAX_TTL 2147483647L
+/* One apply request document (dc_apply_request_parse), and so one line of
+ * `template apply --batch`: room for an inline template (256 KiB) and a
+ * zone of some thousand records; larger zones go by file (zoneFile). */
+#define DC_MAX_APPLY_REQUEST (4 * 1024 * 1024)
 
 #endif

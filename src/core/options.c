@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ares.h>
 #include <curl/curl.h>
@@ -14,6 +15,7 @@
 #include "core/internal.h"
 #include "domainconnect/net.h"
 #include "core/addr.h"
+#include "x/file.h"
 
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static dc_status g_init_status = DC_E_INTERNAL;
@@ -52,6 +54,9 @@ void dci_config_free(struct dci_config *cfg)
     free(r->provider_id);
   }
   free(cfg->regs);
+  free(cfg->proxy_url);
+  dci_free_secret(cfg->proxy_user);
+  dci_free_secret(cfg->proxy_pass);
   free(cfg);
 }
 
@@ -189,18 +194,53 @@ DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *spe
   return DC_OK;
 }
 
+/* The list is read with a cap (DC_MAX_PSL_FILE) from a regular file only:
+ * /dev/zero, a FIFO or a directory would never end or block the load. */
 DC_API dc_status dc_client_set_psl_file(dc_client *c, const char *path)
 {
   if (c == NULL || path == NULL) return DC_E_INVALID_ARG;
   struct dci_config *cfg = setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
-  psl_ctx_t *p = psl_load_file(path);
+  dc_status status = DC_OK;
+  char safe[128];
+  char *text = NULL;
+  size_t len = 0;
+  FILE *fp = NULL;
+  psl_ctx_t *p = NULL;
+  bool not_regular = false;
+  enum dcx_read_err why = DCX_READ_OK;
+  dci_sanitize(safe, sizeof safe, path, strlen(path), 100);
+  int fd = dcx_open_regular(path, &not_regular);
+  if (fd < 0) {
+    status = dci_fail(c, DC_E_PSL_FILE, not_regular
+                      ? "public suffix list %s is not a regular file"
+                      : "cannot open public suffix list %s", safe);
+    goto done;
+  }
+  text = dcx_read_fd(fd, DC_MAX_PSL_FILE, false, &len, &why);
+  close(fd);
+  if (why == DCX_READ_TOO_BIG) {
+    status = dci_fail(c, DC_E_PSL_FILE, "public suffix list %s is larger than %d bytes",
+                      safe, DC_MAX_PSL_FILE);
+    goto done;
+  }
+  if (text == NULL) {
+    status = why == DCX_READ_NOMEM ? dci_fail(c, DC_E_NOMEM, "out of memory")
+             : dci_fail(c, DC_E_PSL_FILE, "cannot read public suffix list %s", safe);
+    goto done;
+  }
+  /* libpsl reads a stream: the capped copy, never the file again (an
+   * empty file is one NUL byte: text is NUL-terminated) */
+  fp = fmemopen(text, len > 0 ? len : 1, "r");
+  if (fp != NULL) p = psl_load_fp(fp);
   if (p == NULL) {
-    char safe[128];
-    dci_sanitize(safe, sizeof safe, path, strlen(path), 100);
-    return dci_fail(c, DC_E_PSL_FILE, "cannot load public suffix list from %s", safe);
+    status = dci_fail(c, DC_E_PSL_FILE, "cannot load public suffix list from %s", safe);
+    goto done;
   }
   if (cfg->psl != NULL) psl_free(cfg->psl);
   cfg->psl = p;
-  return DC_OK;
+done:
+  if (fp != NULL) fclose(fp);
+  free(text);
+  return status;
 }

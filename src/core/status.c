@@ -42,6 +42,8 @@ static struct status_text status_text(dc_status st)
     return row("reserved_param", "template variable name is a reserved protocol parameter");
   case DC_E_INVALID_PARAM: return row("invalid_param", "invalid parameter name or value");
   case DC_E_INVALID_ID: return row("invalid_id", "invalid provider, service, group or instance id");
+  case DC_E_SETTINGS_MISMATCH:
+    return row("settings_mismatch", "request domain or host differs from the settings'");
   case DC_E_KEY: return row("key", "key could not be loaded or is not a usable RSA key");
   case DC_E_KEY_PASSPHRASE:
     return row("key_passphrase", "encrypted key: passphrase missing or wrong");
@@ -65,7 +67,7 @@ static struct status_text status_text(dc_status st)
   case DC_E_DNS_TIMEOUT: return row("dns_timeout", "DNS lookup timed out");
   case DC_E_BLOCKED: return row("blocked", "target refused by the SSRF guard");
   case DC_E_TRANSPORT: return row("transport", "HTTPS transfer failed");
-  case DC_E_TIMEOUT: return row("timeout", "HTTPS transfer timed out");
+  case DC_E_TIMEOUT: return row("timeout", "timed out (an HTTPS transfer or the overall discovery deadline)");
   case DC_E_REDIRECT: return row("redirect", "server answered with a redirect (not followed)");
   case DC_E_TOO_LARGE: return row("too_large", "response exceeds the size cap");
   case DC_E_HTTP_STATUS: return row("http_status", "unexpected HTTP status");

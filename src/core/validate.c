@@ -57,8 +57,11 @@ static const struct {
 DC_API dc_param_kind dc_param_kind_of(const char *name)
 {
   if (name == NULL) return DC_PARAM_VARIABLE;
+  /* ASCII case ignored: the template engine matches variables ignoring
+   * case, and providers differ in how they read names, so "Domain" or
+   * "HOST" must not pass as a variable either (docs/security.md §4.5). */
   for (size_t i = 0; i < sizeof k_protocol_params / sizeof k_protocol_params[0]; i++)
-    if (strcmp(name, k_protocol_params[i].name) == 0) return k_protocol_params[i].kind;
+    if (dci_streq_nocase(name, k_protocol_params[i].name)) return k_protocol_params[i].kind;
   return DC_PARAM_VARIABLE;
 }
 

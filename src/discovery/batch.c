@@ -42,6 +42,9 @@ typedef struct job {
   char host[DC_MAX_NAME_LEN + 1];
   dc_status status;
   dc_settings *s;
+  bool dns_pending;        /* a lookup of this job awaits its callback */
+  bool orphaned;           /* delivered (deadline) while a lookup was pending:
+                              the slot is free again once its callback runs */
 } job;
 
 typedef struct qitem {
@@ -209,10 +212,25 @@ static void job_reset(job *j)
   j->state = J_DONE;
 }
 
+static const char *state_step(enum job_state st)
+{
+  switch (st) {
+  case J_SOA: return "the SOA walk";
+  case J_TXT: return "the TXT lookup";
+  case J_ADDRS: return "the settings request (its address lookup)";
+  case J_HTTP: return "the settings request";
+  case J_DONE: break;
+  }
+  return "discovery";
+}
+
 /* The job has its result: queue it for delivery. */
 static void job_finish(job *j, dc_status status)
 {
   if (status == DC_E_NOMEM) dci_fail(&j->c, status, "discovery: out of memory");
+  /* a step's timeout at the job's overall deadline says so (docs/limits.md) */
+  if (status != DC_OK && j->state != J_DONE)
+    status = dci_disc_deadline_status(&j->c, j->input, status, state_step(j->state));
   j->status = status;
   j->state = J_DONE;
   dc_batch *b = j->b;
@@ -243,6 +261,7 @@ static void step_txt(job *j)
   j->state = J_TXT;
   st = dci_resolver_txt(j->b->r, name, on_txt, j);
   if (st != DC_OK) job_finish(j, start_failed(j, st));
+  else j->dns_pending = true;
 }
 
 static void step_soa(job *j, const char *name)
@@ -250,11 +269,25 @@ static void step_soa(job *j, const char *name)
   j->state = J_SOA;
   dc_status st = dci_resolver_soa(j->b->r, name, on_soa, j);
   if (st != DC_OK) job_finish(j, start_failed(j, st));
+  else j->dns_pending = true;
+}
+
+/* A lookup's callback for job j: false when the job was already delivered
+ * (its deadline passed while the lookup ran): the slot is then freed. */
+static bool lookup_arrived(job *j)
+{
+  j->dns_pending = false;
+  if (!j->orphaned) return true;
+  j->orphaned = false;
+  j->next = j->b->free_jobs;
+  j->b->free_jobs = j;
+  return false;
 }
 
 static void on_soa(void *arg, dci_dns_outcome *o)
 {
   job *j = arg;
+  if (!lookup_arrived(j)) return;
   if (o->status != DC_OK) {
     job_finish(j, dci_fail(&j->c, o->status, "%s", o->detail));
     return;
@@ -276,6 +309,7 @@ static void on_txt(void *arg, dci_dns_outcome *o)
 {
   job *j = arg;
   dc_status st;
+  if (!lookup_arrived(j)) return;
   if (o->status != DC_OK) {
     job_finish(j, dci_fail(&j->c, o->status, "%s", o->detail));
     return;
@@ -307,12 +341,14 @@ static void on_txt(void *arg, dci_dns_outcome *o)
   j->state = J_ADDRS;
   st = dci_resolver_addrs(j->b->r, j->host, on_addrs, j);
   if (st != DC_OK) job_finish(j, start_failed(j, st));
+  else j->dns_pending = true;
 }
 
 static void on_addrs(void *arg, dci_dns_outcome *o)
 {
   job *j = arg;
   dc_status st;
+  if (!lookup_arrived(j)) return;
   if (o->status != DC_OK) {
     job_finish(j, dci_fail(&j->c, o->status, "%s", o->detail));
     return;
@@ -383,6 +419,8 @@ static bool take_next(dc_batch *b)
   b->active++;
   j->input = domain;
   dci_client_context(&j->c, b->client, &j->call);
+  /* the overall deadline is per domain, from when its job starts */
+  dci_disc_deadline_start(&j->c);
   j->status = DC_OK;
   dci_disc_init(&j->d);
   dci_http_resp_init(&j->resp);
@@ -413,10 +451,48 @@ static void deliver(dc_batch *b)
     b->in_callback = false;
     job_reset(j);
     dci_wipe(j->call.err, sizeof j->call.err);
-    j->next = b->free_jobs;
-    b->free_jobs = j;
+    if (j->dns_pending) {
+      j->orphaned = true; /* lookup_arrived frees the slot */
+    } else {
+      j->next = b->free_jobs;
+      b->free_jobs = j;
+    }
     b->active--;
   }
+}
+
+/* Jobs past their overall deadline end now with DC_E_TIMEOUT: a transfer
+ * is taken out of the multi; a pending lookup is left to finish (within
+ * its own DNS timeout) on an orphaned slot. */
+static void expire_jobs(dc_batch *b)
+{
+  for (size_t i = 0; i < b->concurrency; i++) {
+    job *j = &b->jobs[i];
+    if (j->state == J_DONE || j->orphaned || j->input == NULL) continue;
+    if (dci_deadline_left_ms(&j->c) > 0) continue;
+    if (j->easy != NULL) {
+      curl_multi_remove_handle(b->m, j->easy);
+      j->easy = NULL;
+    }
+    dci_http_xfer_free(j->x);
+    j->x = NULL;
+    j->call.err[0] = '\0';
+    job_finish(j, DC_E_TIMEOUT); /* job_finish words the deadline's detail */
+  }
+}
+
+/* Milliseconds until the first running job's deadline, or -1. */
+static long next_deadline_ms(dc_batch *b)
+{
+  long t = -1;
+  for (size_t i = 0; i < b->concurrency; i++) {
+    job *j = &b->jobs[i];
+    if (j->state == J_DONE || j->orphaned || j->input == NULL) continue;
+    long left = dci_deadline_left_ms(&j->c);
+    if (left < 0) left = 0;
+    if (t < 0 || left < t) t = left;
+  }
+  return t;
 }
 
 /* ---- curl multi_socket plumbing */
@@ -535,7 +611,12 @@ DC_API dc_status dc_batch_new(dc_client *c, size_t concurrency,
   if (mset_sockfn(b->m, on_curl_socket) != CURLM_OK ||
       mset_ptr(b->m, CURLMOPT_SOCKETDATA, b) != CURLM_OK ||
       mset_timerfn(b->m, on_curl_timer) != CURLM_OK ||
-      mset_ptr(b->m, CURLMOPT_TIMERDATA, b) != CURLM_OK) {
+      mset_ptr(b->m, CURLMOPT_TIMERDATA, b) != CURLM_OK ||
+      /* Room for every job's connection plus the idle ones: libcurl's
+       * default (4 per handle in the multi at the time) shrinks when few
+       * jobs run and closed connections the next jobs then reopened. */
+      curl_multi_setopt(b->m, CURLMOPT_MAXCONNECTS,
+                        (long)(concurrency + DC_MAX_IDLE_CONNECTIONS)) != CURLM_OK) {
     status = dci_fail(c, DC_E_INTERNAL, "libcurl refused the multi socket callbacks");
     goto done;
   }
@@ -630,6 +711,8 @@ DC_API long dc_batch_timeout_ms(dc_batch *b)
   if (b == NULL) return -1;
   if (b->done_head != NULL || can_take(b)) return 0;
   long t = dci_resolver_timeout_ms(b->r);
+  long dl = next_deadline_ms(b);
+  if (dl >= 0 && (t < 0 || dl < t)) t = dl;
   if (b->curl_timer_armed) {
     long left = b->curl_timer_ms - now_ms();
     if (left < 0) left = 0;
@@ -670,6 +753,7 @@ DC_API dc_status dc_batch_process(dc_batch *b, const struct pollfd *fds, size_t 
     curl_action(b, CURL_SOCKET_TIMEOUT, 0);
   }
   read_curl_messages(b);
+  expire_jobs(b);
   /* Deliver, refill; jobs that fail at once finish immediately. */
   for (int round = 0; round < 64 && b->fatal == DC_OK; round++) {
     deliver(b);

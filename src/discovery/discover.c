@@ -221,6 +221,46 @@ done:
   return status;
 }
 
+/* ---- the overall deadline */
+
+void dci_disc_deadline_start(dc_client *c)
+{
+  dci_call_of(c)->deadline_us = dci_now_us() + (int64_t)dci_deadline_ms(c) * 1000;
+}
+
+static dc_status deadline_fail(dc_client *c, const char *domain, const char *step,
+                               const char *prev)
+{
+  char safe[128];
+  dci_sanitize(safe, sizeof safe, domain ? domain : "", domain ? strlen(domain) : 0, 100);
+  return dci_fail(c, DC_E_TIMEOUT,
+                  "discovery of %s: overall deadline of %ld ms exceeded (%s %s%s%s)", safe,
+                  dci_deadline_ms(c), prev ? "during" : "before", step,
+                  prev && prev[0] ? ": " : "", prev ? prev : "");
+}
+
+dc_status dci_disc_deadline_check(dc_client *c, const char *domain, const char *step)
+{
+  if (dci_deadline_left_ms(c) > 0) return DC_OK;
+  return deadline_fail(c, domain, step, NULL);
+}
+
+dc_status dci_disc_deadline_status(dc_client *c, const char *domain, dc_status st,
+                                   const char *step)
+{
+  /* The step's own timeout was cut to the time left, so it fires at (or
+   * just after) the deadline; a few ms of slack cover the clocks. */
+  if ((st != DC_E_TIMEOUT && st != DC_E_DNS_TIMEOUT) || dci_deadline_left_ms(c) > 5)
+    return st;
+  char prev[sizeof ((struct dci_call *)0)->err];
+  snprintf(prev, sizeof prev, "%s", dc_client_error(c));
+  if (strncmp(prev, "discovery of ", 13) == 0 && strstr(prev, "overall deadline") != NULL)
+    return DC_E_TIMEOUT; /* already said */
+  char cut[200];
+  dci_sanitize(cut, sizeof cut, prev, strlen(prev), 160);
+  return deadline_fail(c, domain, step, cut);
+}
+
 /* ---- public */
 
 DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out)
@@ -229,6 +269,7 @@ DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out
   dci_disc d;
   dci_txt_answer ans = {0};
   dci_http_resp resp;
+  const char *step = NULL; /* for the deadline's detail */
   dci_disc_init(&d);
   dci_http_resp_init(&resp);
 
@@ -241,22 +282,37 @@ DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out
     goto done;
   }
 
+  /* Every step below runs within the overall deadline: the DNS lookups on a
+   * context whose DNS timeout is cut to the time left, the transport cuts
+   * its own lookup, connect and total timeouts (docs/limits.md). */
+  dci_disc_deadline_start(c);
+  struct dci_config narrowed;
+  dc_client ctx;
   const char *name = NULL;
   DCI_TRY(dci_disc_start(c, &d, domain, &name));
   while (name != NULL) {
     bool has = false;
-    DCI_TRY(dci_dns_has_soa(c, name, &has, NULL));
+    step = "the SOA walk";
+    DCI_TRY(dci_disc_deadline_check(c, domain, step));
+    DCI_TRY(dci_dns_has_soa(dci_deadline_dns(c, &narrowed, &ctx), name, &has, NULL));
     DCI_TRY(dci_disc_soa(c, &d, has, &name));
   }
   DCI_TRY(dci_disc_txt_name(c, &d, &name));
-  DCI_TRY(dci_dns_txt(c, name, &ans, NULL));
+  step = "the TXT lookup";
+  DCI_TRY(dci_disc_deadline_check(c, domain, step));
+  DCI_TRY(dci_dns_txt(dci_deadline_dns(c, &narrowed, &ctx), name, &ans, NULL));
   DCI_TRY(dci_disc_txt(c, &d, &ans));
   dci_http_req req;
   dci_disc_request(&d, &req);
+  step = "the settings request";
+  DCI_TRY(dci_disc_deadline_check(c, domain, step));
   DCI_TRY(dci_http_perform(c, &req, &resp));
   DCI_TRY(dci_disc_settings(c, &d, &resp, out));
 done:
   if (status == DC_E_NOMEM) dci_fail(c, status, "discovery: out of memory");
+  if (status != DC_OK && step != NULL)
+    status = dci_disc_deadline_status(c, domain, status, step);
+  if (c != NULL) dci_call_of(c)->deadline_us = 0;
   dci_txt_answer_free(&ans);
   dci_http_resp_free(&resp);
   dci_disc_free(&d);

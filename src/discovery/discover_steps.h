@@ -46,6 +46,19 @@ dc_status dci_disc_txt_name(dc_client *c, dci_disc *d, const char **name);
 dc_status dci_disc_txt(dc_client *c, dci_disc *d, const dci_txt_answer *ans);
 /* The settings request as dc_discover sends it (strings borrowed from d). */
 void dci_disc_request(const dci_disc *d, dci_http_req *req);
+/* The overall deadline (dc_client_set_deadline_ms; docs/limits.md): starts
+ * it on c's record (dci_call_of(c)->deadline_us = now + the deadline). */
+void dci_disc_deadline_start(dc_client *c);
+/* Before a step: DC_OK while time is left, else DC_E_TIMEOUT with the
+ * deadline's detail naming `step`. */
+dc_status dci_disc_deadline_check(dc_client *c, const char *domain, const char *step);
+/* After a failed step: a timeout (DC_E_TIMEOUT, DC_E_DNS_TIMEOUT) once the
+ * deadline has passed becomes DC_E_TIMEOUT with the detail "discovery of
+ * NAME: overall deadline of N ms exceeded (during STEP: <the step's
+ * detail>)"; any other status is returned unchanged. */
+dc_status dci_disc_deadline_status(dc_client *c, const char *domain, dc_status st,
+                                   const char *step);
+
 /* The response (transport DC_OK): non-2xx is DC_E_HTTP_STATUS; else the
  * parsed settings with zone and host. */
 dc_status dci_disc_settings(dc_client *c, dci_disc *d, const dci_http_resp *resp,

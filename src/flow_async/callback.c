@@ -1,5 +1,10 @@
 /* OAuth callback query (what the DNS Provider redirects the user agent back
- * with at the end of the consent step).
+ * with at the end of the consent step), and its sibling, the synchronous
+ * flow's return (dc_sync_return_parse, request.h: the redirect_uri of an
+ * apply URL with state and, on failure, error/error_description appended;
+ * docs/protocol.md §2.5). Both run the same checks in the same order; the
+ * sync return ignores any code and takes the absence of an error for the
+ * success outcome.
  *
  * Protocol: docs/protocol.md §3.2 (success: code + state; error: error
  * [+ error_description] + state) and §2.5 (error codes, the user_cancel
@@ -36,6 +41,7 @@
 
 #include "core/internal.h"
 #include "domainconnect/oauth.h"
+#include "domainconnect/request.h" /* dc_sync_return_parse */
 
 struct dc_callback {
   char *code;              /* secret: wiped on free */
@@ -159,10 +165,13 @@ done:
 }
 
 /* 2. The rest of the query must be well formed: code, error and
- * error_description decoded into the caller's *code, *error and *desc. */
+ * error_description decoded into the caller's *code, *error and *desc.
+ * `sync`: the synchronous flow's return (docs/protocol.md §2.5), where no
+ * code is expected (scan_query did not record one) and neither an error nor
+ * anything else is a success. */
 static dc_status check_rest(dc_client *c, const char *query, size_t len,
-                            const struct raw_param *p, char **code, char **error,
-                            char **desc)
+                            const struct raw_param *p, bool sync, char **code,
+                            char **error, char **desc)
 {
   dc_status status = DC_OK;
   if (memchr(query, '\0', len) != NULL) {
@@ -185,7 +194,7 @@ static dc_status check_rest(dc_client *c, const char *query, size_t len,
     status = dci_fail(c, DC_E_CALLBACK, "callback carries both code and error");
     goto done;
   }
-  if (*code == NULL && *error == NULL) {
+  if (*code == NULL && *error == NULL && !sync) {
     status = dci_fail(c, DC_E_CALLBACK, "callback carries neither code nor error");
     goto done;
   }
@@ -229,8 +238,11 @@ static dc_status error_outcome(dc_client *c, dc_callback *cb, const char *error,
                   cb->error_description ? cb->error_description : "");
 }
 
-DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
-                                   const char *expected_state, dc_callback **out)
+/* dc_callback_parse and dc_sync_return_parse: the same checks in the same
+ * order; `sync` ignores any code and accepts a return without an error as
+ * the success outcome. */
+static dc_status parse_return(dc_client *c, const char *query, size_t len,
+                              const char *expected_state, bool sync, dc_callback **out)
 {
   dc_status status = DC_OK;
   dc_callback *cb = NULL;
@@ -250,8 +262,11 @@ DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
 
   memset(p, 0, sizeof p);
   scan_query(query, len, p);
+  /* The synchronous return carries no code; one there is not ours to read
+   * (an unknown parameter, like a redirect_uri's own query). */
+  if (sync) memset(&p[P_CODE], 0, sizeof p[P_CODE]);
   DCI_TRY(check_state(c, p, expected_state, &state));
-  DCI_TRY(check_rest(c, query, len, p, &code, &error, &desc));
+  DCI_TRY(check_rest(c, query, len, p, sync, &code, &error, &desc));
 
   /* 3. the outcome. */
   cb = calloc(1, sizeof *cb);
@@ -261,7 +276,7 @@ DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
   }
   cb->state = state;
   state = NULL;
-  if (code != NULL) {
+  if (code != NULL || error == NULL) {
     cb->code = code;
     code = NULL;
     *out = cb;
@@ -281,6 +296,18 @@ done:
   dci_free_secret(desc);
   dc_callback_free(cb);
   return status;
+}
+
+DC_API dc_status dc_callback_parse(dc_client *c, const char *query, size_t len,
+                                   const char *expected_state, dc_callback **out)
+{
+  return parse_return(c, query, len, expected_state, false, out);
+}
+
+DC_API dc_status dc_sync_return_parse(dc_client *c, const char *query, size_t len,
+                                      const char *expected_state, dc_callback **out)
+{
+  return parse_return(c, query, len, expected_state, true, out);
 }
 
 DC_API void dc_callback_free(dc_callback *cb)

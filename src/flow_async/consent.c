@@ -1,5 +1,7 @@
 /* dc_consent_url: the asynchronous flow's OAuth authorization URL
- * (docs/protocol.md §3.2; spec "Async: OAuth Flow", "Getting Authorization"). */
+ * (docs/protocol.md §3.2; spec "Async: OAuth Flow", "Getting Authorization").
+ * The domain and hosts come from the request or, for settings that know
+ * them (dc_discover), from the settings (dci_request_target). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,9 +41,9 @@ DC_API dc_status dc_consent_url(dc_client *c, const dc_settings *s,
     DCI_TRY(dci_request_check_id(c, "service id", r->service_ids[i]));
   /* OAuth client_id (RFC 6749 appendix A.1: *VSCHAR; we want at least one) */
   DCI_TRY(dci_request_check_vschar(c, "client_id", client_id));
-  DCI_TRY(dci_request_zone(c, r, &zone));
-  for (; n_hosts < r->n_hosts; n_hosts++)
-    DCI_TRY(dci_request_host(c, r->hosts[n_hosts], &hosts[n_hosts]));
+  /* zone and hosts: the request's, checked against (or taken from) the
+   * settings' own when they know them (discovered settings). */
+  DCI_TRY(dci_request_target(c, s, r, &zone, hosts, &n_hosts));
   DCI_TRY(dci_request_check_vars(c, r));
   DCI_TRY(dci_request_check_redirect_uri(c, r->redirect_uri));
   if (r->state != NULL) DCI_TRY(dci_request_check_vschar(c, "state", r->state));

@@ -26,7 +26,11 @@
  *     reports bad api_url / provider_id inside the document as DC_E_TOKEN.
  *   - Malformed JSON is reported without jansson's text (which can quote
  *     bytes of the input, i.e. of a token).
- *   - dc_token_expired(NULL, ...) is 1 (an absent token is unusable). */
+ *   - dc_token_expired(NULL, ...) is 1 (an absent token is unusable).
+ *   - A refresh-only document ({refresh_token, api_url[, provider_id]},
+ *     none of access_token, token_type, issued_at, expires_at) reads as a
+ *     token without an access token, issued_at = expires_at = 0 (expired);
+ *     a document with any of those members is read as a full one. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +40,7 @@
 #include "core/json.h"
 #include "core/validate.h"
 #include "domainconnect/oauth.h"
+#include "guard/url_rules.h"
 
 _Static_assert((time_t)-1 < 0, "time_t must be a signed integer type");
 #define DCI_TIME_T_MAX                                                         \
@@ -306,8 +311,49 @@ done:
   return finish(status, root, t, out);
 }
 
-DC_API dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
-                                    dc_token **out)
+/* A refresh-only document: a refresh token and an API URL, and none of the
+ * access token's members. */
+static bool refresh_only_doc(json_t *root)
+{
+  return json_object_get(root, "access_token") == NULL &&
+         json_object_get(root, "token_type") == NULL &&
+         json_object_get(root, "issued_at") == NULL &&
+         json_object_get(root, "expires_at") == NULL &&
+         json_object_get(root, "refresh_token") != NULL;
+}
+
+/* {refresh_token, api_url [, provider_id]} into a refresh-only token
+ * (access token NULL, issued_at = expires_at = 0: always expired). */
+static dc_status refresh_only(dc_client *c, json_t *root, const char *api_url,
+                              dc_token **t)
+{
+  static const char what[] = "refresh-only token document";
+  dc_status status = DC_OK;
+  *t = calloc(1, sizeof **t);
+  if (*t == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  DCI_TRY(read_token_string(c, what, root, "refresh_token", true, valid_refresh_token,
+                            "printable ASCII", &(*t)->refresh_token));
+  if (api_url != NULL && json_object_get(root, "api_url") == NULL) {
+    (*t)->api_url = dci_strdup(api_url); /* supplied by the caller */
+    if ((*t)->api_url == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  } else {
+    DCI_TRY(read_plain_string(c, root, "api_url", &(*t)->api_url));
+  }
+  if (!valid_api_url((*t)->api_url)) {
+    status = dci_fail(c, DC_E_TOKEN, "%s: api_url is not an https URL", what);
+    goto done;
+  }
+  if (json_object_get(root, "provider_id") != NULL) {
+    DCI_TRY(read_plain_string(c, root, "provider_id", &(*t)->provider_id));
+    if (!dci_valid_dc_id((*t)->provider_id))
+      status = dci_fail(c, DC_E_TOKEN, "%s: provider_id is not a valid dc-id", what);
+  }
+done:
+  return status;
+}
+
+static dc_status from_json(dc_client *c, const char *json, size_t len,
+                           const char *api_url, dc_token **out)
 {
   static const char what[] = "token document";
   dc_status status = DC_OK;
@@ -319,6 +365,13 @@ DC_API dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
   *out = NULL;
   if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "token: json is NULL");
 
+  DCI_TRY(load(c, what, json, len, &root));
+  if (refresh_only_doc(root)) {
+    status = refresh_only(c, root, api_url, &t);
+    goto done;
+  }
+  release(root); /* read again as a full document */
+  root = NULL;
   DCI_TRY(start(c, what, json, len, &root, &t));
   DCI_TRY(read_refresh_token(c, what, root, &t->refresh_token));
   DCI_TRY(read_time(c, root, "issued_at", &t->issued_at));
@@ -342,6 +395,38 @@ DC_API dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
   }
 done:
   return finish(status, root, t, out);
+}
+
+DC_API dc_status dc_token_from_json(dc_client *c, const char *json, size_t len,
+                                    dc_token **out)
+{
+  return from_json(c, json, len, NULL, out);
+}
+
+DC_API dc_status dc_token_from_json_api(dc_client *c, const char *json, size_t len,
+                                        const char *api_url, dc_token **out)
+{
+  dc_status status = DC_OK;
+  char *want = NULL, *have = NULL;
+  dc_token *t = NULL;
+  if (out != NULL) *out = NULL;
+  if (api_url == NULL) return from_json(c, json, len, NULL, out);
+  if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "token: out is NULL");
+  DCI_TRY(dci_check_https_url(c, "api_url", api_url, false, &want));
+  DCI_TRY(from_json(c, json, len, want, &t));
+  /* The document's API must be the one given (compared canonically). */
+  status = dci_check_https_url(c, "token api_url", t->api_url, false, &have);
+  if (status == DC_OK && strcmp(have, want) != 0)
+    status = dci_fail(c, DC_E_API_MISMATCH,
+                      "token document: its api_url %s is not the given %s", have, want);
+  if (status != DC_OK) goto done;
+  *out = t;
+  t = NULL;
+done:
+  dc_token_free(t);
+  free(want);
+  free(have);
+  return status;
 }
 
 /* ---- storage form */
@@ -403,6 +488,36 @@ done:
   return status;
 }
 
+static char *dup_or_null(const char *s, bool *ok)
+{
+  if (s == NULL) return NULL;
+  char *d = dci_strdup(s);
+  if (d == NULL) *ok = false;
+  return d;
+}
+
+DC_API dc_status dc_token_copy(const dc_token *t, dc_token **out)
+{
+  if (out == NULL) return DC_E_INVALID_ARG;
+  *out = NULL;
+  if (t == NULL) return DC_E_INVALID_ARG;
+  dc_token *n = calloc(1, sizeof *n);
+  if (n == NULL) return DC_E_NOMEM;
+  bool ok = true;
+  n->access_token = dup_or_null(t->access_token, &ok);
+  n->refresh_token = dup_or_null(t->refresh_token, &ok);
+  n->api_url = dup_or_null(t->api_url, &ok);
+  n->provider_id = dup_or_null(t->provider_id, &ok);
+  n->issued_at = t->issued_at;
+  n->expires_at = t->expires_at;
+  if (!ok) {
+    dc_token_free(n);
+    return DC_E_NOMEM;
+  }
+  *out = n;
+  return DC_OK;
+}
+
 /* ---- getters */
 
 DC_API const char *dc_token_access_token(const dc_token *t)
@@ -435,13 +550,21 @@ DC_API time_t dc_token_expires_at(const dc_token *t)
   return t ? t->expires_at : 0;
 }
 
-/* docs/security.md §6.6: refresh when now + skew >= expiry. Computed without
- * signed overflow for any now / skew. */
+/* docs/security.md §6.6: refresh when now + skew >= expiry, the skew being
+ * at most a quarter (DC_TOKEN_SKEW_DIVISOR) of the token's lifetime, so a
+ * token shorter-lived than the skew is usable when issued (issue 11 point
+ * 5). Computed without signed overflow for any now / skew. */
 DC_API bool dc_token_expired(const dc_token *t, time_t now, long skew_seconds)
 {
   if (t == NULL) return 1;
   if (skew_seconds < 0) skew_seconds = DC_DEFAULT_TOKEN_SKEW;
   if (now >= t->expires_at) return 1;
+  uintmax_t skew = (uintmax_t)skew_seconds;
+  if (t->expires_at > t->issued_at) {
+    uintmax_t cap = ((uintmax_t)t->expires_at - (uintmax_t)t->issued_at) /
+                    DC_TOKEN_SKEW_DIVISOR;
+    if (skew > cap) skew = cap;
+  }
   uintmax_t left = (uintmax_t)t->expires_at - (uintmax_t)now; /* > 0 */
-  return left <= (uintmax_t)skew_seconds;
+  return left <= skew;
 }

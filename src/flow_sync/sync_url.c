@@ -1,5 +1,7 @@
 /* dc_sync_apply_url: the synchronous apply URL (docs/protocol.md §2.2, §2.3;
- * spec "Apply Template" synchronous flow, "Digitally Sign Requests"). */
+ * spec "Apply Template" synchronous flow, "Digitally Sign Requests"). The
+ * domain and host come from the request or, for settings that know them
+ * (dc_discover), from the settings (dci_request_target). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +20,9 @@ DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
                                    dc_profile profile, char **url)
 {
   dc_status status = DC_OK;
-  char *zone = NULL, *host = NULL, *sig = NULL;
+  char *zone = NULL, *sig = NULL;
+  char *hosts[DC_MAX_IDS] = {NULL};
+  size_t n_hosts = 0;
   struct dci_pair *pairs = NULL;
   dci_buf groups, q;
   dci_buf_init(&groups, DC_MAX_QUERY_LEN);
@@ -44,8 +48,10 @@ DC_API dc_status dc_sync_apply_url(dc_client *c, const dc_settings *s,
   for (size_t i = 0; i < r->n_group_ids; i++)
     DCI_TRY(dci_request_check_id(c, "group id", r->group_ids[i]));
   if (r->instance_id != NULL) DCI_TRY(dci_request_check_id(c, "instance id", r->instance_id));
-  DCI_TRY(dci_request_zone(c, r, &zone));
-  if (r->n_hosts == 1) DCI_TRY(dci_request_host(c, r->hosts[0], &host));
+  /* zone and host: the request's, checked against (or taken from) the
+   * settings' own when they know them (discovered settings). */
+  DCI_TRY(dci_request_target(c, s, r, &zone, hosts, &n_hosts));
+  const char *host = n_hosts == 1 ? hosts[0] : NULL;
   DCI_TRY(dci_request_check_vars(c, r));
   if (r->redirect_uri != NULL) DCI_TRY(dci_request_check_redirect_uri(c, r->redirect_uri));
   if (r->state != NULL) DCI_TRY(dci_request_check_vschar(c, "state", r->state));
@@ -104,7 +110,7 @@ done:
   if (status == DC_E_NOMEM) dci_fail(c, DC_E_NOMEM, "out of memory");
   free(pairs);
   free(zone);
-  free(host);
+  for (size_t i = 0; i < n_hosts; i++) free(hosts[i]);
   dc_free(sig);
   dci_buf_free(&groups);
   dci_buf_free(&q);

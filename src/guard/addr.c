@@ -147,8 +147,19 @@ const char *dci_local_interface_problem(const dci_addr *a)
   return why;
 }
 
-const char *dci_guard_addr_port(const dc_client *c, const dci_addr *a, unsigned port)
+void dci_guard_note(const dc_client *c, dc_guard_reason reason)
 {
+  /* The caller's record is per-call state (like the detail), not part of
+   * the configuration the const protects. */
+  if (c != NULL) dci_call_of((dc_client *)c)->guard_reason = (int)reason;
+}
+
+/* The rule behind dci_guard_addr_port(): NULL or the reason text, and the
+ * machine-readable reason in *reason. */
+static const char *addr_port_problem(const dc_client *c, const dci_addr *a,
+                                     unsigned port, dc_guard_reason *reason)
+{
+  *reason = DC_GUARD_BLOCKED_ADDRESS;
   if (a == NULL) return "not an IPv4 or IPv6 address";
   if (c != NULL) {
     for (size_t i = 0; i < c->cfg->n_test_allow && i < DC_MAX_TEST_ALLOW; i++) {
@@ -159,12 +170,23 @@ const char *dci_guard_addr_port(const dc_client *c, const dci_addr *a, unsigned 
       if (t->port == port && dci_addr_equal(&allowed, a)) return NULL;
     }
   }
-  if (port != DCI_HTTPS_PORT)
+  if (port != DCI_HTTPS_PORT) {
+    *reason = DC_GUARD_PORT;
     return "port other than 443 for an address not on the test-only allow list with "
            "that port";
+  }
   const char *why = dci_addr_problem(a);
   if (why != NULL) return why;
+  *reason = DC_GUARD_LOCAL_ADDRESS;
   return dci_local_interface_problem(a);
+}
+
+const char *dci_guard_addr_port(const dc_client *c, const dci_addr *a, unsigned port)
+{
+  dc_guard_reason reason = DC_GUARD_NONE;
+  const char *why = addr_port_problem(c, a, port, &reason);
+  if (why != NULL) dci_guard_note(c, reason);
+  return why;
 }
 
 const char *dci_guard_addr(const dc_client *c, const dci_addr *a)

@@ -7,6 +7,15 @@
 
 #include "core/addr.h"
 #include "core/internal.h"
+#include "domainconnect/net.h" /* dc_guard_reason */
+
+/* Records `reason` as the guard reason of the caller's record on `c`
+ * (dc_client_guard_reason); NULL c: nothing. Every refusal by a guard rule
+ * notes its reason where it is decided: dci_guard_addr_port,
+ * dci_check_https_url, the TXT value parser, dc_guard_ip, the guard's
+ * resolution. The record is writable per-caller state, like the detail, so
+ * a const handle may note too. */
+void dci_guard_note(const dc_client *c, dc_guard_reason reason);
 
 
 /* The policy alone: NULL when the address may be connected to, else a fixed
@@ -23,7 +32,9 @@ const char *dci_guard_addr(const dc_client *c, const dci_addr *a);
  * 127.0.0.1:8443 does not allow 127.0.0.1 on 443, nor the reverse). On
  * port 443 everything else goes through dci_addr_problem() and
  * dci_local_interface_problem(); on any other port everything else is
- * refused, public addresses included. Returns NULL or a fixed reason. */
+ * refused, public addresses included. Returns NULL or a fixed reason; a
+ * refusal also notes its dc_guard_reason on c (dci_guard_note: PORT,
+ * BLOCKED_ADDRESS or LOCAL_ADDRESS). */
 const char *dci_guard_addr_port(const dc_client *c, const dci_addr *a, unsigned port);
 /* TEST ONLY: true when `port` is not 443 and an entry of the client's allow
  * list names exactly that port. Only then may a URL or a _domainconnect TXT

@@ -1,7 +1,8 @@
 /* The SSRF guard for inspection (net.h): judge an IP literal, a
  * _domainconnect TXT value or an https URL, optionally resolving the host
  * and classifying every address (docs/security.md §2.4, §3.1).
- * Every refusal is DC_E_BLOCKED with the reason as the detail. */
+ * Every refusal is DC_E_BLOCKED with the reason as the detail, and its
+ * machine-readable reason on the call record (docs/security.md §2.11). */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -28,9 +29,16 @@ dc_status dci_guard_resolve_port(dc_client *c, const char *host, unsigned port,
 
   char safe_host[DC_MAX_NAME_LEN + 8];
   dci_sanitize(safe_host, sizeof safe_host, host, strlen(host), DC_MAX_NAME_LEN);
-  DCI_TRY(dci_dns_addrs(c, host, &list, NULL));
+  status = dci_dns_addrs(c, host, &list, NULL);
+  if (status != DC_OK) {
+    /* No address, or DNS failed: the name is never allowed. */
+    if (status == DC_E_NO_RECORD || status == DC_E_DNS || status == DC_E_DNS_TIMEOUT)
+      dci_guard_note(c, DC_GUARD_UNRESOLVABLE);
+    goto done;
+  }
   if (list.n == 0) {
     /* The resolver reports an empty answer itself; never allow on none. */
+    dci_guard_note(c, DC_GUARD_UNRESOLVABLE);
     status = dci_fail(c, DC_E_NO_RECORD, "%s has no A or AAAA record", safe_host);
     goto done;
   }
@@ -87,6 +95,7 @@ DC_API dc_status dc_guard_ip(dc_client *c, const char *ip)
         memcpy(s.b, b, sizeof b);
         char text[INET6_ADDRSTRLEN];
         dci_addr_format(&s, text, sizeof text);
+        dci_guard_note(c, DC_GUARD_SCOPED_ADDRESS);
         return dci_fail(c, DC_E_BLOCKED, "%s with a zone id: scoped IPv6 address",
                         text);
       }
@@ -145,4 +154,43 @@ DC_API dc_status dc_guard_url(dc_client *c, const char *url, bool resolve)
   if (status == DC_E_UNSAFE_URL) status = DC_E_BLOCKED; /* the rule's detail is kept */
   return resolve_canon(c, status, canon, sizeof "https://" - 1, resolve,
                        "URL: no host after checking");
+}
+
+/* The stable names (docs/security.md §2.11); append only, like the enum. */
+static const char *const k_reason_names[] = {
+  [DC_GUARD_NONE] = "none",
+  [DC_GUARD_INVALID_HOST] = "invalid_host",
+  [DC_GUARD_IP_LITERAL] = "ip_literal",
+  [DC_GUARD_SPECIAL_NAME] = "special_name",
+  [DC_GUARD_SCHEME] = "scheme",
+  [DC_GUARD_USERINFO] = "userinfo",
+  [DC_GUARD_PORT] = "port",
+  [DC_GUARD_QUERY] = "query",
+  [DC_GUARD_FRAGMENT] = "fragment",
+  [DC_GUARD_PATH] = "path",
+  [DC_GUARD_CHARACTERS] = "characters",
+  [DC_GUARD_TOO_LONG] = "too_long",
+  [DC_GUARD_EMPTY] = "empty",
+  [DC_GUARD_PARSER_MISMATCH] = "parser_mismatch",
+  [DC_GUARD_BLOCKED_ADDRESS] = "blocked_address",
+  [DC_GUARD_LOCAL_ADDRESS] = "local_address",
+  [DC_GUARD_SCOPED_ADDRESS] = "scoped_address",
+  [DC_GUARD_UNRESOLVABLE] = "unresolvable",
+};
+
+DC_API const char *dc_guard_reason_name(dc_guard_reason reason)
+{
+  size_t i = (size_t)reason;
+  if ((int)reason < 0 || i >= sizeof k_reason_names / sizeof k_reason_names[0] ||
+      k_reason_names[i] == NULL)
+    return "unknown";
+  return k_reason_names[i];
+}
+
+DC_API dc_guard_reason dc_client_guard_reason(const dc_client *c)
+{
+  if (c == NULL) return DC_GUARD_NONE;
+  /* the caller's own record (per thread for a client); reading it may
+   * create an empty one, as the first call would */
+  return (dc_guard_reason)dci_call_of((dc_client *)c)->guard_reason;
 }

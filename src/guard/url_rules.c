@@ -57,18 +57,28 @@ static bool ends_in_number(const char *label, size_t n)
   return true;
 }
 
-const char *dci_hostname_problem(const char *host, size_t len,
-                                 bool allow_underscore)
+const char *dci_hostname_reason(const char *host, size_t len, bool allow_underscore,
+                                dc_guard_reason *reason)
 {
-  if (host == NULL || len == 0) return "empty host";
+  dc_guard_reason dummy;
+  if (reason == NULL) reason = &dummy;
+  *reason = DC_GUARD_INVALID_HOST; /* unless a rule below says otherwise */
+  if (host == NULL || len == 0) {
+    *reason = DC_GUARD_EMPTY;
+    return "empty host";
+  }
   /* docs/security.md §4.1, "trailing dot": strip exactly one before the
    * name rules. */
   if (host[len - 1] == '.') len--;
-  if (len == 0) return "empty host";
+  if (len == 0) {
+    *reason = DC_GUARD_EMPTY;
+    return "empty host";
+  }
   if (len > DC_MAX_NAME_LEN) return "host name longer than 253 bytes";
 
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)host[i];
+    if (ch >= 0x80 || ch < 0x20 || ch == 0x7f) *reason = DC_GUARD_CHARACTERS;
     if (ch >= 0x80) return "non-ASCII byte in host";
     if (ch < 0x20 || ch == 0x7f) return "control byte in host";
     if (dci_is_alnum(ch) || ch == '-' || ch == '.') continue;
@@ -91,13 +101,26 @@ const char *dci_hostname_problem(const char *host, size_t len,
     start = i + 1;
   }
 
-  if (ends_in_number(host + last_start, last_len)) return "IP literal host";
-  for (size_t k = 0; k < sizeof k_special / sizeof k_special[0]; k++)
-    if (has_suffix_label(host, len, k_special[k].suffix)) return k_special[k].reason;
+  if (ends_in_number(host + last_start, last_len)) {
+    *reason = DC_GUARD_IP_LITERAL;
+    return "IP literal host";
+  }
+  for (size_t k = 0; k < sizeof k_special / sizeof k_special[0]; k++) {
+    if (has_suffix_label(host, len, k_special[k].suffix)) {
+      *reason = DC_GUARD_SPECIAL_NAME;
+      return k_special[k].reason;
+    }
+  }
   /* Single-label names reach intranet hosts through search domains and
    * metadata services ("metadata", "kubernetes"): docs/security.md §3.7. */
   if (labels < 2) return "single-label host";
   return NULL;
+}
+
+const char *dci_hostname_problem(const char *host, size_t len,
+                                 bool allow_underscore)
+{
+  return dci_hostname_reason(host, len, allow_underscore, NULL);
 }
 
 dc_status dci_check_hostname(const char *host, size_t len, bool allow_underscore)
@@ -244,11 +267,15 @@ struct url_parts {
 static const char k_https[] = "https://";
 #define HTTPS_PREFIX_LEN (sizeof k_https - 1)
 
-/* The whole string and the scheme. Returns NULL or a reason. */
-static const char *url_text_problem(const char *url, size_t len)
+/* The whole string and the scheme. Returns NULL or a reason (and its kind
+ * in *reason). */
+static const char *url_text_problem(const char *url, size_t len, dc_guard_reason *reason)
 {
+  *reason = DC_GUARD_TOO_LONG;
   if (len > DC_MAX_URL_LEN) return "URL longer than 2048 bytes";
+  *reason = DC_GUARD_EMPTY;
   if (len == 0) return "empty URL";
+  *reason = DC_GUARD_CHARACTERS;
 
   /* Whole string: printable ASCII, no backslash (libcurl and WHATWG read
    * "\" differently: docs/security.md §4.1, "backslash" and "Orange Tsai
@@ -263,27 +290,40 @@ static const char *url_text_problem(const char *url, size_t len)
 
   /* Literal "https://" then a non-'/' byte: "https:/x" and "https:///x" both
    * parse to host x in libcurl (docs/security.md §4.1, "slash count"). */
+  *reason = DC_GUARD_SCHEME;
   if (len < HTTPS_PREFIX_LEN) return "URL does not start with https://";
   for (size_t i = 0; i < HTTPS_PREFIX_LEN; i++)
     if (dci_lower((unsigned char)url[i]) != (unsigned char)k_https[i])
       return "URL does not start with https://";
   if (len == HTTPS_PREFIX_LEN || url[HTTPS_PREFIX_LEN] == '/')
     return "no host after https://";
+  *reason = DC_GUARD_FRAGMENT;
   if (memchr(url, '#', len) != NULL) return "fragment ('#') not allowed";
+  *reason = DC_GUARD_NONE;
   return NULL;
 }
 
 /* The authority auth[0..alen): host and optional port into *u. Returns NULL
- * or a reason. */
+ * or a reason (and its kind in *reason). */
 static const char *authority_problem(dc_client *c, const char *auth, size_t alen,
-                                     struct url_parts *u)
+                                     struct url_parts *u, dc_guard_reason *reason)
 {
   for (size_t i = 0; i < alen; i++) {
     char ch = auth[i];
-    if (ch == '@') return "userinfo ('@') not allowed";
-    if (ch == '%') return "percent-encoding in the authority";
-    if (ch == '[' || ch == ']') return "IP literal host";
+    if (ch == '@') {
+      *reason = DC_GUARD_USERINFO;
+      return "userinfo ('@') not allowed";
+    }
+    if (ch == '%') {
+      *reason = DC_GUARD_CHARACTERS;
+      return "percent-encoding in the authority";
+    }
+    if (ch == '[' || ch == ']') {
+      *reason = DC_GUARD_IP_LITERAL;
+      return "IP literal host";
+    }
   }
+  *reason = DC_GUARD_PORT;
   const char *colon = memchr(auth, ':', alen);
   size_t hostlen = colon ? (size_t)(colon - auth) : alen;
   u->port = DCI_HTTPS_PORT;
@@ -299,8 +339,9 @@ static const char *authority_problem(dc_client *c, const char *auth, size_t alen
         (u->port != DCI_HTTPS_PORT && !dci_guard_test_port(c, u->port)))
       return "port other than 443";
   }
-  const char *why = dci_hostname_problem(auth, hostlen, false);
+  const char *why = dci_hostname_reason(auth, hostlen, false, reason);
   if (why != NULL) return why;
+  *reason = DC_GUARD_NONE;
   if (auth[hostlen - 1] == '.') hostlen--; /* one trailing dot, dropped */
   u->host = auth;
   u->hostlen = hostlen;
@@ -308,10 +349,11 @@ static const char *authority_problem(dc_client *c, const char *auth, size_t alen
 }
 
 /* Path, then the optional query, in rest[0..len) (the URL after the
- * authority). Returns NULL or a reason. */
+ * authority). Returns NULL or a reason (QUERY or PATH). */
 static const char *path_query_problem(const char *rest, size_t len, bool allow_query,
-                                      struct url_parts *u)
+                                      struct url_parts *u, dc_guard_reason *reason)
 {
+  *reason = DC_GUARD_QUERY;
   const char *query = memchr(rest, '?', len);
   size_t pathlen = query ? (size_t)(query - rest) : len;
   u->query = NULL;
@@ -323,8 +365,10 @@ static const char *path_query_problem(const char *rest, size_t len, bool allow_q
   }
   size_t checklen = pathlen;
   if (checklen > 0 && rest[checklen - 1] == '/') checklen--;
+  *reason = DC_GUARD_PATH;
   const char *why = dci_path_prefix_problem(rest, checklen);
   if (why != NULL) return why;
+  *reason = DC_GUARD_NONE;
   /* A prefix loses its one trailing '/' (the caller appends "/v2/...");
    * a full link with a query keeps its path as written. */
   u->path = rest;
@@ -361,6 +405,7 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
 {
   dc_status status = DC_OK;
   const char *why = NULL;
+  dc_guard_reason reason = DC_GUARD_NONE;
   struct url_parts u = {0};
   size_t pathoff = 0;
   bool nomem = false;
@@ -371,14 +416,15 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
   if (field == NULL) field = "URL";
 
   size_t len = strnlen(url, DC_MAX_URL_LEN + 1);
-  why = url_text_problem(url, len);
+  why = url_text_problem(url, len, &reason);
   if (why != NULL) goto refuse;
   /* Authority: up to the first '/' or '?'. */
   const char *auth = url + HTTPS_PREFIX_LEN;
   size_t alen = strcspn(auth, "/?");
-  why = authority_problem(c, auth, alen, &u);
+  why = authority_problem(c, auth, alen, &u, &reason);
   if (why != NULL) goto refuse;
-  why = path_query_problem(auth + alen, len - HTTPS_PREFIX_LEN - alen, allow_query, &u);
+  why = path_query_problem(auth + alen, len - HTTPS_PREFIX_LEN - alen, allow_query, &u,
+                           &reason);
   if (why != NULL) goto refuse;
 
   DCI_TRY(append_canonical(&canon, &u, &pathoff));
@@ -387,6 +433,7 @@ dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,
                        u.querylen > 0 ? canon.data + pathoff + u.pathlen + 1 : NULL,
                        u.querylen, &nomem);
   if (nomem) { status = DC_E_NOMEM; goto done; }
+  reason = DC_GUARD_PARSER_MISMATCH;
   if (why != NULL) goto refuse;
 
   *canonical_out = dci_buf_take(&canon);
@@ -397,6 +444,7 @@ refuse: {
     char safe[128];
     dci_sanitize(safe, sizeof safe, url, strnlen(url, DC_MAX_URL_LEN + 1), 100);
     status = dci_fail(c, DC_E_UNSAFE_URL, "%s: %s in \"%s\"", field, why, safe);
+    dci_guard_note(c, reason);
   }
 done:
   if (status == DC_E_NOMEM) dci_fail(c, status, "%s: out of memory", field);

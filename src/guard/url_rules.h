@@ -7,6 +7,7 @@
 
 #include "core/addr.h"
 #include "core/internal.h"
+#include "domainconnect/net.h" /* dc_guard_reason */
 
 /* Checks a host name whose value an attacker may influence (TXT value, URL
  * host from a settings document, name server). `len` bytes of `host` are
@@ -26,6 +27,13 @@
  * storage, never contains input bytes). */
 const char *dci_hostname_problem(const char *host, size_t len,
                                  bool allow_underscore);
+
+/* dci_hostname_problem() that also says which kind of rule refused:
+ * *reason (may be NULL) is DC_GUARD_EMPTY, DC_GUARD_CHARACTERS (control or
+ * non-ASCII byte), DC_GUARD_IP_LITERAL, DC_GUARD_SPECIAL_NAME or
+ * DC_GUARD_INVALID_HOST (every other name rule) on a refusal. */
+const char *dci_hostname_reason(const char *host, size_t len, bool allow_underscore,
+                                dc_guard_reason *reason);
 
 /* dci_hostname_problem() as a status: DC_OK or DC_E_UNSAFE_URL (callers map
  * it to their own status). */
@@ -64,7 +72,8 @@ const char *dci_path_prefix_problem(const char *path, size_t len);
  * CURLU_DISALLOW_USER only); it must parse and give the same scheme, host
  * and port (none for 443), no user, zone id or fragment, and a query only
  * when allowed.
- * `field` names the URL in the detail ("urlAPI"). Returns DC_OK,
+ * `field` names the URL in the detail ("urlAPI"); a refusal notes its
+ * dc_guard_reason on c (dci_guard_note). Returns DC_OK,
  * DC_E_INVALID_ARG (url or canonical_out NULL), DC_E_NOMEM, DC_E_UNSAFE_URL
  * (detail: field, reason, sanitised URL). */
 dc_status dci_check_https_url(dc_client *c, const char *field, const char *url,

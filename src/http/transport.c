@@ -21,7 +21,8 @@
  *   5. brace 2, the pre-request callback: the same checks on the connected
  *      address after TLS and before any request byte (covers reused
  *      connections too).
- * No redirects, https only, no proxy, TLS verification untouched (only the
+ * No redirects, https only, no proxy but the client's own (an HTTP CONNECT
+ * tunnel to the checked address, docs/security.md §2.9), TLS verification untouched (only the
  * trust anchors may be replaced), TLS 1.2+, no content decoding, capped body
  * and headers, timeouts, no signals. */
 #include <arpa/inet.h>
@@ -37,6 +38,7 @@
 #include "guard/addr.h"
 #include "guard/url_rules.h"
 #include "http/transport.h"
+#include "http/xfer.h"
 
 #ifndef DC_VERSION_STRING
 #define DC_VERSION_STRING "0"
@@ -45,27 +47,7 @@
 /* Bytes of untrusted text (Location, libcurl's error) kept in a detail. */
 #define DCI_DETAIL_TEXT 200
 
-struct dci_http_xfer {
-  dc_client *c;
-  const dci_http_req *req;
-  dci_http_resp *resp;
-  CURL *easy;
-  CURLU *url;
-  struct curl_slist *resolve;
-  struct curl_slist *headers;   /* may hold the bearer: wiped on free */
-  char host[DC_MAX_NAME_LEN + 1];
-  unsigned port;                /* DCI_HTTPS_PORT, or an allowed test port */
-  dci_addr_list checked;        /* what the guard approved */
-  bool skip_socket_check;       /* TEST ONLY (dci_http_set_test_hooks) */
-  size_t header_bytes;
-  bool body_over;               /* write callback hit the cap */
-  bool headers_over;            /* header callback hit the cap */
-  bool nomem;
-  bool blocked;                 /* a brace refused; why[] says how */
-  bool resolve_attempted;       /* libcurl tried to resolve despite the pin */
-  char why[320];
-  char errbuf[CURL_ERROR_SIZE];
-};
+/* struct dci_http_xfer: http/xfer.h (shared with http/braces.c) */
 
 /* ---- TEST ONLY hooks (see transport.h). Zero in every production run. */
 static struct dci_http_test_hooks g_test_hooks;
@@ -137,6 +119,7 @@ void dci_http_xfer_free(dci_http_xfer *x)
   if (x->easy != NULL) curl_easy_cleanup(x->easy);
   if (x->url != NULL) curl_url_cleanup(x->url);
   curl_slist_free_all(x->resolve);
+  curl_slist_free_all(x->connect_to);
   slist_free_wiped(x->headers);
   dci_wipe(x, sizeof *x);
   free(x);
@@ -147,109 +130,7 @@ CURL *dci_http_xfer_easy(dci_http_xfer *x)
   return x ? x->easy : NULL;
 }
 
-/* ---- the guard's two braces */
-
-static bool in_checked_set(const dci_http_xfer *x, const dci_addr *a)
-{
-  for (size_t i = 0; i < x->checked.n && i < DCI_MAX_ADDRS; i++)
-    if (dci_addr_equal(&x->checked.a[i], a)) return true;
-  return false;
-}
-
-/* Records the first refusal (later ones would only repeat it). */
-DCI_PRINTF(2, 3)
-static void refuse(dci_http_xfer *x, const char *fmt, ...)
-{
-  if (!x->blocked) {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(x->why, sizeof x->why, fmt, ap);
-    va_end(ap);
-    if (n < 0) x->why[0] = '\0';
-  }
-  x->blocked = true;
-}
-
-/* Everything an address must satisfy when libcurl is about to use it. */
-static bool addr_acceptable(dci_http_xfer *x, const dci_addr *a, unsigned port,
-                            bool scoped, const char *when)
-{
-  char text[64];
-  dci_addr_format(a, text, sizeof text);
-  const char *why = NULL;
-  if (scoped)
-    why = "an IPv6 address with a zone (scope) id";
-  else if (port != x->port)
-    why = x->port == DCI_HTTPS_PORT ? "not port 443" : "not the port of the URL";
-  else if ((why = dci_guard_addr_port(x->c, a, port)) != NULL)
-    ; /* the guard's own reason */
-  else if (!in_checked_set(x, a))
-    why = "not one of the addresses checked for the host (DNS rebinding?)";
-  if (why == NULL) return true;
-  refuse(x, "guard refused connecting to %s port %u for %s (%s): %s", text, port,
-         x->host, when, why);
-  return false;
-}
-
-/* Brace 1 (docs/security.md §2.6): runs before the TCP SYN. */
-static curl_socket_t on_open_socket(void *clientp, curlsocktype purpose,
-                                    struct curl_sockaddr *sa)
-{
-  dci_http_xfer *x = clientp;
-  if (purpose != CURLSOCKTYPE_IPCXN) {
-    refuse(x, "guard refused a socket for %s that is not an IP connection", x->host);
-    return CURL_SOCKET_BAD;
-  }
-  if (sa == NULL || (sa->family != AF_INET && sa->family != AF_INET6) ||
-      sa->addr.sa_family != sa->family) {
-    refuse(x, "guard refused a socket for %s of an address family other than "
-              "IPv4 or IPv6", x->host);
-    return CURL_SOCKET_BAD;
-  }
-  size_t need = sa->family == AF_INET ? sizeof(struct sockaddr_in)
-                                      : sizeof(struct sockaddr_in6);
-  dci_addr a;
-  unsigned port = 0;
-  bool scoped = false;
-  if (sa->addrlen < need || !dci_addr_from_sockaddr(&sa->addr, &a, &port, &scoped)) {
-    refuse(x, "guard refused a socket for %s: malformed socket address", x->host);
-    return CURL_SOCKET_BAD;
-  }
-  if (!x->skip_socket_check &&
-      !addr_acceptable(x, &a, port, scoped, "opening the socket"))
-    return CURL_SOCKET_BAD;
-  return socket(sa->family, sa->socktype | SOCK_CLOEXEC, sa->protocol);
-}
-
-/* Brace 2 (docs/security.md §2.7): after TLS, before the first request byte. */
-static int on_prereq(void *clientp, char *primary_ip, char *local_ip,
-                     int primary_port, int local_port)
-{
-  dci_http_xfer *x = clientp;
-  dci_addr a;
-  memset(&a, 0, sizeof a);
-  if (primary_ip != NULL && inet_pton(AF_INET, primary_ip, a.b) == 1) {
-    a.family = AF_INET;
-  } else if (primary_ip != NULL && inet_pton(AF_INET6, primary_ip, a.b) == 1) {
-    a.family = AF_INET6;
-  } else {
-    refuse(x, "guard refused the connection for %s before the request: libcurl "
-              "reports no parsable peer address", x->host);
-    return CURL_PREREQFUNC_ABORT;
-  }
-  unsigned port = (primary_port > 0 && primary_port <= 65535) ? (unsigned)primary_port : 0u;
-  if (!addr_acceptable(x, &a, port, false, "before sending the request"))
-    return CURL_PREREQFUNC_ABORT;
-  return CURL_PREREQFUNC_OK;
-}
-
-/* The pin covers host:port, so libcurl has no reason to resolve anything. */
-static int on_resolver_start(void *resolver_state, void *reserved, void *clientp)
-{
-  dci_http_xfer *x = clientp;
-  x->resolve_attempted = true;
-  return 1; /* abort the resolve */
-}
+/* ---- the guard's two braces: http/braces.c */
 
 /* ---- caps */
 
@@ -375,6 +256,48 @@ done:
   return DC_OK;
 }
 
+/* Through a proxy: "host:port:ADDR:port" for CURLOPT_CONNECT_TO, so the
+ * proxy is asked to CONNECT to the first checked address (never the name)
+ * while TLS and the Host header keep the name (docs/security.md §2.9). */
+static dc_status connect_to_string(dc_client *c, const dci_http_xfer *x, dci_buf *b)
+{
+  dc_status status = DC_OK;
+  char port[16], text[64];
+  snprintf(port, sizeof port, ":%u:", x->port);
+  dci_addr_format(&x->checked.a[0], text, sizeof text);
+  bool v6 = x->checked.a[0].family == AF_INET6;
+  DCI_TRY(dci_buf_append_str(b, x->host));
+  DCI_TRY(dci_buf_append_str(b, port));
+  if (v6) DCI_TRY(dci_buf_append_char(b, '['));
+  DCI_TRY(dci_buf_append_str(b, text));
+  if (v6) DCI_TRY(dci_buf_append_char(b, ']'));
+  snprintf(port, sizeof port, ":%u", x->port);
+  DCI_TRY(dci_buf_append_str(b, port));
+done:
+  if (status != DC_OK) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  return DC_OK;
+}
+
+/* "ADDR:PORT:ADDR" for the proxy, appended to the transfer's pins. */
+static dc_status proxy_pin(dc_client *c, dci_http_xfer *x)
+{
+  const struct dci_allowed_addr *p = &c->cfg->proxy_addr;
+  dci_addr a;
+  char text[64], entry[160];
+  memset(&a, 0, sizeof a);
+  a.family = p->family;
+  memcpy(a.b, p->b, sizeof a.b);
+  dci_addr_format(&a, text, sizeof text);
+  int n = snprintf(entry, sizeof entry, a.family == AF_INET6 ? "[%s]:%u:[%s]" : "%s:%u:%s",
+                   text, p->port, text);
+  if (n < 0 || (size_t)n >= sizeof entry)
+    return dci_fail(c, DC_E_INTERNAL, "proxy address cannot be pinned");
+  struct curl_slist *l = curl_slist_append(x->resolve, entry);
+  if (l == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  x->resolve = l;
+  return DC_OK;
+}
+
 /* Parses the checked URL with libcurl (the transfer's one parse) and keeps
  * its host and port (443 when the URL names none). */
 static dc_status parse_url(dc_client *c, dci_http_xfer *x, const char *canon)
@@ -450,8 +373,38 @@ static dc_status guard_checked(dc_client *c, dci_http_xfer *x)
 static dc_status resolve_and_guard(dc_client *c, dci_http_xfer *x)
 {
   dc_status status = DC_OK;
-  DCI_TRY(dci_dns_addrs(c, x->host, &x->checked, NULL));
+  struct dci_config narrowed;
+  dc_client ctx;
+  /* under a discovery's deadline, the lookup gets at most the time left */
+  DCI_TRY(dci_dns_addrs(dci_deadline_dns(c, &narrowed, &ctx), x->host, &x->checked, NULL));
   status = guard_checked(c, x);
+done:
+  return status;
+}
+
+/* The proxy options (docs/security.md §2.9): CURLOPT_PROXY "" and
+ * CURLOPT_NOPROXY "" keep libcurl from reading http_proxy, https_proxy,
+ * ALL_PROXY and NO_PROXY; with the client's proxy, an HTTP CONNECT tunnel
+ * to the checked address (CURLOPT_CONNECT_TO). */
+static dc_status configure_proxy(dc_client *c, dci_http_xfer *x)
+{
+  dc_status status = DC_OK;
+  CURL *e = x->easy;
+  const struct dci_config *cfg = c->cfg;
+  DCI_SETOPT(set_str, CURLOPT_NOPROXY, "");
+  if (!x->proxied) {
+    DCI_SETOPT(set_str, CURLOPT_PROXY, "");
+    goto done;
+  }
+  DCI_SETOPT(set_str, CURLOPT_PROXY, cfg->proxy_url);
+  DCI_SETOPT(set_long, CURLOPT_PROXYTYPE, (long)CURLPROXY_HTTP);
+  DCI_SETOPT(set_long, CURLOPT_HTTPPROXYTUNNEL, 1L);
+  DCI_SETOPT(set_slist, CURLOPT_CONNECT_TO, x->connect_to);
+  if (cfg->proxy_user != NULL) {
+    DCI_SETOPT(set_long, CURLOPT_PROXYAUTH, (long)CURLAUTH_BASIC);
+    DCI_SETOPT(set_str, CURLOPT_PROXYUSERNAME, cfg->proxy_user);
+    DCI_SETOPT(set_str, CURLOPT_PROXYPASSWORD, cfg->proxy_pass ? cfg->proxy_pass : "");
+  }
 done:
   return status;
 }
@@ -468,6 +421,9 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
              : DC_DEFAULT_TOTAL_TIMEOUT_MS;
   long connect = cfg->timeout_connect_ms ? cfg->timeout_connect_ms
                                          : DC_DEFAULT_CONNECT_TIMEOUT_MS;
+  /* a discovery's overall deadline cuts both (docs/limits.md) */
+  total = dci_deadline_cap(c, total);
+  connect = dci_deadline_cap(c, connect);
 
   /* no output anywhere but our callbacks (VERBOSE would print the bearer) */
   DCI_SETOPT(set_long, CURLOPT_VERBOSE, 0L);
@@ -479,15 +435,15 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
   DCI_SETOPT(set_str, CURLOPT_REDIR_PROTOCOLS_STR, "https");
   DCI_SETOPT(set_long, CURLOPT_FOLLOWLOCATION, 0L);
   DCI_SETOPT(set_long, CURLOPT_MAXREDIRS, 0L);
-  /* no proxy from the environment (the braces would see the proxy) */
-  DCI_SETOPT(set_str, CURLOPT_PROXY, "");
+  /* never a proxy from the environment; the client's own, or none */
+  DCI_TRY(configure_proxy(c, x));
   /* pin, and the two braces */
   DCI_SETOPT(set_slist, CURLOPT_RESOLVE, x->resolve);
-  DCI_SETOPT(set_resolver_start_fn, CURLOPT_RESOLVER_START_FUNCTION, on_resolver_start);
+  DCI_SETOPT(set_resolver_start_fn, CURLOPT_RESOLVER_START_FUNCTION, dci_xfer_on_resolver_start);
   DCI_SETOPT(set_ptr, CURLOPT_RESOLVER_START_DATA, x);
-  DCI_SETOPT(set_opensocket_fn, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  DCI_SETOPT(set_opensocket_fn, CURLOPT_OPENSOCKETFUNCTION, dci_xfer_on_open_socket);
   DCI_SETOPT(set_ptr, CURLOPT_OPENSOCKETDATA, x);
-  DCI_SETOPT(set_prereq_fn, CURLOPT_PREREQFUNCTION, on_prereq);
+  DCI_SETOPT(set_prereq_fn, CURLOPT_PREREQFUNCTION, dci_xfer_on_prereq);
   DCI_SETOPT(set_ptr, CURLOPT_PREREQDATA, x);
   /* TLS: verification stays at libcurl's defaults (peer and host on);
    * only the trust anchors may be replaced, and then replace the system
@@ -511,7 +467,9 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
   DCI_SETOPT(set_write_fn, CURLOPT_HEADERFUNCTION, on_header);
   DCI_SETOPT(set_ptr, CURLOPT_HEADERDATA, x);
   DCI_SETOPT(set_off, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
-  if (req->fresh_connection) {
+  if (req->fresh_connection || x->proxied) {
+    /* through a proxy too: the pre-request check cannot see where a reused
+     * tunnel leads, so every transfer gets its own (docs/security.md §2.9) */
     DCI_SETOPT(set_long, CURLOPT_FRESH_CONNECT, 1L);
     DCI_SETOPT(set_long, CURLOPT_FORBID_REUSE, 1L);
   } else {
@@ -615,6 +573,20 @@ static dc_status prepare(dc_client *c, const dci_http_req *req, dci_http_resp *r
     status = dci_fail(c, DC_E_NOMEM, "out of memory");
     goto done;
   }
+  x->proxied = c->cfg->proxy_url != NULL;
+  if (x->proxied) {
+    dci_buf_free(&pin);
+    dci_buf_init(&pin, DC_MAX_NAME_LEN + 80);
+    DCI_TRY(connect_to_string(c, x, &pin));
+    x->connect_to = curl_slist_append(NULL, pin.data);
+    /* libcurl asks the resolver-start callback even for the proxy's
+     * address literal: pin the proxy to itself (configuration, not DNS) */
+    DCI_TRY(proxy_pin(c, x));
+  }
+  if (x->proxied && x->connect_to == NULL) {
+    status = dci_fail(c, DC_E_NOMEM, "out of memory");
+    goto done;
+  }
   DCI_TRY(configure(c, x, post));
   *out = x;
   x = NULL;
@@ -675,8 +647,11 @@ done:
 /* True when `text` holds the bearer or a piece of the request body: such
  * text never goes into a detail. libcurl's messages do not quote request
  * data; this makes sure of it. */
-static bool leaks_request(const dci_http_req *req, const char *text, size_t len)
+static bool leaks_request(const dci_http_xfer *x, const char *text, size_t len)
 {
+  const dci_http_req *req = x->req;
+  const char *pw = x->c->cfg->proxy_pass;
+  if (pw != NULL && pw[0] != '\0' && memmem(text, len, pw, strlen(pw)) != NULL) return true;
   if (req->bearer != NULL) {
     size_t bl = strlen(req->bearer);
     if (bl > 0 && bl <= len && memmem(text, len, req->bearer, bl) != NULL) return true;
@@ -695,7 +670,7 @@ static void curl_error_text(const dci_http_xfer *x, CURLcode rc, char *out, size
   size_t len = strnlen(src, sizeof x->errbuf);
   /* the error buffer may end in a newline */
   while (len > 0 && (src[len - 1] == '\n' || src[len - 1] == '\r')) len--;
-  if (leaks_request(x->req, src, len)) {
+  if (leaks_request(x, src, len)) {
     src = curl_easy_strerror(rc);
     len = strlen(src);
   }
@@ -710,9 +685,11 @@ static void location_text(dci_http_xfer *x, char *out, size_t n)
     dci_sanitize(out, n, "(none)", 6, DCI_DETAIL_TEXT);
     return;
   }
-  /* never print a query or fragment: it may carry a code or token */
+  /* never print a query or fragment: it may carry a code or token; and in
+   * a call that sent a secret, the path is masked with the call's secrets
+   * (core/mask.h, docs/security.md §7.3) before anything is cut */
   size_t len = strcspn(h->value, "?#");
-  dci_sanitize(out, n, h->value, len, DCI_DETAIL_TEXT);
+  dci_sanitize_server(x->c, out, n, h->value, len, DCI_DETAIL_TEXT);
 }
 
 dc_status dci_http_finish(dci_http_xfer *x, CURLcode rc)
@@ -757,7 +734,9 @@ dc_status dci_http_finish(dci_http_xfer *x, CURLcode rc)
   } else if (rc != CURLE_OK) {
     char text[DCI_DETAIL_TEXT + 8];
     curl_error_text(x, rc, text, sizeof text);
-    status = dci_fail(c, DC_E_TRANSPORT, "HTTPS request to %s failed: %s", x->host, text);
+    status = dci_fail(c, DC_E_TRANSPORT, "HTTPS request to %s failed%s%s: %s", x->host,
+                      x->proxied ? " through the proxy " : "",
+                      x->proxied ? c->cfg->proxy_url : "", text);
   } else if (code >= 300 && code <= 399) {
     char loc[DCI_DETAIL_TEXT + 8];
     location_text(x, loc, sizeof loc);
@@ -789,6 +768,11 @@ dc_status dci_http_perform(dc_client *c, const dci_http_req *req,
     status = dci_fail(c, DC_E_NOMEM, "out of memory");
     goto done;
   }
+  /* The size of the connection cache the transfer returns its connection
+   * to (the client's shared one): a multi handle of one transfer would
+   * allow 4 and close the oldest of the others. */
+  mc = curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)DC_MAX_IDLE_CONNECTIONS);
+  if (mc != CURLM_OK) goto multi_failed;
   mc = curl_multi_add_handle(m, x->easy);
   if (mc != CURLM_OK) goto multi_failed;
   added = true;

@@ -34,7 +34,9 @@ void dci_http_resp_free(dci_http_resp *r);
  * refuse the name if any address is forbidden, pin the checked addresses,
  * re-check in the open-socket and pre-request callbacks, TLS verified with
  * the client's CA, no redirects (a 3xx is DC_E_REDIRECT with the sanitised
- * Location in the detail), no proxy, caps and timeouts.
+ * Location in the detail), no proxy but the client's (CONNECT to the checked
+ * address, docs/security.md §2.9), caps and timeouts (cut to a discovery's
+ * overall deadline when one runs).
  * Returns DC_OK whenever a non-3xx HTTP response arrived (the caller judges
  * resp->status; c's last HTTP status is set), else DC_E_UNSAFE_URL,
  * DC_E_BLOCKED, DC_E_NO_RECORD/DC_E_DNS/DC_E_DNS_TIMEOUT (resolving the

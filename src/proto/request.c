@@ -7,6 +7,7 @@
 #include "proto/names.h"
 #include "domainconnect/names.h"
 #include "proto/request.h"
+#include "proto/settings.h"
 
 /* ---- builder ------------------------------------------------------------ */
 
@@ -361,9 +362,70 @@ dc_status dci_request_url_needs(dc_client *c, const char *ux, dc_status ux_statu
 {
   if (ux == NULL)
     return dci_fail(c, ux_status, "the provider's settings have no %s", ux_name);
-  if (r->domain == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no domain set");
   if (r->provider_id == NULL) return dci_fail(c, DC_E_INVALID_ARG, "no provider id set");
   return DC_OK;
+}
+
+/* The settings' zone when the request has no domain, else the request's,
+ * which must be the settings' zone when they know one. */
+static dc_status target_zone(dc_client *c, const dc_settings *s, const dc_request *r,
+                             char **zone)
+{
+  *zone = NULL;
+  if (r->domain == NULL && s->zone == NULL)
+    return dci_fail(c, DC_E_INVALID_ARG, "no domain set");
+  if (r->domain == NULL) {
+    *zone = dci_strdup(s->zone);
+    return *zone ? DC_OK : DC_E_NOMEM;
+  }
+  dc_status st = dci_request_zone(c, r, zone);
+  if (st != DC_OK || s->zone == NULL || strcmp(*zone, s->zone) == 0) return st;
+  char safe[DC_MAX_NAME_LEN + 8];
+  dci_sanitize(safe, sizeof safe, *zone, strlen(*zone), DC_MAX_NAME_LEN);
+  free(*zone);
+  *zone = NULL;
+  return dci_fail(c, DC_E_SETTINGS_MISMATCH,
+                  "request domain %s is not the zone the settings are for (%s)", safe,
+                  s->zone);
+}
+
+dc_status dci_request_target(dc_client *c, const dc_settings *s, const dc_request *r,
+                             char **zone, char **hosts, size_t *n_hosts)
+{
+  dc_status status = DC_OK;
+  size_t n = 0;
+  bool found = false;
+  *n_hosts = 0;
+  DCI_TRY(target_zone(c, s, r, zone));
+  for (; n < r->n_hosts && n < DC_MAX_IDS; n++) {
+    DCI_TRY(dci_request_host(c, r->hosts[n], &hosts[n]));
+    if (s->host != NULL && strcmp(hosts[n], s->host) == 0) found = true;
+  }
+  /* dc_discover's host part (src/discovery): "" at the apex. */
+  if (s->host != NULL && s->host[0] != '\0') {
+    if (n == 0) {
+      hosts[n] = dci_strdup(s->host);
+      if (hosts[n] == NULL) { status = DC_E_NOMEM; goto done; }
+      n++;
+    } else if (!found) {
+      status = dci_fail(c, DC_E_SETTINGS_MISMATCH,
+                        "the settings were discovered for host %s of %s, which the "
+                        "request's host%s do%s not name", s->host, *zone,
+                        n > 1 ? "s" : "", n > 1 ? "" : "es");
+      goto done;
+    }
+  }
+  *n_hosts = n;
+done:
+  if (status != DC_OK) {
+    for (size_t i = 0; i < n; i++) {
+      free(hosts[i]);
+      hosts[i] = NULL;
+    }
+    free(*zone);
+    *zone = NULL;
+  }
+  return status;
 }
 
 /* Room for the URL prefix and path around the query. */

@@ -53,6 +53,22 @@ struct dc_request {
  * *zone: free(). */
 dc_status dci_request_zone(dc_client *c, const dc_request *r, char **zone);
 
+/* The zone and hosts a URL is built for, from the request and the settings
+ * (docs/api/request.md, "Settings that know their domain"):
+ *  - zone: the request's domain (dci_request_zone); settings that know
+ *    their zone (dc_settings_zone: discovered, or parsed with a zone) must
+ *    name the same one, else DC_E_SETTINGS_MISMATCH; without a request
+ *    domain the settings' zone is used; neither: DC_E_INVALID_ARG.
+ *  - hosts: the request's (each checked with dci_request_host) into
+ *    hosts[0..*n_hosts) (at most DC_MAX_IDS); discovered settings
+ *    (dc_settings_host not NULL) with a host other than "" give that host
+ *    when the request has none, and must be among the request's hosts
+ *    otherwise (DC_E_SETTINGS_MISMATCH). A discovery at the zone apex ("")
+ *    says nothing about hosts.
+ * On failure nothing is left to free. */
+dc_status dci_request_target(dc_client *c, const dc_settings *s, const dc_request *r,
+                             char **zone, char **hosts, size_t *n_hosts);
+
 /* One host part: lower-cased copy, checked with dci_check_host_part
  * ("" = apex is valid). DC_E_INVALID_HOST, DC_E_NOMEM. *out: free(). */
 dc_status dci_request_host(dc_client *c, const char *host, char **out);
@@ -79,7 +95,8 @@ dc_status dci_request_url_args(dc_client *c, const dc_settings *s, const dc_requ
                                char **url);
 /* What both URL builders need next, in this order: the flow's URL in the
  * settings (`ux` NULL: `ux_status` with "the provider's settings have no
- * UX_NAME"), a domain and a provider id (DC_E_INVALID_ARG). */
+ * UX_NAME"), a provider id (DC_E_INVALID_ARG). The domain may come from the
+ * settings: dci_request_target. */
 dc_status dci_request_url_needs(dc_client *c, const char *ux, dc_status ux_status,
                                 const char *ux_name, const dc_request *r);
 

@@ -281,7 +281,11 @@ DC_API dc_status dc_settings_parse(dc_client *c, const char *json, size_t len,
   DCI_TRY(get_window_size(c, root, "height", &s->height));
   DCI_TRY(get_name_servers(c, root, s));
   /* Any other member is ignored (IETF draft: clients MUST ignore unknown
-   * properties). */
+   * properties), but kept with the document: dc_settings_raw_json and
+   * dc_settings_unknown_json give them back as they came. */
+  s->raw = dci_strndup(json ? json : "", len);
+  if (s->raw == NULL) { status = DC_E_NOMEM; goto done; }
+  s->raw_len = len;
 
   *out = s;
   s = NULL;
@@ -305,6 +309,7 @@ DC_API void dc_settings_free(dc_settings *s)
   free(s->url_control_panel);
   free(s->zone);
   free(s->host);
+  free(s->raw);
   if (s->name_servers != NULL) {
     for (size_t i = 0; i < s->n_name_servers; i++) free(s->name_servers[i]);
     free(s->name_servers);
@@ -434,5 +439,140 @@ DC_API dc_status dc_settings_to_json(const dc_settings *s, char **out)
 done:
   json_decref(ns);
   json_decref(o);
+  return status;
+}
+
+DC_API const char *dc_settings_raw_json(const dc_settings *s, size_t *len)
+{
+  if (len != NULL) *len = s ? s->raw_len : 0;
+  return s ? s->raw : NULL;
+}
+
+/* ---- the members we do not know, as they came (dc_settings_unknown_json).
+ * The raw document has already parsed (jansson, duplicates refused), so a
+ * token scanner is enough here: it finds each top-level member's key and
+ * value spans, and copies the unknown ones byte for byte, minus the
+ * whitespace between tokens (the CLI prints one line). */
+
+/* The spec's settings members (IETF draft, settings table). */
+static const char *const k_known_members[] = {
+  "providerId", "providerName", "providerDisplayName", "urlSyncUX", "urlAsyncUX",
+  "urlAPI", "urlControlPanel", "width", "height", "nameServers",
+};
+
+static bool json_ws(char ch)
+{
+  return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+static size_t skip_ws(const char *t, size_t n, size_t i)
+{
+  while (i < n && json_ws(t[i])) i++;
+  return i;
+}
+
+/* t[i] is '"': the index after the closing quote. */
+static size_t string_end(const char *t, size_t n, size_t i)
+{
+  for (i++; i < n && t[i] != '"'; i++)
+    if (t[i] == '\\') i++;
+  return i < n ? i + 1 : n;
+}
+
+/* The index after the value that starts at t[i]. */
+static size_t value_end(const char *t, size_t n, size_t i)
+{
+  if (i >= n) return n;
+  if (t[i] == '"') return string_end(t, n, i);
+  if (t[i] != '{' && t[i] != '[') {
+    while (i < n && t[i] != ',' && t[i] != '}' && t[i] != ']' && !json_ws(t[i])) i++;
+    return i;
+  }
+  size_t depth = 0;
+  while (i < n) {
+    if (t[i] == '"') {
+      i = string_end(t, n, i);
+      continue;
+    }
+    if (t[i] == '{' || t[i] == '[') depth++;
+    if ((t[i] == '}' || t[i] == ']') && --depth == 0) return i + 1;
+    i++;
+  }
+  return n;
+}
+
+/* t[a..e) without the whitespace between tokens. */
+static dc_status append_compact(dci_buf *b, const char *t, size_t a, size_t e)
+{
+  dc_status status = DC_OK;
+  while (a < e) {
+    if (t[a] == '"') {
+      size_t end = string_end(t, e, a);
+      DCI_TRY(dci_buf_append(b, t + a, end - a));
+      a = end;
+    } else {
+      if (!json_ws(t[a])) DCI_TRY(dci_buf_append_char(b, t[a]));
+      a++;
+    }
+  }
+done:
+  return status;
+}
+
+/* Is the key token t[a..e) (quotes included, maybe escaped) a known member? */
+static dc_status key_known(const char *t, size_t a, size_t e, bool *known)
+{
+  *known = false;
+  json_error_t err;
+  json_t *k = json_loadb(t + a, e - a, JSON_DECODE_ANY, &err);
+  if (k == NULL || !json_is_string(k)) {
+    json_decref(k);
+    return DC_E_NOMEM; /* the document parsed before: only memory can fail */
+  }
+  const char *name = json_string_value(k);
+  for (size_t i = 0; i < sizeof k_known_members / sizeof k_known_members[0]; i++)
+    if (strcmp(name, k_known_members[i]) == 0 && strlen(name) == json_string_length(k))
+      *known = true;
+  json_decref(k);
+  return DC_OK;
+}
+
+DC_API dc_status dc_settings_unknown_json(const dc_settings *s, char **out)
+{
+  dc_status status = DC_OK;
+  dci_buf b;
+  dci_buf_init(&b, DC_MAX_SETTINGS_JSON + 2);
+  if (out != NULL) *out = NULL;
+  if (s == NULL || out == NULL || s->raw == NULL) return DC_E_INVALID_ARG;
+  const char *t = s->raw;
+  size_t n = s->raw_len, i = skip_ws(t, n, 0);
+  bool first = true;
+  DCI_TRY(dci_buf_append_char(&b, '{'));
+  if (i < n && t[i] == '{') i++;
+  for (;;) {
+    i = skip_ws(t, n, i);
+    if (i >= n || t[i] != '"') break; /* '}' of an empty object, or the end */
+    size_t ka = i, ke = string_end(t, n, i);
+    i = skip_ws(t, n, ke);
+    if (i < n && t[i] == ':') i++;
+    size_t va = skip_ws(t, n, i), ve = value_end(t, n, va);
+    bool known;
+    DCI_TRY(key_known(t, ka, ke, &known));
+    if (!known) {
+      if (!first) DCI_TRY(dci_buf_append_char(&b, ','));
+      first = false;
+      DCI_TRY(dci_buf_append(&b, t + ka, ke - ka));
+      DCI_TRY(dci_buf_append_char(&b, ':'));
+      DCI_TRY(append_compact(&b, t, va, ve));
+    }
+    i = skip_ws(t, n, ve);
+    if (i >= n || t[i] != ',') break;
+    i++;
+  }
+  DCI_TRY(dci_buf_append_char(&b, '}'));
+  *out = dci_buf_take(&b);
+  if (*out == NULL) status = DC_E_NOMEM;
+done:
+  dci_buf_free(&b);
   return status;
 }

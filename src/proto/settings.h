@@ -29,6 +29,9 @@ struct dc_settings {
   char **name_servers;         /* lower case, no trailing dot; NULL-terminated,
                                   NULL when there are none */
   size_t n_name_servers;       /* <= DC_MAX_NAME_SERVERS */
+  char *raw;                   /* the document as received (it parsed, so it
+                                  holds no NUL byte), NUL-terminated */
+  size_t raw_len;              /* <= DC_MAX_SETTINGS_JSON */
 };
 
 #endif

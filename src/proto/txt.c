@@ -22,11 +22,13 @@ static bool is_ascii_space(unsigned char ch)
 
 /* The first byte-level problem of the trimmed value, or NULL. Checked before
  * the host/path split so that each pitfall of docs/security.md §4.1 gets
- * its own reason.
+ * its own reason; *reason gets its dc_guard_reason.
  * `port_colon` is the offset of the ':' of an accepted test port (skipped),
  * or len. */
-static const char *byte_problem(const char *v, size_t len, size_t port_colon)
+static const char *byte_problem(const char *v, size_t len, size_t port_colon,
+                                dc_guard_reason *reason)
 {
+  *reason = DC_GUARD_CHARACTERS;
   for (size_t i = 0; i < len; i++) {
     unsigned char ch = (unsigned char)v[i];
     if (ch >= 0x80) return "non-ASCII byte";
@@ -35,22 +37,34 @@ static const char *byte_problem(const char *v, size_t len, size_t port_colon)
   }
   /* "http://api.x" would become "https://http://api.x/v2/...": host "http"
    * (docs/security.md §4.1, "scheme inside the TXT value"). */
+  *reason = DC_GUARD_SCHEME;
   for (size_t i = 0; i + 3 <= len; i++)
     if (v[i] == ':' && v[i + 1] == '/' && v[i + 2] == '/') return "a scheme (\"://\")";
+  static const struct {
+    char ch;
+    dc_guard_reason reason;
+    const char *why;
+  } k_bytes[] = {
+    {'@', DC_GUARD_USERINFO, "userinfo ('@')"},
+    {'\\', DC_GUARD_CHARACTERS, "a backslash"},
+    {'%', DC_GUARD_CHARACTERS, "percent-encoding ('%')"},
+    {'?', DC_GUARD_QUERY, "a query ('?')"},
+    {'#', DC_GUARD_FRAGMENT, "a fragment ('#')"},
+    {'[', DC_GUARD_IP_LITERAL, "an IP literal ('[...]')"},
+    {']', DC_GUARD_IP_LITERAL, "an IP literal ('[...]')"},
+    /* after "://" is ruled out, a ':' is a port ("host:8443") or a scheme
+     * without slashes ("mailto:x"): both refused as a port */
+    {':', DC_GUARD_PORT, "a scheme or port (':')"},
+  };
   for (size_t i = 0; i < len; i++) {
-    switch (v[i]) {
-    case '@': return "userinfo ('@')";
-    case '\\': return "a backslash";
-    case '%': return "percent-encoding ('%')";
-    case '?': return "a query ('?')";
-    case '#': return "a fragment ('#')";
-    case '[': case ']': return "an IP literal ('[...]')";
-    case ':':
-      if (i == port_colon) break;
-      return "a scheme or port (':')";
-    default: break;
+    if (v[i] == ':' && i == port_colon) continue;
+    for (size_t k = 0; k < sizeof k_bytes / sizeof k_bytes[0]; k++) {
+      if (v[i] != k_bytes[k].ch) continue;
+      *reason = k_bytes[k].reason;
+      return k_bytes[k].why;
     }
   }
+  *reason = DC_GUARD_NONE;
   return NULL;
 }
 
@@ -84,32 +98,36 @@ DC_API dc_status dc_txt_value_parse(dc_client *c, const char *value, size_t len,
   if (out == NULL || (value == NULL && len > 0))
     return dci_fail(c, DC_E_INVALID_ARG, "TXT value: NULL argument");
   /* The cap applies to the value as received, before trimming. */
-  if (len > DC_MAX_TXT_VALUE)
+  if (len > DC_MAX_TXT_VALUE) {
+    dci_guard_note(c, DC_GUARD_TOO_LONG);
     return dci_fail(c, DC_E_LIMIT, "TXT value is %zu bytes, limit %d", len,
                     DC_MAX_TXT_VALUE);
+  }
 
   const char *v = value;
   while (len > 0 && is_ascii_space((unsigned char)v[0])) { v++; len--; }
   while (len > 0 && is_ascii_space((unsigned char)v[len - 1])) len--;
 
   const char *why = NULL;
+  dc_guard_reason reason = DC_GUARD_EMPTY;
   if (len == 0) {
     why = "empty value";
     goto refuse;
   }
   unsigned port = DCI_HTTPS_PORT;
   size_t colon = test_port_colon(c, v, len, &port);
-  why = byte_problem(v, len, colon);
+  why = byte_problem(v, len, colon, &reason);
   if (why != NULL) goto refuse;
 
   /* host [ ":" test port ] [ "/" path ] */
   const char *slash = memchr(v, '/', len);
   size_t authlen = slash ? (size_t)(slash - v) : len;
   size_t hostlen = colon < len ? colon : authlen;
-  why = dci_hostname_problem(v, hostlen, false);
+  why = dci_hostname_reason(v, hostlen, false, &reason);
   if (why != NULL) goto refuse;
   size_t pathlen = len - authlen;
   if (pathlen > 0 && v[authlen + pathlen - 1] == '/') pathlen--; /* one '/' */
+  reason = DC_GUARD_PATH;
   why = dci_path_prefix_problem(v + authlen, pathlen);
   if (why != NULL) goto refuse;
 
@@ -132,6 +150,7 @@ refuse: {
     dci_sanitize(safe, sizeof safe, v, len, 100);
     status = dci_fail(c, DC_E_TXT_INVALID, "_domainconnect TXT value: %s in \"%s\"",
                       why, safe);
+    dci_guard_note(c, reason);
   }
 done:
   if (status == DC_E_NOMEM) dci_fail(c, status, "TXT value: out of memory");
@@ -159,6 +178,7 @@ static dc_status parse_rr(dc_client *c, const dc_txt_rr *rr, size_t index,
     }
     status = dci_buf_append(&b, rr->strings[i], rr->lens[i]);
     if (status == DC_E_LIMIT) {
+      dci_guard_note(c, DC_GUARD_TOO_LONG);
       status = dci_fail(c, DC_E_LIMIT, "TXT RR %zu: value longer than %d bytes",
                         index, DC_MAX_TXT_VALUE);
       goto done;

@@ -4,8 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/limits.h"
 #include "core/validate.h"
 #include "template/apply_internal.h"
+
+/* One variable-length limit for the engine and every caller (the sandbox
+ * refuses longer request parameters with it): the public constant and the
+ * library's internal limit must agree (docs/limits.md). */
+_Static_assert(DC_MAX_PARAM_VALUE_LEN == DC_MAX_PARAM_VALUE,
+               "DC_MAX_PARAM_VALUE_LEN (template.h) and DC_MAX_PARAM_VALUE (core/limits.h) differ");
 
 DC_API dc_status dc_apply_opts_new(dc_apply_opts **out)
 {
@@ -75,7 +82,10 @@ DC_API dc_status dc_apply_opts_set_host(dc_apply_opts *o, const char *host)
 DC_API dc_status dc_apply_opts_set_param(dc_apply_opts *o, const char *name, const char *value)
 {
   if (o == NULL || name == NULL || value == NULL || name[0] == '\0') return DC_E_INVALID_ARG;
-  if (strlen(name) > DC_MAX_PARAM_NAME || strlen(value) > DC_MAX_PARAM_VALUE) return DC_E_LIMIT;
+  /* a value that does not fit is refused here, never stored cut or dropped
+   * silently (the caller names the variable in its error) */
+  if (strlen(name) > DC_MAX_PARAM_NAME || strlen(value) > DC_MAX_PARAM_VALUE_LEN)
+    return DC_E_LIMIT;
   for (size_t i = 0; i < o->nparams; i++) {
     if (strcmp(o->params[i].name, name) != 0) continue;
     char *v = dci_strdup(value);

@@ -52,6 +52,12 @@ static const struct {
   {"groupId", F_GROUP},     {"essential", F_ESSENTIAL},
 };
 
+static const char *const k_record_field_names[] = {
+  "type", "host", "name", "pointsTo", "data", "target", "spfRules", "protocol", "service",
+  "ttl", "priority", "weight", "port", "txtConflictMatchingMode",
+  "txtConflictMatchingPrefix", "groupId", "essential", NULL,
+};
+
 #define F_COMMON (F_TYPE | F_GROUP | F_ESSENTIAL)
 
 /* Allowed and required fields per kind. ttl is allowed (and ignored) on
@@ -172,6 +178,16 @@ static dc_status get_num(dc_client *c, json_t *v, const char *where, long max,
     out->value = (long)x;
     return DC_OK;
   }
+  if (json_is_real(v)) {
+    /* 3600.0: a whole number written as a real (tools that emit every
+     * number as a double); 3600.5 is refused (docs/template-engine.md,
+     * "Templates as published"). */
+    double d = json_real_value(v);
+    if (!(d >= 0.0 && d <= (double)max) || (double)(long)d != d)
+      return dci_fail(c, DC_E_TEMPLATE, "%s: not a whole number in 0..%ld", where, max);
+    out->value = (long)d;
+    return DC_OK;
+  }
   if (!json_is_string(v))
     return dci_fail(c, DC_E_TEMPLATE, "%s: neither an integer nor a string", where);
   const char *s = json_string_value(v);
@@ -205,6 +221,49 @@ static bool eq_nocase(const char *a, const char *b)
   return dci_streq_nocase(a, b);
 }
 
+/* An optional field present but empty (""): published templates carry
+ * them, e.g. "syncRedirectDomain": "". Where the field's absence means the
+ * same as an empty value, it is read as absent. */
+static bool empty_string(const json_t *v)
+{
+  return json_is_string(v) && json_string_length(v) == 0;
+}
+
+/* A field name the engine does not know. The schema allows other
+ * properties, so it is ignored; but a name that differs from a known one
+ * only in case is a typo that would silently drop the field (a dropped
+ * syncPubKeyDomain would drop the signature requirement), so it is refused.
+ * `known` ends with NULL. */
+static dc_status unknown_field(dc_client *c, const char *where, const char *key,
+                               const char *const *known)
+{
+  for (size_t k = 0; known[k] != NULL; k++)
+    if (eq_nocase(key, known[k])) {
+      char safe[64];
+      dci_sanitize(safe, sizeof safe, key, strlen(key), 40);
+      return dci_fail(c, DC_E_TEMPLATE,
+                      "%s: unknown field '%s' (field names are case-sensitive: '%s')", where,
+                      safe, known[k]);
+    }
+  return DC_OK;
+}
+
+/* txtConflictMatchingPrefix: printable ASCII without spaces and without
+ * variables (an empty one is handled by the caller). */
+static dc_status get_prefix(dc_client *c, json_t *v, const char *where, char **out)
+{
+  dc_status st = get_string(c, v, where, out);
+  if (st != DC_OK) return st;
+  for (const char *p = *out; *p; p++) {
+    unsigned char ch = (unsigned char)*p;
+    if (ch < 0x21 || ch > 0x7e)
+      return dci_fail(c, DC_E_TEMPLATE, "%s: not printable ASCII without spaces", where);
+    if (ch == '%')
+      return dci_fail(c, DC_E_TEMPLATE, "%s: must not contain variables ('%%')", where);
+  }
+  return DC_OK;
+}
+
 static dc_status parse_record(dc_client *c, json_t *o, size_t i, struct dci_trec *r)
 {
   dc_status status = DC_OK;
@@ -230,6 +289,7 @@ static dc_status parse_record(dc_client *c, json_t *o, size_t i, struct dci_trec
   if (r->type == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
   r->kind = dci_kind_of(r->type);
   unsigned allowed, required, seen = 0;
+  bool empty_prefix = false;
   fields_of(r->kind, &allowed, &required);
 
   const char *key;
@@ -238,13 +298,20 @@ static dc_status parse_record(dc_client *c, json_t *o, size_t i, struct dci_trec
     unsigned bit = 0;
     for (size_t k = 0; k < sizeof k_fields / sizeof k_fields[0]; k++)
       if (strcmp(key, k_fields[k].name) == 0) bit = k_fields[k].bit;
+    snprintf(where, sizeof where, "records[%zu]", i);
     if (bit == 0) {
-      dci_sanitize(safe, sizeof safe, key, strlen(key), 40);
-      return dci_fail(c, DC_E_TEMPLATE, "records[%zu]: unknown field '%s'", i, safe);
+      DCI_TRY(unknown_field(c, where, key, k_record_field_names));
+      continue; /* ignored (docs/template-engine.md, "Templates as published") */
     }
     snprintf(where, sizeof where, "records[%zu].%s", i, key);
     if (!(allowed & bit))
       return dci_fail(c, DC_E_TEMPLATE, "%s: not allowed for type %s", where, r->type);
+    /* "" for groupId, essential or txtConflictMatchingMode: absent (no
+     * group, the default Always / None); "" for the prefix: see below */
+    if ((bit & (F_GROUP | F_ESSENTIAL | F_TXTMODE | F_TXTPREFIX)) && empty_string(v)) {
+      if (bit == F_TXTPREFIX) empty_prefix = true;
+      continue;
+    }
     seen |= bit;
     switch (bit) {
     case F_TYPE: break;
@@ -292,19 +359,7 @@ static dc_status parse_record(dc_client *c, json_t *o, size_t i, struct dci_trec
       r->txt_mode_given = true;
       break;
     }
-    case F_TXTPREFIX: {
-      DCI_TRY(get_string(c, v, where, &r->txt_prefix));
-      const char *p = r->txt_prefix;
-      if (*p == '\0') return dci_fail(c, DC_E_TEMPLATE, "%s: empty", where);
-      for (; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch < 0x21 || ch > 0x7e)
-          return dci_fail(c, DC_E_TEMPLATE, "%s: not printable ASCII without spaces", where);
-        if (ch == '%')
-          return dci_fail(c, DC_E_TEMPLATE, "%s: must not contain variables ('%%')", where);
-      }
-      break;
-    }
+    case F_TXTPREFIX: DCI_TRY(get_prefix(c, v, where, &r->txt_prefix)); break;
     default: break;
     }
   }
@@ -315,10 +370,12 @@ static dc_status parse_record(dc_client *c, json_t *o, size_t i, struct dci_trec
         return dci_fail(c, DC_E_TEMPLATE, "records[%zu].%s: missing (required for type %s)",
                         i, k_fields[k].name, r->type);
   }
+  /* An empty prefix is ignored unless the mode is Prefix: there it would
+   * match (and delete) every TXT record at the name, so it is refused. */
   if (r->txt_mode == DCI_TXT_PREFIX && r->txt_prefix == NULL)
     return dci_fail(c, DC_E_TEMPLATE,
-                    "records[%zu].txtConflictMatchingPrefix: missing (required when "
-                    "txtConflictMatchingMode is Prefix)", i);
+                    "records[%zu].txtConflictMatchingPrefix: %s (required when "
+                    "txtConflictMatchingMode is Prefix)", i, empty_prefix ? "empty" : "missing");
 done:
   return status;
 }
@@ -349,10 +406,19 @@ static dc_template *tpl_alloc(void)
   return t;
 }
 
+/* A flag: a JSON boolean, or the string "true" / "false" in any case (as
+ * published templates sometimes write them: the meaning is unambiguous).
+ * Other strings, numbers and null are refused. */
 static dc_status get_bool(dc_client *c, json_t *v, const char *key, int *out)
 {
-  if (!json_is_boolean(v)) return dci_fail(c, DC_E_TEMPLATE, "%s: not a boolean", key);
-  *out = json_is_true(v) ? 1 : 0;
+  if (json_is_boolean(v)) {
+    *out = json_is_true(v) ? 1 : 0;
+    return DC_OK;
+  }
+  const char *s = json_is_string(v) ? json_string_value(v) : "";
+  if (strlen(s) == json_string_length(v) && eq_nocase(s, "true")) *out = 1;
+  else if (strlen(s) == json_string_length(v) && eq_nocase(s, "false")) *out = 0;
+  else return dci_fail(c, DC_E_TEMPLATE, "%s: not a boolean (true or false)", key);
   return DC_OK;
 }
 
@@ -383,6 +449,13 @@ static dc_status domain_field(dc_client *c, json_t *v, const char *key, char **o
 {
   dc_status st = get_string(c, v, key, out);
   if (st != DC_OK) return st;
+  /* Strict: read as absent, an empty value would drop the signature
+   * requirement the field stands for (docs/template-engine.md, "Templates
+   * as published"). */
+  if ((*out)[0] == '\0')
+    return dci_fail(c, DC_E_TEMPLATE,
+                    "%s: empty (a template that asks for signed requests must name the "
+                    "key domain; remove the field for unsigned requests)", key);
   const char *why = dci_target_problem(*out);
   if (why != NULL) return dci_fail(c, DC_E_TEMPLATE, "%s: %s", key, why);
   return DC_OK;
@@ -441,14 +514,25 @@ static dc_status check_host_required(dc_client *c, const dc_template *t)
   return DC_OK;
 }
 
+static const char *const k_top_field_names[] = {
+  "providerId", "serviceId", "providerName", "serviceName", "version", "logoUrl",
+  "description", "variableDescription", "syncPubKeyDomain", "syncRedirectDomain",
+  "syncBlock", "shared", "sharedProviderName", "sharedServiceName", "multiInstance",
+  "warnPhishing", "hostRequired", "records", NULL,
+};
+
 static dc_status parse_doc(dc_client *c, json_t *root, dc_template *t)
 {
   dc_status status = DC_OK;
   const char *key;
   json_t *v;
   json_t *records = NULL;
-  char safe[64];
   json_object_foreach(root, key, v) {
+    /* present but empty: read as absent (docs/template-engine.md, "Templates
+     * as published"); an empty syncPubKeyDomain is refused below */
+    if ((strcmp(key, "syncRedirectDomain") == 0 || strcmp(key, "version") == 0) &&
+        empty_string(v))
+      continue;
     if (strcmp(key, "providerId") == 0) DCI_TRY(dc_id_field(c, v, key, &t->provider_id));
     else if (strcmp(key, "serviceId") == 0) DCI_TRY(dc_id_field(c, v, key, &t->service_id));
     else if (strcmp(key, "providerName") == 0) DCI_TRY(display_name(c, v, key, &t->provider_name));
@@ -499,9 +583,7 @@ static dc_status parse_doc(dc_client *c, json_t *root, dc_template *t)
     } else if (strcmp(key, "records") == 0) {
       records = v;
     } else {
-      dci_sanitize(safe, sizeof safe, key, strlen(key), 40);
-      status = dci_fail(c, DC_E_TEMPLATE, "template: unknown field '%s'", safe);
-      goto done;
+      DCI_TRY(unknown_field(c, "template", key, k_top_field_names));
     }
   }
   static const char *const req[] = {"providerId", "providerName", "serviceId",
@@ -522,22 +604,28 @@ DC_API dc_status dc_template_parse(dc_client *c, const char *json, size_t len,
 {
   dc_status status = DC_OK;
   json_t *root = NULL;
-  dc_template *t = NULL;
   dci_clear(c);
   if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "template: out is NULL");
   *out = NULL;
   if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "template: json is NULL");
   DCI_TRY(dci_json_load(c, "template", json, len, DC_MAX_TEMPLATE_JSON, true, false, &root));
-  t = tpl_alloc();
-  if (t == NULL) {
-    status = dci_fail(c, DC_E_NOMEM, "out of memory");
-    goto done;
-  }
+  status = dci_template_from_value(c, root, out);
+done:
+  json_decref(root);
+  return status;
+}
+
+dc_status dci_template_from_value(dc_client *c, json_t *root, dc_template **out)
+{
+  dc_status status = DC_OK;
+  *out = NULL;
+  if (!json_is_object(root)) return dci_fail(c, DC_E_TEMPLATE, "template: not an object");
+  dc_template *t = tpl_alloc();
+  if (t == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
   DCI_TRY(parse_doc(c, root, t));
   *out = t;
   t = NULL;
 done:
-  json_decref(root);
   dc_template_free(t);
   return status;
 }

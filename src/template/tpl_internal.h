@@ -40,6 +40,12 @@ enum dci_kind dci_kind_of(const char *type);
  * reason. */
 const char *dci_type_problem(const char *s, char *out);
 
+/* dc_template_parse and dc_zone_from_json on an already parsed JSON value
+ * (a member of an apply request): same checks, same statuses. */
+struct json_t;
+dc_status dci_template_from_value(dc_client *c, struct json_t *root, dc_template **out);
+dc_status dci_zone_from_value(dc_client *c, struct json_t *root, dc_zone **out);
+
 enum { DCI_ESS_ALWAYS = 0, DCI_ESS_ONAPPLY = 1 };
 enum { DCI_TXT_NONE = 0, DCI_TXT_ALL = 1, DCI_TXT_PREFIX = 2 };
 

@@ -690,13 +690,23 @@ DC_API dc_status dc_zone_from_json(dc_client *c, const char *json, size_t len,
 {
   dc_status status = DC_OK;
   json_t *root = NULL;
-  dc_zone *z = NULL;
 
   dci_clear(c);
   if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "zone: out is NULL");
   *out = NULL;
   if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "zone: json is NULL");
   DCI_TRY(dci_json_load(c, "zone", json, len, DC_MAX_ZONE_JSON, false, false, &root));
+  status = dci_zone_from_value(c, root, out);
+done:
+  json_decref(root);
+  return status;
+}
+
+dc_status dci_zone_from_value(dc_client *c, json_t *root, dc_zone **out)
+{
+  dc_status status = DC_OK;
+  dc_zone *z = NULL;
+  *out = NULL;
   if (!json_is_array(root)) {
     status = dci_fail(c, DC_E_ZONE, "zone: not a JSON array of records");
     goto done;
@@ -726,7 +736,6 @@ DC_API dc_status dc_zone_from_json(dc_client *c, const char *json, size_t len,
   *out = z;
   z = NULL;
 done:
-  json_decref(root);
   dc_zone_free(z);
   return status;
 }

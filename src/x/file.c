@@ -88,6 +88,49 @@ char *dcx_read_file(const char *path, size_t max, bool secret, size_t *len,
   return data;
 }
 
+int dcx_open_regular(const char *path, bool *not_regular)
+{
+  if (not_regular != NULL) *not_regular = false;
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  if (fd < 0) return -1;
+  struct stat st;
+  int flags;
+  if (fstat(fd, &st) != 0) goto fail;
+  if (!S_ISREG(st.st_mode)) {
+    if (not_regular != NULL) *not_regular = true;
+    errno = EINVAL;
+    goto fail;
+  }
+  flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) goto fail;
+  return fd;
+fail:;
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return -1;
+}
+
+/* DCX_WRITE_OK when `path` does not exist or is a regular file (not a
+ * symbolic link); DCX_WRITE_NOT_REGULAR (errno EPERM, EISDIR for a
+ * directory) when it is anything else. Other lstat failures pass: creating
+ * the temporary file or the rename reports them. */
+static enum dcx_write_err target_ok(const char *path)
+{
+  struct stat st;
+  if (lstat(path, &st) != 0 || S_ISREG(st.st_mode)) return DCX_WRITE_OK;
+  errno = S_ISDIR(st.st_mode) ? EISDIR : EPERM;
+  return DCX_WRITE_NOT_REGULAR;
+}
+
+const char *dcx_write_err_text(enum dcx_write_err e, int err)
+{
+  if (e == DCX_WRITE_NOT_REGULAR)
+    return "not a regular file (a device, FIFO, socket, directory or symbolic link "
+           "is never replaced)";
+  return strerror(err);
+}
+
 /* Writes all of data to fd. */
 static bool write_all(int fd, const char *p, size_t left)
 {
@@ -132,12 +175,21 @@ enum dcx_write_err dcx_write_file_atomic(const char *path, const void *data, siz
     errno = ENAMETOOLONG;
     return DCX_WRITE_CREATE;
   }
+  /* docs/security.md §7.6: only a regular file is ever replaced */
+  if (target_ok(path) != DCX_WRITE_OK) return DCX_WRITE_NOT_REGULAR;
   int fd = create_temp(strcmp(dir, "/") == 0 ? "" : dir, name, mode, tmp, sizeof tmp);
   if (fd < 0) return DCX_WRITE_CREATE;
   if (!write_all(fd, data, len) || fsync(fd) != 0) goto fail;
   int rc = close(fd);
   fd = -1;
-  if (rc != 0 || rename(tmp, path) != 0) goto fail;
+  if (rc != 0) goto fail;
+  if (target_ok(path) != DCX_WRITE_OK) {
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+    return DCX_WRITE_NOT_REGULAR;
+  }
+  if (rename(tmp, path) != 0) goto fail;
   int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     (void)fsync(dfd);

@@ -18,11 +18,51 @@ json_field() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.a
 expect_exit 2 "no command" -- "$CLI"
 expect_exit 2 "unknown command" -- "$CLI" frobnicate
 expect_exit 0 "global help" -- "$CLI" --help
-for cmd in zone-split settings-check sync-url consent-url sign verify-sig pubkey-records parse-callback; do
+cp "$T/out" "$T/global-help"
+ALL_COMMANDS="zone-split settings-check sync-url consent-url sign verify-sig pubkey-records parse-callback guard discover check-template token refresh apply revert template verify"
+# the command list of the help is the list tested here (a new command must be added)
+listed=$(sed -n '/^Commands:/,/^$/p' "$T/global-help" | awk 'NF { print $1 }' | grep -v '^Commands:' | tr '\n' ' ')
+if [ "$listed" = "$ALL_COMMANDS " ]; then ok; else bad "commands in --help: '$listed'"; fi
+for cmd in $ALL_COMMANDS; do
+  # every command's --help prints its help on stdout, exit 0
   expect_exit 0 "$cmd --help" -- "$CLI" "$cmd" --help
   if grep -q "usage: domainconnect $cmd" "$T/out"; then ok; else bad "$cmd --help text"; fi
   expect_exit 2 "$cmd bad option" -- "$CLI" "$cmd" --no-such-option
+  # the top-level help lists the exit statuses of every command
+  if sed -n '/^Exit status/,$p' "$T/global-help" | grep -q "^  $cmd  .*0 [a-z]"; then ok; else
+    bad "exit statuses of $cmd not in the global help"; fi
 done
+# subcommands' --help too
+for sub in "template lint" "template apply" "guard ip" "guard txt" "guard url"; do
+  expect_exit 0 "$sub --help" -- "$CLI" $sub --help
+  if grep -q "usage: domainconnect ${sub%% *}" "$T/out"; then ok; else bad "$sub --help text"; fi
+done
+if grep -q "apply --batch: 0 every line applied, 4 some lines" "$T/global-help"; then ok; else bad "batch exit statuses in the global help"; fi
+# a required option or operand left out: usage error (2) naming what is missing
+while IFS="|" read -r cmd needed; do
+  # shellcheck disable=SC2086
+  expect_exit 2 "$cmd: missing required" -- "$CLI" $cmd
+  expect_err_has "$cmd: missing required names it" "$needed"
+done <<'EOF2'
+zone-split|expected one DOMAIN
+settings-check|--settings
+sync-url|\(--settings\|--domain\)
+consent-url|\(--settings\|--domain\)
+sign|--key-file
+verify-sig|--records
+pubkey-records|--key-file
+guard|ip|txt|url
+discover|DOMAIN
+check-template|DOMAIN PROVIDER_ID SERVICE_ID
+token|--api-url
+refresh|--token
+apply|--token
+revert|--token
+template|SUBCOMMAND
+template lint|FILE
+template apply|missing required option --template
+verify|--template
+EOF2
 
 # --- zone-split
 expect_exit 0 "zone-split" -- "$CLI" zone-split WWW.Sub.Example.CO.UK.
@@ -46,6 +86,19 @@ expect_exit 1 "settings-check missing urlAPI" -- "$CLI" settings-check --setting
 expect_err_has "settings-check missing urlAPI names field" "urlAPI"
 expect_exit 1 "settings-check userinfo URL" -- "$CLI" settings-check --settings "$DATA/settings/bad_url.json"
 expect_exit 1 "settings-check missing file" -- "$CLI" settings-check --settings "$T/nope.json"
+expect_err_has "missing file says missing" "nope.json: missing (no such file)"
+mkdir "$T/somedir"
+expect_exit 1 "settings-check unreadable file" -- "$CLI" settings-check --settings "$T/somedir"
+expect_err_has "unreadable file says unreadable" "somedir: unreadable (a directory)"
+expect_exit 1 "sign key file missing" -- "$CLI" sign --key-file "$T/nokey.pem" --key-id _k "x=1"
+expect_err_has "key file missing says missing" "nokey.pem: missing (no such file)"
+expect_exit 1 "zone-split psl file missing" -- "$CLI" zone-split --psl-file "$T/nopsl.dat" a.example.com
+expect_err_has "psl file missing says missing" "^psl_file: .*nopsl.dat: missing (no such file)"
+if [ "$(id -u)" != 0 ]; then
+  printf '{}' > "$T/noperm.json"; chmod 000 "$T/noperm.json"
+  expect_exit 1 "settings-check permission denied" -- "$CLI" settings-check --settings "$T/noperm.json"
+  expect_err_has "permission denied says unreadable" "noperm.json: unreadable (permission denied)"
+fi
 expect_exit 2 "settings-check no --settings" -- "$CLI" settings-check
 
 # --- sync-url: the reference Python client's vector, byte for byte
@@ -88,6 +141,14 @@ expect_exit 0 "verify-sig stdin zone-file records" -- sh -c "\"$CLI\" verify-sig
 expect_exit 1 "sync-url reserved param" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
   --domain example.com --provider-id p.example --service-id s --param domain=evil.com
 expect_err_has "reserved param message" "^reserved_param: "
+# reserved names are matched ignoring ASCII case
+for name in Domain HOST Redirect_Uri groupid STATE Sig; do
+  expect_exit 1 "sync-url reserved param $name" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
+    --domain example.com --provider-id p.example --service-id s --param "$name=evil.com"
+  expect_err_has "reserved param $name message" "^reserved_param: "
+done
+expect_exit 0 "sync-url near-reserved name is a variable" -- "$CLI" sync-url --settings "$DATA/settings/ionos.json" \
+  --domain example.com --provider-id p.example --service-id s --param "domains=x"
 expect_exit 1 "sync-url no urlSyncUX" -- "$CLI" sync-url --settings "$DATA/settings/no_sync.json" \
   --domain example.com --provider-id p.example --service-id s
 expect_err_has "no urlSyncUX message" "urlSyncUX"

@@ -176,7 +176,27 @@ if [ -e "$T/token-x.json" ]; then bad "no token written after a failed refresh";
 expect_exit 1 "refresh at another API" -- "$CLI" refresh $NET --token "$T/token.json" \
   --out "$T/token-x.json" --api-url https://api2.provider.test --client-id sp-client \
   --client-secret-file "$T/secret"
-expect_err_starts "refresh at another API" not_registered
+expect_err_starts "refresh at another API" api_mismatch
+# a document holding only refresh_token and api_url (or only refresh_token,
+# the API from --api-url) refreshes
+cur_rt=$(json_eval "$T/token.json" 'd["refresh_token"]')
+printf '{"refresh_token":"%s","api_url":"%s"}\n' "$cur_rt" "$API" > "$T/rt-only.json"
+expect_exit 0 "refresh from {refresh_token, api_url}" -- "$CLI" refresh $NET --token "$T/rt-only.json" \
+  --out "$T/token.json" --client-id sp-client --client-secret-file "$T/secret" \
+  --redirect-uri https://app.example/cb
+expect_json "refreshed from a bare refresh token" "$T/token.json" '"access_token" in d' True
+cur_rt=$(json_eval "$T/token.json" 'd["refresh_token"]')
+printf '{"refresh_token":"%s"}\n' "$cur_rt" > "$T/rt-bare.json"
+expect_exit 1 "refresh from {refresh_token} without --api-url" -- "$CLI" refresh $NET \
+  --token "$T/rt-bare.json" --out "$T/token-x.json" --client-id sp-client --client-secret-file "$T/secret"
+expect_err_starts "refresh bare without --api-url" token
+expect_exit 1 "refresh from {refresh_token, api_url} at another API" -- "$CLI" refresh $NET \
+  --token "$T/rt-only.json" --api-url https://api2.provider.test --out "$T/token-x.json" \
+  --client-id sp-client --client-secret-file "$T/secret"
+expect_err_starts "refresh bare at another API" api_mismatch
+expect_exit 0 "refresh from {refresh_token} with --api-url" -- "$CLI" refresh $NET \
+  --token "$T/rt-bare.json" --api-url "$API" --out "$T/token.json" --client-id sp-client \
+  --client-secret-file "$T/secret" --redirect-uri https://app.example/cb
 
 # --- revert
 expect_exit 0 "apply with the refreshed token" -- "$CLI" apply $NET --token "$T/token.json" \
@@ -194,6 +214,135 @@ expect_exit 2 "revert takes no --param" -- "$CLI" revert $NET --token "$T/token.
 expect_exit 1 "revert twin" -- "$CLI" revert $TWIN --token "$T/token.json" $TGT --service-id template1
 expect_err_starts "revert twin" blocked
 
+# --- placement: a provider reading apply/revert parameters only from the
+# query (the default) and one reading only a JSON body (--params-in body)
+printf '%s\n' code-cli-q-1a2b3c > "$T/code-q"
+expect_exit 0 "token at the query-only provider" -- "$CLI" token $NET --api-url $API/q \
+  --client-id sp-client --client-secret-file "$T/secret" --code-file "$T/code-q" \
+  --redirect-uri https://app.example/cb --out "$T/tq.json"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); d["api_url"]=sys.argv[3]; json.dump(d,open(sys.argv[2],"w"))' \
+  "$T/tq.json" "$T/tb.json" "$API/b"
+for where in query body; do
+  if [ $where = query ]; then TOK="$T/tq.json"; else TOK="$T/tb.json"; fi
+  PIN="--params-in $where"
+  expect_exit 0 "$where: apply 204" -- "$CLI" apply $NET --token "$TOK" $TGT --service-id template1 $PIN
+  expect_out "$where: apply 204 output" '{"result":"applied","http_status":204}'
+  expect_exit 0 "$where: apply 202" -- "$CLI" apply $NET --token "$TOK" $TGT --service-id accepted $PIN
+  expect_out "$where: apply 202 output" '{"result":"applied","http_status":202}'
+  expect_exit 3 "$where: apply 409" -- "$CLI" apply $NET --token "$TOK" $TGT --service-id conflict $PIN
+  expect_out_json "$where: 409 records" 'len(d["records"])' 2
+  expect_exit 0 "$where: apply --force" -- "$CLI" apply $NET --token "$TOK" $TGT --service-id conflict --force $PIN
+  expect_exit 0 "$where: revert" -- "$CLI" revert $NET --token "$TOK" $TGT --service-id template1 $PIN
+  expect_out "$where: revert output" '{"result":"reverted","http_status":204}'
+done
+# each provider refuses the other placement: it sees no domain
+expect_exit 1 "query-only provider, body placement" -- "$CLI" apply $NET --token "$T/tq.json" $TGT \
+  --service-id template1 --params-in body
+expect_err_has "query-only provider, body placement" "domain missing"
+expect_exit 1 "body-only provider, query placement" -- "$CLI" apply $NET --token "$T/tb.json" $TGT \
+  --service-id template1
+expect_err_has "body-only provider, query placement" "domain missing"
+expect_exit 2 "--params-in bad value" -- "$CLI" apply $NET --token "$T/tq.json" $TGT \
+  --service-id template1 --params-in form
+
+# --- refresh at a provider that reads the client credentials only from the
+# query: refused by default (with the hint), done with --token-params reference
+printf '%s\n' code-cli-rq-4d5e6f > "$T/code-rq"
+expect_exit 0 "token at the reference provider" -- "$CLI" token $NET --api-url $API/rq \
+  --client-id sp-client --client-secret-file "$T/secret" --code-file "$T/code-rq" \
+  --redirect-uri https://app.example/cb --out "$T/trq.json"
+expect_exit 1 "refresh there, default placement" -- "$CLI" refresh $NET --token "$T/trq.json" \
+  --out "$T/trq.json" --client-id sp-client --client-secret-file "$T/secret" \
+  --redirect-uri https://app.example/cb
+expect_err_has "refresh hint" "token-params reference"
+expect_exit 0 "refresh there, --token-params reference" -- "$CLI" refresh $NET --token "$T/trq.json" \
+  --out "$T/trq.json" --client-id sp-client --client-secret-file "$T/secret" \
+  --redirect-uri https://app.example/cb --token-params reference
+expect_exit 2 "--token-params bad value" -- "$CLI" refresh $NET --token "$T/trq.json" \
+  --out "$T/trq.json" --client-id sp-client --token-params ref
+
+# --- auto-refresh: an expired token is refreshed, the rotated token written
+# back (0600), then the call made once; without it, token_expired
+$PY -c 'import json,sys,time; d=json.load(open(sys.argv[1])); d["issued_at"]=int(time.time())-7200; d["expires_at"]=d["issued_at"]+3600; json.dump(d,open(sys.argv[2],"w"))' \
+  "$T/token.json" "$T/expired.json"
+chmod 644 "$T/expired.json"
+cp "$T/expired.json" "$T/expired-before.json"
+expect_exit 1 "apply with an expired token" -- "$CLI" apply $NET --token "$T/expired.json" $TGT --service-id template1
+expect_err_starts "apply with an expired token" token_expired
+expect_exit 2 "registration options without --auto-refresh" -- "$CLI" apply $NET --token "$T/expired.json" \
+  $TGT --service-id template1 --client-id sp-client
+expect_exit 2 "--auto-refresh without --client-id" -- "$CLI" apply $NET --token "$T/expired.json" \
+  $TGT --service-id template1 --auto-refresh
+expect_exit 0 "apply --auto-refresh" -- "$CLI" apply $NET --token "$T/expired.json" $TGT \
+  --service-id template1 --auto-refresh --client-id sp-client --client-secret-file "$T/secret" \
+  --redirect-uri https://app.example/cb
+expect_out "apply --auto-refresh output" '{"result":"applied","http_status":204}'
+if [ "$(mode_of "$T/expired.json")" = 600 ]; then ok; else bad "auto-refreshed token mode $(mode_of "$T/expired.json")"; fi
+if $PY -c 'import json,sys,time; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a["access_token"]!=b["access_token"] and b["expires_at"]>time.time()+3000 else 1)' \
+  "$T/expired-before.json" "$T/expired.json"; then ok; else bad "auto-refresh did not store the rotated token"; fi
+# a 30-second token is usable at once
+printf '%s\n' code-cli-short-0j1k > "$T/code-short"
+printf '%s\n' short-lived-Secret-4e9a > "$T/secret-short"
+expect_exit 0 "token with expires_in 30" -- "$CLI" token $NET --api-url $API --client-id sp-short \
+  --client-secret-file "$T/secret-short" --code-file "$T/code-short" --out "$T/short.json"
+expect_json "30-second token" "$T/short.json" 'd["expires_at"]-d["issued_at"]' 30
+expect_exit 0 "apply with the 30-second token" -- "$CLI" apply $NET --token "$T/short.json" $TGT --service-id template1
+
+# --- signed apply (the provider checks the signature with the public key)
+KEY="$2/vectors/dck1_exampleservice_priv_pkcs1.pem"
+$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); d["api_url"]=sys.argv[3]; json.dump(d,open(sys.argv[2],"w"))' \
+  "$T/tq.json" "$T/ts.json" "$API/s"
+expect_exit 1 "unsigned apply at the verifying provider" -- "$CLI" apply $NET --token "$T/ts.json" $TGT --service-id template1
+expect_err_has "unsigned apply refused" "signature missing"
+expect_exit 0 "signed apply" -- "$CLI" apply $NET --token "$T/ts.json" $TGT --service-id template1 \
+  --param IP=192.0.2.5 --key-file "$KEY" --key-id _dck1
+expect_exit 2 "signed apply with --params-in body" -- "$CLI" apply $NET --token "$T/ts.json" $TGT \
+  --service-id template1 --key-file "$KEY" --key-id _dck1 --params-in body
+expect_exit 2 "--key-file without --key-id" -- "$CLI" apply $NET --token "$T/ts.json" $TGT \
+  --service-id template1 --key-file "$KEY"
+expect_exit 1 "--key-file missing" -- "$CLI" apply $NET --token "$T/ts.json" $TGT \
+  --service-id template1 --key-file "$T/no-such.pem" --key-id _dck1
+expect_err_has "--key-file missing says so" "no-such.pem"
+
+# --- a hostile provider echoing the secrets (provider_routes.py "echo"): no
+# 10-byte piece of any of them in anything the CLI prints
+ESECRET=Echo-Client-Secret-5Qz8Lm2Rt
+EAT=echo-at-Vb7Nm3Kq9Lp2Xz5Wc8
+ERT=split.Rf5Hn2Kw8Qm4Tz1
+printf '%s\n' "$ESECRET" > "$T/esecret"
+: > "$T/echo-output"
+for mode in loc upper split ctl cut; do
+  printf '%s.Zq8mK3vT9pL2xW7c\n' $mode > "$T/ecode"
+  expect_exit 1 "echo token $mode" -- "$CLI" token $NET --api-url $API/echo --client-id echo-client \
+    --client-secret-file "$T/esecret" --code-file "$T/ecode" --out "$T/etok.json"
+  cat "$T/out" "$T/err" >> "$T/echo-output"
+done
+printf '{"refresh_token":"%s","api_url":"%s/echo"}\n' "$ERT" "$API" > "$T/ert.json"
+expect_exit 1 "echo refresh" -- "$CLI" refresh $NET --token "$T/ert.json" --out "$T/etok.json" \
+  --client-id echo-client --client-secret-file "$T/esecret"
+cat "$T/out" "$T/err" >> "$T/echo-output"
+$PY -c 'import json,sys,time; n=int(time.time()); json.dump({"access_token":sys.argv[2],"token_type":"bearer","issued_at":n,"expires_at":n+3600,"api_url":sys.argv[3],"provider_id":"p.test"},open(sys.argv[1],"w"))' \
+  "$T/eat.json" "$EAT" "$API/echo"
+for svc in echo-loc echo-upper echo-split echo-ctl echo-cut; do
+  expect_exit 1 "echo apply $svc" -- "$CLI" apply $NET --token "$T/eat.json" $TGT --service-id $svc
+  cat "$T/out" "$T/err" >> "$T/echo-output"
+done
+expect_exit 3 "echo apply 409" -- "$CLI" apply $NET --token "$T/eat.json" $TGT --service-id echo-c409
+expect_out_json "echo 409 records kept" 'len(d["records"])' 2
+cat "$T/out" "$T/err" >> "$T/echo-output"
+if [ "$(wc -l < "$T/echo-output")" -ge 12 ]; then ok; else bad "echo output too short"; fi
+if $PY - "$T/echo-output" "$ESECRET" "$EAT" "$ERT" \
+  loc.Zq8mK3vT9pL2xW7c upper.Zq8mK3vT9pL2xW7c split.Zq8mK3vT9pL2xW7c ctl.Zq8mK3vT9pL2xW7c \
+  cut.Zq8mK3vT9pL2xW7c <<'EOF'
+import sys
+out = open(sys.argv[1], encoding="latin-1").read().lower()
+for s in sys.argv[2:]:
+    for i in range(len(s) - 9):
+        if s[i:i + 10].lower() in out:
+            sys.exit("a piece %r of a secret is in the output" % s[i:i + 10])
+EOF
+then ok; else bad "a secret piece in the echo output"; fi
+
 # --- secrets: never in any output, never in a request line; the client
 # secret and codes only in token-endpoint bodies
 if grep -q -e "$SECRET" -e "$CODE" -e "$CODE2" "$T/all-output"; then
@@ -207,13 +356,18 @@ for line in open(log, encoding="utf-8"):
     r = json.loads(line)
     n += 1
     pq, body, hdrs = r["path_and_query"], r["body"], json.dumps(r["headers"])
+    if pq.startswith("/rq/") or pq.startswith("/echo/"):
+        continue  # the opt-in reference placement; the hostile provider
+    token_ep = pq.split("?")[0].endswith("/v2/oauth/access_token")
     for s in body_only + tokens[2:]:
-        if s and s in pq:
+        # the default placement puts the single-use code (only it) in the
+        # token endpoint's query, as the reference client does
+        if s and s in pq and not (token_ep and s in (code, code2)):
             sys.exit("secret in request line " + pq)
     for s in body_only:
         if s and s in hdrs:
             sys.exit("secret in headers of " + pq)
-        if s and s in body and not pq.endswith("/v2/oauth/access_token"):
+        if s and s in body and not token_ep:
             sys.exit("secret in the body of " + pq)
 sys.exit(0 if n > 10 else "too few requests logged")
 EOF

@@ -3,7 +3,7 @@
 stops the servers by PID.
 
   harness.py [--zones DIR] [--https ADDR]... [--routes MODULE] [--config FILE]
-             -- CMD [ARGS...]
+             [--tinyproxy] -- CMD [ARGS...]
 
 - Generates a test CA (and a second, untrusted CA) and a server certificate
   whose SANs are every name owning an A/AAAA record in the zones plus
@@ -17,6 +17,9 @@ stops the servers by PID.
   passed through, logging every request to $DC_TEST_HTTPS_LOG.
 - Holds a UDP+TCP socket on 127.0.0.1:<port> that never answers (a silent
   DNS server) for timeout tests.
+- With --tinyproxy, starts tinyproxy (an HTTP CONNECT proxy; CONNECT to
+  port 443 only, loopback clients only) on 127.0.0.1:<free high port>,
+  logging to a file (tests/support/dcservers.py start_tinyproxy).
 - Runs CMD with these environment variables:
     DC_TEST_DNS        127.0.0.1:PORT of Knot
     DC_TEST_SILENT_DNS 127.0.0.1:PORT of the silent server
@@ -26,6 +29,8 @@ stops the servers by PID.
     DC_TEST_HTTPS_LOG  request log of the HTTPS servers
     DC_TEST_KNOT_CONF  knot.conf (for knotc live edits)
     DC_TEST_HTTPS_ADDRS the --https addresses, comma-separated
+    DC_TEST_PROXY      127.0.0.1:PORT of tinyproxy (with --tinyproxy)
+    DC_TEST_PROXY_LOG  tinyproxy's log file (with --tinyproxy)
   and exits with CMD's exit status. Servers are stopped by PID even when CMD
   or the set-up fails; an unexpected error prints its traceback and exits 1.
   DC_TEST_KEEP_STATE=1 keeps the state directory.
@@ -51,13 +56,15 @@ def parse_args(argv):
     ap = argparse.ArgumentParser(
         prog="harness.py", description=__doc__.split("\n\n")[0],
         usage="%(prog)s [--zones DIR] [--https ADDR]... [--routes MODULE] "
-              "[--config FILE] -- CMD [ARGS...]")
+              "[--config FILE] [--tinyproxy] -- CMD [ARGS...]")
     ap.add_argument("--zones", metavar="DIR",
                     help="serve every DIR/<zone>.zone from Knot")
     ap.add_argument("--https", metavar="ADDR", action="append", default=[],
                     help="an HTTPS test server on ADDR:443 (repeatable)")
     ap.add_argument("--routes", metavar="MODULE", help="httpsd.py --routes")
     ap.add_argument("--config", metavar="FILE", help="httpsd.py --config")
+    ap.add_argument("--tinyproxy", action="store_true",
+                    help="an HTTP CONNECT proxy (tinyproxy) on 127.0.0.1")
     i = argv.index("--") if "--" in argv else len(argv)
     opts = ap.parse_args(argv[:i])
     cmd = argv[i + 1:]
@@ -89,6 +96,12 @@ def run(opts, cmd, state, procs, silent):
     if opts.https:
         dcservers.start_https(state, opts.https, cert, key, procs, log=log_path,
                               routes=opts.routes, config=opts.config)
+    if opts.tinyproxy:
+        _, pport, plog = dcservers.start_tinyproxy(
+            state, procs,
+            note=lambda text: print("harness.py: " + text, file=sys.stderr))
+        env["DC_TEST_PROXY"] = "127.0.0.1:%d" % pport
+        env["DC_TEST_PROXY_LOG"] = plog
     env.update(DC_TEST_CA=ca, DC_TEST_WRONG_CA=wrong_ca, DC_TEST_STATE=state,
                DC_TEST_HTTPS_LOG=log_path,
                DC_TEST_HTTPS_ADDRS=",".join(opts.https))

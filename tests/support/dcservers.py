@@ -13,6 +13,9 @@ bench/run-bench.py (make bench):
 - start_https: the HTTPS test server (tests/integration/httpsd.py, or a
   variant of it) on ADDR:443 for each address, ready when it says so;
 - SilentDNS: a UDP+TCP socket pair on one port that never answers;
+- start_tinyproxy: tinyproxy (an HTTP CONNECT proxy) on 127.0.0.1:<free
+  port>, CONNECT to port 443 only, loopback clients only, logging every
+  connection and request line to a file;
 - Processes: every process started, stopped by PID (SIGTERM, wait, SIGKILL
   after a timeout) when the `with` block ends, also on an exception;
   exit_on_sigterm makes a SIGTERM to the caller such an exception.
@@ -320,3 +323,53 @@ def start_https(state, addrs, cert, key, procs, script=HTTPSD, log="/dev/null",
                                    % (os.path.basename(script), addr, why))
             time.sleep(0.05)
     return started
+
+
+# ---- tinyproxy (HTTP CONNECT proxy)
+
+def _tinyproxy_once(pdir, procs):
+    os.makedirs(pdir)
+    port = free_port()
+    conf = os.path.join(pdir, "tinyproxy.conf")
+    log = os.path.join(pdir, "tinyproxy.log")
+    # LogLevel Info records every connection ("Connect (file descriptor N):
+    # 127.0.0.1") and request line ("Request (file descriptor N): CONNECT
+    # 127.0.0.2:443 HTTP/1.1"). Run as the current user (root in CI: it warns
+    # and carries on), in the foreground (-d) so it is stopped by PID.
+    with open(conf, "w") as f:
+        f.write('Port %d\nListen 127.0.0.1\nTimeout 30\nLogFile "%s"\n'
+                'LogLevel Info\nMaxClients 32\nAllow 127.0.0.1\n'
+                'ConnectPort 443\nDisableViaHeader Yes\n' % (port, log))
+    proc = procs.start(["tinyproxy", "-d", "-c", conf], os.path.join(pdir, "stderr.log"))
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError("tinyproxy exited %d: see %s" % (proc.returncode, log))
+            if time.monotonic() > deadline:
+                raise RuntimeError("tinyproxy not ready in %d s: see %s" % (START_TIMEOUT, log))
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.05)
+    except BaseException:
+        procs.stop(proc)
+        raise
+    return proc, port, log
+
+
+def start_tinyproxy(state, procs, attempts=3, note=None):
+    """tinyproxy on 127.0.0.1 at a free port, its files in state/tinyproxy
+    (a retry in state/tinyproxy-N), started in `procs`, ready when it
+    accepts a TCP connection (the readiness probe leaves one "Connect" line
+    in the log before the suite starts). Returns (Popen, port, log path)."""
+    for attempt in range(attempts):
+        pdir = os.path.join(state, "tinyproxy" if attempt == 0 else "tinyproxy-%d" % attempt)
+        try:
+            return _tinyproxy_once(pdir, procs)
+        except RuntimeError as e:
+            if attempt + 1 == attempts:
+                raise
+            if note:
+                note("tinyproxy did not start (%s): retrying" % e)

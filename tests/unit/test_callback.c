@@ -1,5 +1,6 @@
 /* dc_callback_parse: the OAuth callback query (docs/protocol.md §3.2, §2.5;
- * docs/security.md §6.2). Table-driven: every row names the exact status. */
+ * docs/security.md §6.2), and dc_sync_return_parse: the synchronous flow's
+ * return (§2.5). Table-driven: every row names the exact status. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -316,6 +317,112 @@ static void test_detail_cleared(void **state)
   dc_client_free(c);
 }
 
+/* ---- dc_sync_return_parse: the synchronous flow's return */
+
+static const struct row k_sync_rows[] = {
+  /* success: state only (or nothing when the request carried none) */
+  {"sync success", "state=" STATE, STATE, DC_OK, NULL, STATE, NULL, NULL},
+  {"sync success, leading ?", "?state=" STATE, STATE, DC_OK, NULL, STATE, NULL, NULL},
+  {"sync success behind the redirect_uri's own query",
+   "step=done&x=1&state=" STATE, STATE, DC_OK, NULL, STATE, NULL, NULL},
+  {"sync success, no state expected or sent", "", NULL, DC_OK, NULL, NULL, NULL, NULL},
+  {"sync success, state encoded", "state=x%2By+z", "x+y z", DC_OK, NULL, "x+y z", NULL, NULL},
+  {"sync code is ignored (not ours to read)", "code=zz&code=yy&state=" STATE, STATE, DC_OK,
+   NULL, STATE, NULL, NULL},
+  {"sync description without error ignored", "error_description=x&state=" STATE, STATE,
+   DC_OK, NULL, STATE, NULL, NULL},
+  /* the provider's error outcomes (docs/protocol.md §2.5) */
+  {"sync user cancel", "state=" STATE "&error=access_denied&error_description=user_cancel",
+   STATE, DC_E_USER_CANCEL, NULL, STATE, "access_denied", "user_cancel"},
+  {"sync user cancel with text",
+   "error=access_denied&error_description=user_cancel%3A+pressed+cancel&state=" STATE,
+   STATE, DC_E_USER_CANCEL, NULL, STATE, "access_denied", "user_cancel: pressed cancel"},
+  {"sync access denied", "error=access_denied&error_description=not+your+zone&state=" STATE,
+   STATE, DC_E_ACCESS_DENIED, NULL, STATE, "access_denied", "not your zone"},
+  {"sync provider error", "error=invalid_request&state=" STATE, STATE, DC_E_PROVIDER_ERROR,
+   NULL, STATE, "invalid_request", NULL},
+  {"sync server_error with code", "code=x&error=server_error&state=" STATE, STATE,
+   DC_E_PROVIDER_ERROR, NULL, STATE, "server_error", NULL},
+  /* state mismatch, before anything else */
+  {"sync state mismatch", "state=other", STATE, DC_E_STATE_MISMATCH, 0, 0, 0, 0},
+  {"sync state missing", "", STATE, DC_E_STATE_MISMATCH, 0, 0, 0, 0},
+  {"sync state missing, error sent", "error=access_denied&error_description=user_cancel",
+   STATE, DC_E_STATE_MISMATCH, 0, 0, 0, 0},
+  {"sync state one byte longer", "state=" STATE "x", STATE, DC_E_STATE_MISMATCH, 0, 0, 0, 0},
+  {"sync state checked before a bad error", "error=%zz&state=evil", STATE,
+   DC_E_STATE_MISMATCH, 0, 0, 0, 0},
+  /* malformed */
+  {"sync duplicate state", "state=" STATE "&state=" STATE, STATE, DC_E_CALLBACK, 0, 0, 0, 0},
+  {"sync duplicate error", "error=a&error=b&state=" STATE, STATE, DC_E_CALLBACK, 0, 0, 0, 0},
+  {"sync empty error", "error=&state=" STATE, STATE, DC_E_CALLBACK, 0, 0, 0, 0},
+  {"sync error with quote", "error=a%22b&state=" STATE, STATE, DC_E_CALLBACK, 0, 0, 0, 0},
+  {"sync bad escape in description", "error=x&error_description=%4&state=" STATE, STATE,
+   DC_E_CALLBACK, 0, 0, 0, 0},
+};
+
+static void check_sync_row(dc_client *c, const struct row *r)
+{
+  dc_callback *cb = (dc_callback *)1;
+  dc_status st = dc_sync_return_parse(c, r->query, strlen(r->query), r->expected_state, &cb);
+  assert_status(st, r->want);
+  if (st != DC_OK) assert_true(dc_client_error(c)[0] != '\0');
+  else assert_string_equal(dc_client_error(c), "");
+  if (!sets_out(r->want)) {
+    assert_null(cb);
+    return;
+  }
+  assert_non_null(cb);
+  assert_null(dc_callback_code(cb)); /* never a code */
+  check_getter("state", dc_callback_state(cb), r->state);
+  check_getter("error", dc_callback_error(cb), r->error);
+  check_getter("error_description", dc_callback_error_description(cb), r->desc);
+  dc_callback_free(cb);
+}
+
+static void test_sync_table(void **state)
+{
+  (void)state;
+  TU_TABLE(k_sync_rows, check_sync_row);
+}
+
+static void test_sync_limits_and_args(void **state)
+{
+  (void)state;
+  dc_callback *cb = (dc_callback *)1;
+  assert_status(dc_sync_return_parse(NULL, NULL, 0, NULL, &cb), DC_E_INVALID_ARG);
+  assert_null(cb);
+  assert_status(dc_sync_return_parse(NULL, "state=a", 7, NULL, NULL), DC_E_INVALID_ARG);
+  /* the cap of the callback query */
+  size_t big = DC_MAX_CALLBACK_QUERY + 1;
+  char *q = malloc(big + 1);
+  assert_non_null(q);
+  memset(q, 'a', big);
+  memcpy(q, "state=" STATE "&x=", strlen("state=" STATE "&x="));
+  q[big] = '\0';
+  cb = (dc_callback *)1;
+  assert_status(dc_sync_return_parse(NULL, q, big, STATE, &cb), DC_E_LIMIT);
+  assert_null(cb);
+  assert_status(dc_sync_return_parse(NULL, q, big - 1, STATE, &cb), DC_OK);
+  dc_callback_free(cb);
+  free(q);
+  /* a raw NUL and the length honoured */
+  const char qn[] = "state=" STATE "&x=\0";
+  assert_status(dc_sync_return_parse(NULL, qn, sizeof qn - 1, STATE, &cb), DC_E_CALLBACK);
+  assert_null(cb);
+  const char ql[] = "state=" STATE "&state=zz";
+  assert_status(dc_sync_return_parse(NULL, ql, strlen("state=" STATE), STATE, &cb), DC_OK);
+  dc_callback_free(cb);
+  /* the detail never quotes the state */
+  dc_client *c = tu_client();
+  assert_status(dc_sync_return_parse(c, "state=" STATE, strlen("state=" STATE), "other", &cb),
+                DC_E_STATE_MISMATCH);
+  assert_null(strstr(dc_client_error(c), STATE));
+  /* the OAuth callback still insists on a code: the two differ only there */
+  assert_status(dc_callback_parse(c, "state=" STATE, strlen("state=" STATE), STATE, &cb),
+                DC_E_CALLBACK);
+  dc_client_free(c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -327,6 +434,8 @@ int main(void)
     cmocka_unit_test(test_embedded_nul_and_len),
     cmocka_unit_test(test_args),
     cmocka_unit_test(test_detail_cleared),
+    cmocka_unit_test(test_sync_table),
+    cmocka_unit_test(test_sync_limits_and_args),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 
 #include "testutil.h"
 #include "core/limits.h"
+#include "proto/settings.h" /* to give parsed settings a discovered host */
 
 #define PREFIX "https://domainconnect.ionos.de/async/v2/domainTemplates/providers/" \
                "exampleservice.domainconnect.org?"
@@ -179,6 +180,62 @@ static void test_limits(void **state)
   dc_request_free(r);
 }
 
+/* ---- settings that know their domain (issue 10.5): the zone and host
+ * come from discovered settings; a request naming others is refused. */
+static void test_from_settings(void **state)
+{
+  struct fixture *f = *state;
+  static const struct {
+    const char *label;
+    const char *disc_host;       /* dc_settings_host (NULL: parsed settings) */
+    const char *domain;          /* the request's (NULL: not set) */
+    const char *hosts[3];        /* added to the request */
+    dc_status want;
+    const char *host_param;      /* the host pair on DC_OK ("" for none) */
+  } k_rows[] = {
+    {"zone from parsed settings", NULL, NULL, {NULL}, DC_OK, ""},
+    {"discovered host taken", "www", NULL, {NULL}, DC_OK, "&host=www"},
+    {"discovered host among the request's", "www", "example.com", {"api", "WWW"}, DC_OK,
+     "&host=api%2Cwww"},
+    {"discovered host not among them", "www", NULL, {"api", ""}, DC_E_SETTINGS_MISMATCH, NULL},
+    {"discovered at the apex: request hosts", "", NULL, {"api", ""}, DC_OK,
+     "&host=api%2C"},
+    {"discovered at the apex: no host", "", NULL, {NULL}, DC_OK, ""},
+    {"zone mismatch", "www", "www.example.com", {NULL}, DC_E_SETTINGS_MISMATCH, NULL},
+    {"zone mismatch, parsed", NULL, "example.org", {NULL}, DC_E_SETTINGS_MISMATCH, NULL},
+  };
+  for (size_t i = 0; i < sizeof k_rows / sizeof k_rows[0]; i++) {
+    print_message("row: %s\n", k_rows[i].label);
+    dc_settings *s = NULL;
+    assert_status(dc_settings_parse(f->c, tu_ionos_settings, strlen(tu_ionos_settings),
+                                    "example.com", &s), DC_OK);
+    if (k_rows[i].disc_host != NULL) {
+      s->host = strdup(k_rows[i].disc_host);
+      assert_non_null(s->host);
+    }
+    dc_request *r = base_request();
+    assert_status(dc_request_set_domain(r, k_rows[i].domain), DC_OK);
+    for (size_t k = 0; k < 3 && k_rows[i].hosts[k] != NULL; k++)
+      assert_status(dc_request_add_host(r, k_rows[i].hosts[k]), DC_OK);
+    char *url = NULL;
+    dc_status st = dc_consent_url(f->c, s, r, &url);
+    if (st != k_rows[i].want)
+      fail_msg("%s: %s (%s)", k_rows[i].label, dc_status_name(st), dc_client_error(f->c));
+    if (st == DC_OK) {
+      char want[512];
+      snprintf(want, sizeof want, "%s%s%s&%s&response_type=code&scope=template1", PREFIX,
+               CLIENT_DOMAIN, k_rows[i].host_param, REDIRECT);
+      assert_string_equal(url, want);
+    } else {
+      assert_null(url);
+      assert_non_null(strstr(dc_client_error(f->c), "example.com"));
+    }
+    dc_free(url);
+    dc_request_free(r);
+    dc_settings_free(s);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -187,6 +244,7 @@ int main(void)
     cmocka_unit_test(test_bad_input),
     cmocka_unit_test(test_missing_and_null),
     cmocka_unit_test(test_limits),
+    cmocka_unit_test(test_from_settings),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,13 +2,19 @@
  * the classifier table of docs/security.md §3.8 (first and last address of
  * every block, the IPv6 forms embedding each IPv4 block, the public
  * neighbours of each block), strict literal parsing (§3.6), the TEST-ONLY
- * allow list with its twin, and dc_guard_ip/txt/url without resolving. */
+ * allow list with its twin, dc_guard_ip/txt/url without resolving, and the
+ * machine-readable reasons (dc_client_guard_reason, guard --json). */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -711,10 +717,268 @@ static void test_api_no_resolve(void **state)
   dc_client_free(c);
 }
 
+/* ---- machine-readable reasons (net.h dc_guard_reason, docs/security.md §2.11) */
+
+/* The stable names, pinned: changing one is an API change. */
+static const struct {
+  dc_guard_reason r;
+  const char *name;
+} k_reason_names[] = {
+  {DC_GUARD_NONE, "none"},
+  {DC_GUARD_INVALID_HOST, "invalid_host"},
+  {DC_GUARD_IP_LITERAL, "ip_literal"},
+  {DC_GUARD_SPECIAL_NAME, "special_name"},
+  {DC_GUARD_SCHEME, "scheme"},
+  {DC_GUARD_USERINFO, "userinfo"},
+  {DC_GUARD_PORT, "port"},
+  {DC_GUARD_QUERY, "query"},
+  {DC_GUARD_FRAGMENT, "fragment"},
+  {DC_GUARD_PATH, "path"},
+  {DC_GUARD_CHARACTERS, "characters"},
+  {DC_GUARD_TOO_LONG, "too_long"},
+  {DC_GUARD_EMPTY, "empty"},
+  {DC_GUARD_PARSER_MISMATCH, "parser_mismatch"},
+  {DC_GUARD_BLOCKED_ADDRESS, "blocked_address"},
+  {DC_GUARD_LOCAL_ADDRESS, "local_address"},
+  {DC_GUARD_SCOPED_ADDRESS, "scoped_address"},
+  {DC_GUARD_UNRESOLVABLE, "unresolvable"},
+};
+
+static void test_reason_names(void **state)
+{
+  (void)state;
+  size_t n = sizeof k_reason_names / sizeof k_reason_names[0];
+  for (size_t i = 0; i < n; i++) {
+    /* the table lists every value in order, so none is missing */
+    assert_int_equal((int)k_reason_names[i].r, (int)i);
+    assert_string_equal(dc_guard_reason_name(k_reason_names[i].r), k_reason_names[i].name);
+    /* lower case, digits and '_' only: safe to store and compare */
+    for (const char *p = k_reason_names[i].name; *p != '\0'; p++)
+      assert_true((*p >= 'a' && *p <= 'z') || *p == '_');
+    for (size_t j = i + 1; j < n; j++)
+      assert_string_not_equal(k_reason_names[i].name, k_reason_names[j].name);
+  }
+  /* every value past the last (and before the first) is "unknown" */
+  assert_string_equal(dc_guard_reason_name((dc_guard_reason)n), "unknown");
+  assert_string_equal(dc_guard_reason_name((dc_guard_reason)-1), "unknown");
+  assert_string_equal(dc_guard_reason_name((dc_guard_reason)1000), "unknown");
+  assert_int_equal(dc_client_guard_reason(NULL), DC_GUARD_NONE);
+}
+
+/* Every refusal the guard can make without DNS, and its reason: at least
+ * one row per reason, except DC_GUARD_TOO_LONG (test_reasons, below),
+ * DC_GUARD_UNRESOLVABLE (needs a DNS server: integration test_discovery),
+ * DC_GUARD_LOCAL_ADDRESS (needs an own public address:
+ * test_reason_local_address) and DC_GUARD_PARSER_MISMATCH: libcurl's
+ * cross-check (docs/security.md §2.2) is defence in depth and no URL that
+ * passes the guard's own rules makes libcurl disagree, so no input reaches
+ * it. */
+static const struct reason_row {
+  int kind; /* 'i' ip, 't' txt, 'u' url, 'T' dc_txt_value_parse, 'S' settings urlAPI */
+  const char *input;
+  dc_guard_reason want;
+} k_reasons[] = {
+  {'i', "8.8.8.8", DC_GUARD_NONE},
+  {'t', "api.example.com/dc", DC_GUARD_NONE},
+  {'u', "https://api.example.com/dc", DC_GUARD_NONE},
+  /* invalid_host: every name rule that is not one of the kinds below */
+  {'u', "https://single/", DC_GUARD_INVALID_HOST},
+  {'u', "https://a..example.com/", DC_GUARD_INVALID_HOST},
+  {'u', "https://-a.example.com/", DC_GUARD_INVALID_HOST},
+  {'u', "https://a_b.example.com/", DC_GUARD_INVALID_HOST},
+  {'t', "api!.example.com", DC_GUARD_INVALID_HOST},
+  {'t', "x.0123456789012345678901234567890123456789012345678901234567890123.example",
+   DC_GUARD_INVALID_HOST},
+  /* ip_literal */
+  {'u', "https://127.0.0.1/", DC_GUARD_IP_LITERAL},
+  {'u', "https://[::1]/", DC_GUARD_IP_LITERAL},
+  {'u', "https://api.0x7f/", DC_GUARD_IP_LITERAL},
+  {'t', "8.8.8.8", DC_GUARD_IP_LITERAL},
+  {'t', "[::1]", DC_GUARD_IP_LITERAL},
+  /* special_name */
+  {'u', "https://localhost/", DC_GUARD_SPECIAL_NAME},
+  {'u', "https://metadata.google.internal/", DC_GUARD_SPECIAL_NAME},
+  {'t', "printer.local", DC_GUARD_SPECIAL_NAME},
+  {'t', "x.onion", DC_GUARD_SPECIAL_NAME},
+  /* scheme */
+  {'u', "http://api.example.com/", DC_GUARD_SCHEME},
+  {'u', "https:///api.example.com/", DC_GUARD_SCHEME},
+  {'u', "ftp://api.example.com/", DC_GUARD_SCHEME},
+  {'t', "https://api.example.com", DC_GUARD_SCHEME},
+  /* userinfo */
+  {'u', "https://user@api.example.com/", DC_GUARD_USERINFO},
+  {'u', "https://api.example.com@127.0.0.1/", DC_GUARD_USERINFO},
+  {'t', "user@api.example.com", DC_GUARD_USERINFO},
+  /* port */
+  {'u', "https://api.example.com:8443/", DC_GUARD_PORT},
+  {'u', "https://api.example.com:/", DC_GUARD_PORT},
+  {'t', "api.example.com:8443", DC_GUARD_PORT},
+  /* query */
+  {'u', "https://api.example.com/?x=1", DC_GUARD_QUERY},
+  {'t', "api.example.com?x", DC_GUARD_QUERY},
+  /* fragment */
+  {'u', "https://api.example.com/#x", DC_GUARD_FRAGMENT},
+  {'t', "api.example.com#x", DC_GUARD_FRAGMENT},
+  /* path */
+  {'u', "https://api.example.com/a/../b", DC_GUARD_PATH},
+  {'u', "https://api.example.com//x", DC_GUARD_PATH},
+  {'u', "https://api.example.com/a;b", DC_GUARD_PATH},
+  {'t', "api.example.com/a/./b", DC_GUARD_PATH},
+  /* characters */
+  {'u', "https://api.example.com/\\x", DC_GUARD_CHARACTERS},
+  {'u', "https://api.example.com/a b", DC_GUARD_CHARACTERS},
+  {'u', "https://api.example.com/\x01", DC_GUARD_CHARACTERS},
+  {'u', "https://api.ex\xc3\xa4mple.com/", DC_GUARD_CHARACTERS},
+  {'u', "https://%31%32%37%2e%30%2e%30%2e%31/", DC_GUARD_CHARACTERS},
+  {'t', "api.example.com/a%2e", DC_GUARD_CHARACTERS},
+  {'t', "api example.com", DC_GUARD_CHARACTERS},
+  {'T', "api.ex\x01mple.com", DC_GUARD_CHARACTERS},
+  /* empty */
+  {'u', "", DC_GUARD_EMPTY},
+  {'u', "https://", DC_GUARD_SCHEME}, /* "no host after https://" */
+  {'t', "", DC_GUARD_EMPTY},
+  {'t', "   ", DC_GUARD_EMPTY},
+  /* blocked_address */
+  {'i', "127.0.0.1", DC_GUARD_BLOCKED_ADDRESS},
+  {'i', "169.254.169.254", DC_GUARD_BLOCKED_ADDRESS},
+  {'i', "::ffff:10.0.0.1", DC_GUARD_BLOCKED_ADDRESS},
+  {'i', "fd00::1", DC_GUARD_BLOCKED_ADDRESS},
+  /* scoped_address */
+  {'i', "fe80::1%eth0", DC_GUARD_SCOPED_ADDRESS},
+  /* settings: the same rules, the same reasons (DC_E_UNSAFE_URL there) */
+  {'S', "https://user@api.example.com", DC_GUARD_USERINFO},
+  {'S', "https://10.0.0.1", DC_GUARD_IP_LITERAL},
+  /* not a refusal: no reason */
+  {'i', "127.1", DC_GUARD_NONE},
+};
+
+static dc_status reason_call(dc_client *c, const struct reason_row *r)
+{
+  switch (r->kind) {
+  case 'i': return dc_guard_ip(c, r->input);
+  case 't': return dc_guard_txt(c, r->input, false);
+  case 'u': return dc_guard_url(c, r->input, false);
+  case 'T': {
+    char *out = NULL;
+    dc_status st = dc_txt_value_parse(c, r->input, strlen(r->input), &out);
+    dc_free(out);
+    return st;
+  }
+  default: {
+    char doc[512];
+    snprintf(doc, sizeof doc,
+             "{\"providerId\":\"p.example\",\"providerName\":\"P\",\"urlAPI\":\"%s\"}",
+             r->input);
+    dc_settings *s = NULL;
+    dc_status st = dc_settings_parse(c, doc, strlen(doc), NULL, &s);
+    dc_settings_free(s);
+    return st;
+  }
+  }
+}
+
+static void check_reason_row(dc_client *c, const struct reason_row *r)
+{
+  /* a refusal first, so that a stale reason would show */
+  assert_status(dc_guard_url(c, "https://user@stale.example/", false), DC_E_BLOCKED);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_USERINFO);
+  dc_status st = reason_call(c, r);
+  dc_guard_reason got = dc_client_guard_reason(c);
+  if (got != r->want)
+    fail_msg("%c '%s': reason %s (%s: %s), expected %s", r->kind, r->input,
+             dc_guard_reason_name(got), dc_status_name(st), dc_client_error(c),
+             dc_guard_reason_name(r->want));
+  /* a reason comes exactly with a refusal */
+  dc_status refusal = r->kind == 'S'   ? DC_E_UNSAFE_URL
+                      : r->kind == 'T' ? DC_E_TXT_INVALID
+                                       : DC_E_BLOCKED;
+  if (r->want == DC_GUARD_NONE) assert_true(st != refusal);
+  else assert_status(st, refusal);
+}
+
+static void test_reasons(void **state)
+{
+  (void)state;
+  dc_client *rc = tu_client();
+  for (size_t i = 0; i < sizeof k_reasons / sizeof k_reasons[0]; i++)
+    check_reason_row(rc, &k_reasons[i]);
+  dc_client_free(rc);
+  /* every reason but those named above the table has a row */
+  for (int v = DC_GUARD_INVALID_HOST; v <= DC_GUARD_UNRESOLVABLE; v++) {
+    if (v == DC_GUARD_LOCAL_ADDRESS || v == DC_GUARD_UNRESOLVABLE ||
+        v == DC_GUARD_TOO_LONG || v == DC_GUARD_PARSER_MISMATCH)
+      continue;
+    bool seen = false;
+    for (size_t i = 0; i < sizeof k_reasons / sizeof k_reasons[0]; i++)
+      if ((int)k_reasons[i].want == v) seen = true;
+    if (!seen) fail_msg("no row for %s", dc_guard_reason_name((dc_guard_reason)v));
+  }
+  dc_client *c = tu_client();
+  /* too_long: a TXT value or a URL over its cap */
+  char big[3000];
+  memset(big, 'a', sizeof big - 1);
+  big[sizeof big - 1] = '\0';
+  big[300] = '\0';
+  assert_status(dc_guard_txt(c, big, false), DC_E_BLOCKED);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_TOO_LONG);
+  big[300] = 'a';
+  memcpy(big, "https://a.example/", 18);
+  assert_status(dc_guard_url(c, big, false), DC_E_BLOCKED);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_TOO_LONG);
+  /* port: an allowed address on a port its entry does not name */
+  assert_status(dc_client_test_only_allow_address(c, "127.0.0.1:8443"), DC_OK);
+  dci_addr lo = parse_ok("127.0.0.1");
+  assert_non_null(dci_guard_addr_port(c, &lo, 8444));
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_PORT);
+  assert_null(dci_guard_addr_port(c, &lo, 8443));
+  /* the next call clears it, also when it succeeds */
+  assert_status(dc_guard_ip(c, "8.8.8.8"), DC_OK);
+  assert_int_equal(dc_client_guard_reason(c), DC_GUARD_NONE);
+  dc_client_free(c);
+}
+
+/* local_address: an address the table allows that is one of this host's
+ * own. In a fresh user + network namespace 1.2.3.4 is put on lo; where
+ * namespaces are not available the test is skipped (never passed). */
+static void test_reason_local_address(void **state)
+{
+  (void)state;
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) _exit(77);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "lo", 3);
+    struct sockaddr_in sin;
+    memset(&sin, 0, sizeof sin);
+    sin.sin_family = AF_INET;
+    if (fd < 0 || inet_pton(AF_INET, "1.2.3.4", &sin.sin_addr) != 1) _exit(77);
+    memcpy(&ifr.ifr_addr, &sin, sizeof sin);
+    if (ioctl(fd, SIOCSIFADDR, &ifr) != 0) _exit(77);
+    dc_client *c = NULL;
+    if (dc_client_new(&c) != DC_OK) _exit(2);
+    dc_status st = dc_guard_ip(c, "1.2.3.4");
+    bool ok = st == DC_E_BLOCKED && dc_client_guard_reason(c) == DC_GUARD_LOCAL_ADDRESS &&
+              strcmp(dc_client_error(c), "1.2.3.4: address of a local network interface") == 0;
+    /* the same address is public for the table */
+    dci_addr a = parse_ok("1.2.3.4");
+    ok = ok && dci_addr_problem(&a) == NULL;
+    dc_client_free(c);
+    _exit(ok ? 0 : 1);
+  }
+  int ws = 0;
+  assert_int_equal(waitpid(pid, &ws, 0), pid);
+  assert_true(WIFEXITED(ws));
+  if (WEXITSTATUS(ws) == 77) skip();
+  assert_int_equal(WEXITSTATUS(ws), 0);
+}
+
 /* ---- the CLI: domainconnect guard */
 struct cli_result {
   int code;
-  char out[1024];
+  char out[4096];
   char err[1024];
 };
 
@@ -800,6 +1064,25 @@ static void test_cli(void **state)
     {{"url", "https://api.example.com:8443/"}, 1, NULL, NULL},
     {{"txt", "api.example.com:8443", "--test-allow-address", "[::1]:8443"}, 0, "allow\n", NULL},
     {{"--help"}, 0, NULL, NULL},
+    /* --json: {"verdict","reason","detail"} */
+    {{"ip", "8.8.8.8", "--json"}, 0, "{\"verdict\":\"allow\",\"reason\":\"none\",\"detail\":null}\n",
+     NULL},
+    {{"ip", "127.0.0.1", "--json"}, 1,
+     "{\"verdict\":\"refuse\",\"reason\":\"blocked_address\","
+     "\"detail\":\"127.0.0.1: loopback 127.0.0.0/8\"}\n", NULL},
+    {{"--json", "ip", "fe80::1%eth0"}, 1,
+     "{\"verdict\":\"refuse\",\"reason\":\"scoped_address\","
+     "\"detail\":\"fe80::1 with a zone id: scoped IPv6 address\"}\n", NULL},
+    {{"txt", "user@api.example.com", "--json"}, 1,
+     "{\"verdict\":\"refuse\",\"reason\":\"userinfo\",\"detail\":\"_domainconnect TXT "
+     "value: userinfo ('@') in \\\"user@api.example.com\\\"\"}\n", NULL},
+    {{"url", "https://api.example.com:8443/", "--json"}, 1,
+     "{\"verdict\":\"refuse\",\"reason\":\"port\",\"detail\":\"URL: port other than 443 in "
+     "\\\"https://api.example.com:8443/\\\"\"}\n", NULL},
+    {{"url", "https://api.example.com/v1", "--json"}, 0,
+     "{\"verdict\":\"allow\",\"reason\":\"none\",\"detail\":null}\n", NULL},
+    /* not an address: a failure, not a verdict (stderr, nothing on stdout) */
+    {{"ip", "127.1", "--json"}, 1, "", "invalid_arg: "},
   };
   for (size_t i = 0; i < sizeof k_cli / sizeof k_cli[0]; i++) {
     struct cli_result r = run_cli(k_cli[i].args);
@@ -809,6 +1092,7 @@ static void test_cli(void **state)
                k_cli[i].code, r.out, r.err);
     if (k_cli[i].out != NULL) assert_string_equal(r.out, k_cli[i].out);
     if (k_cli[i].code == 1 && k_cli[i].out == NULL)
+      /* (the --json rows give their exact output) */
       assert_true(strncmp(r.out, "refuse: ", 8) == 0);
     if (k_cli[i].err == NULL) assert_string_equal(r.err, "");
     else if (strstr(r.err, k_cli[i].err) == NULL)
@@ -838,6 +1122,9 @@ int main(void)
     cmocka_unit_test(test_allow_port_urls),
     cmocka_unit_test(test_local_interfaces),
     cmocka_unit_test(test_api_no_resolve),
+    cmocka_unit_test(test_reason_names),
+    cmocka_unit_test(test_reasons),
+    cmocka_unit_test(test_reason_local_address),
     cmocka_unit_test(test_cli),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

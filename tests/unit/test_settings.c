@@ -414,6 +414,11 @@ static void test_limits(void **state)
   dc_client_free(c);
 }
 
+static dc_status parse_len(const char *json, size_t len, dc_settings **out)
+{
+  return dc_settings_parse(NULL, json, len, NULL, out);
+}
+
 static void assert_same_settings(const dc_settings *a, const dc_settings *b)
 {
   const char *(*getters[])(const dc_settings *) = {
@@ -476,6 +481,74 @@ static void test_to_json_roundtrip(void **state)
   dc_settings_free(m);
 }
 
+/* dc_settings_raw_json and dc_settings_unknown_json: what the parser
+ * ignores is kept as it came (issue 10.6). */
+static void test_raw_and_unknown(void **state)
+{
+  (void)state;
+  static const struct {
+    const char *json;
+    const char *unknown;
+  } k_docs[] = {
+    {"{" MIN_FIELDS "}", "{}"},
+    /* known members that are null are absent, not unknown */
+    {"{" MIN_FIELDS ",\"urlSyncUX\":null,\"width\":null}", "{}"},
+    /* values byte for byte (2.50 stays 2.50, escapes stay escapes), the
+     * document's order, whitespace between tokens dropped, inside strings kept */
+    {"{\"x-first\" : 1, " MIN_FIELDS ",\n \"zz\": [1, 2.50, {\"a\" : \"b  c\"}],\n"
+     " \"esc\\u0041\":\"\\u00e9\\\"\", \"n\":null, \"t\":true, \"o\":{}}",
+     "{\"x-first\":1,\"zz\":[1,2.50,{\"a\":\"b  c\"}],\"esc\\u0041\":\"\\u00e9\\\"\","
+     "\"n\":null,\"t\":true,\"o\":{}}"},
+    /* a name that only starts like a known one is unknown; a known name
+     * written with an escape is the known one */
+    {"{\"providerI\\u0064\":\"p.example\",\"providerName\":\"P\","
+     "\"urlAPI\":\"https://api.p.example\",\"providerIdX\":\"y\",\"Width\":3}",
+     "{\"providerIdX\":\"y\",\"Width\":3}"},
+    /* brackets and quotes inside strings do not confuse the scanner */
+    {"{" MIN_FIELDS ",\"s\":\"}]{[,\\\\\",\"after\":-1.5e3}",
+     "{\"s\":\"}]{[,\\\\\",\"after\":-1.5e3}"},
+  };
+  for (size_t i = 0; i < sizeof k_docs / sizeof k_docs[0]; i++) {
+    print_message("doc %zu\n", i);
+    dc_settings *s = NULL;
+    assert_status(parse(NULL, k_docs[i].json, NULL, &s), DC_OK);
+    size_t len = 0;
+    const char *raw = dc_settings_raw_json(s, &len);
+    assert_int_equal(len, strlen(k_docs[i].json));
+    assert_string_equal(raw, k_docs[i].json);
+    assert_non_null(dc_settings_raw_json(s, NULL));
+    char *unk = NULL;
+    assert_status(dc_settings_unknown_json(s, &unk), DC_OK);
+    assert_string_equal(unk, k_docs[i].unknown);
+    dc_free(unk);
+    /* dc_settings_to_json is unchanged: the spec's fields only */
+    char *json = NULL;
+    assert_status(dc_settings_to_json(s, &json), DC_OK);
+    assert_null(strstr(json, "unknown"));
+    assert_null(strstr(json, "zz"));
+    dc_free(json);
+    dc_settings_free(s);
+  }
+  /* the raw document is the bytes given: len bounds it */
+  const char *two = "{" MIN_FIELDS ",\"x\":1}GARBAGE";
+  dc_settings *s = NULL;
+  assert_status(parse_len(two, strlen(two) - 7, &s), DC_OK);
+  size_t len = 0;
+  assert_string_equal(dc_settings_raw_json(s, &len), "{" MIN_FIELDS ",\"x\":1}");
+  assert_int_equal(len, strlen(two) - 7);
+  char *unk = NULL;
+  assert_status(dc_settings_unknown_json(s, &unk), DC_OK);
+  assert_string_equal(unk, "{\"x\":1}");
+  dc_free(unk);
+  /* arguments */
+  assert_status(dc_settings_unknown_json(NULL, &unk), DC_E_INVALID_ARG);
+  assert_status(dc_settings_unknown_json(s, NULL), DC_E_INVALID_ARG);
+  len = 7;
+  assert_null(dc_settings_raw_json(NULL, &len));
+  assert_int_equal(len, 0);
+  dc_settings_free(s);
+}
+
 static void test_detail_cleared(void **state)
 {
   (void)state;
@@ -498,6 +571,7 @@ int main(void)
     cmocka_unit_test(test_bad_table),
     cmocka_unit_test(test_limits),
     cmocka_unit_test(test_to_json_roundtrip),
+    cmocka_unit_test(test_raw_and_unknown),
     cmocka_unit_test(test_detail_cleared),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

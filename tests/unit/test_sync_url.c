@@ -13,6 +13,7 @@
 
 #include "testutil.h"
 #include "core/internal.h"
+#include "proto/settings.h" /* to give parsed settings a discovered host */
 
 #define PYREF DC_TEST_DATA_DIR "/../tools/pyref_sync_url.py"
 #define DEMO_KEY "vectors/dck1_exampleservice_priv_pkcs1.pem"
@@ -444,7 +445,12 @@ static void test_param_kinds(void **state)
                                       "refresh_token", "access_token"};
   for (size_t i = 0; i < sizeof oauth / sizeof oauth[0]; i++)
     assert_int_equal(dc_param_kind_of(oauth[i]), DC_PARAM_OAUTH);
-  assert_int_equal(dc_param_kind_of("Domain"), DC_PARAM_VARIABLE);
+  /* matched ignoring ASCII case (docs/security.md §4.5) */
+  assert_int_equal(dc_param_kind_of("Domain"), DC_PARAM_URL);
+  assert_int_equal(dc_param_kind_of("REDIRECT_URI"), DC_PARAM_URL);
+  assert_int_equal(dc_param_kind_of("GroupID"), DC_PARAM_URL);
+  assert_int_equal(dc_param_kind_of("Client_Secret"), DC_PARAM_OAUTH);
+  assert_int_equal(dc_param_kind_of("domains"), DC_PARAM_VARIABLE);
   assert_int_equal(dc_param_kind_of("IP"), DC_PARAM_VARIABLE);
   assert_int_equal(dc_param_kind_of(""), DC_PARAM_VARIABLE);
   assert_int_equal(dc_param_kind_of(NULL), DC_PARAM_VARIABLE);
@@ -603,6 +609,109 @@ static void test_builder(void **state)
   dc_request_free(r);
 }
 
+/* ---- settings that know their domain (issue 10.5) */
+
+/* tu_ionos_settings parsed for `zone`, with `host` as dc_discover leaves
+ * it (NULL: parsed settings, no discovery). */
+static dc_settings *settings_for(dc_client *c, const char *zone, const char *host)
+{
+  dc_settings *s = NULL;
+  assert_status(dc_settings_parse(c, tu_ionos_settings, strlen(tu_ionos_settings), zone, &s),
+                DC_OK);
+  if (host != NULL) {
+    s->host = strdup(host);
+    assert_non_null(s->host);
+  }
+  return s;
+}
+
+#define SYNC_PREFIX "https://domainconnect.ionos.de/sync/v2/domainTemplates/providers/" \
+                    "exampleservice.domainconnect.org/services/template1/apply?"
+
+static void test_from_settings(void **state)
+{
+  struct fixture *f = *state;
+  static const struct {
+    const char *label;
+    const char *zone, *disc_host;   /* the settings' */
+    const char *domain, *host;      /* the request's (NULL: not set) */
+    dc_status want;
+    const char *query;              /* the URL's query on DC_OK */
+  } k_rows[] = {
+    {"zone from parsed settings", "example.com", NULL, NULL, NULL, DC_OK, "domain=example.com"},
+    {"same zone, other spelling", "example.com", NULL, "EXAMPLE.com.", NULL, DC_OK,
+     "domain=example.com"},
+    {"request host kept", "example.com", NULL, NULL, "api", DC_OK,
+     "domain=example.com&host=api"},
+    {"zone mismatch", "example.com", NULL, "example.org", NULL, DC_E_SETTINGS_MISMATCH, NULL},
+    {"zone mismatch, sub-domain as domain", "example.com", NULL, "www.example.com", NULL,
+     DC_E_SETTINGS_MISMATCH, NULL},
+    {"discovered: zone and host", "example.com", "www", NULL, NULL, DC_OK,
+     "domain=example.com&host=www"},
+    {"discovered: same host", "example.com", "www", "example.com", "WWW", DC_OK,
+     "domain=example.com&host=www"},
+    {"discovered: host mismatch", "example.com", "www", NULL, "api",
+     DC_E_SETTINGS_MISMATCH, NULL},
+    {"discovered: apex host mismatch", "example.com", "www", NULL, "",
+     DC_E_SETTINGS_MISMATCH, NULL},
+    {"discovered: deep host", "example.com", "a.b", NULL, NULL, DC_OK,
+     "domain=example.com&host=a.b"},
+    {"discovered at the apex: no host", "example.com", "", NULL, NULL, DC_OK,
+     "domain=example.com"},
+    {"discovered at the apex: request host", "example.com", "", NULL, "api", DC_OK,
+     "domain=example.com&host=api"},
+    {"discovered: zone mismatch first", "example.com", "www", "example.net", "www",
+     DC_E_SETTINGS_MISMATCH, NULL},
+    {"no zone anywhere", NULL, NULL, NULL, NULL, DC_E_INVALID_ARG, NULL},
+  };
+  for (size_t i = 0; i < sizeof k_rows / sizeof k_rows[0]; i++) {
+    print_message("row: %s\n", k_rows[i].label);
+    dc_settings *s = settings_for(f->c, k_rows[i].zone, k_rows[i].disc_host);
+    dc_request *r = tu_request();
+    assert_status(dc_request_set_domain(r, k_rows[i].domain), DC_OK);
+    if (k_rows[i].host != NULL) assert_status(dc_request_set_host(r, k_rows[i].host), DC_OK);
+    char *url = NULL;
+    dc_status st = dc_sync_apply_url(f->c, s, r, NULL, DC_PROFILE_DEFAULT, &url);
+    if (st != k_rows[i].want)
+      fail_msg("%s: %s (%s)", k_rows[i].label, dc_status_name(st), dc_client_error(f->c));
+    if (st == DC_OK) {
+      assert_int_equal(strncmp(url, SYNC_PREFIX, strlen(SYNC_PREFIX)), 0);
+      assert_string_equal(query_of(url), k_rows[i].query);
+    } else {
+      assert_null(url);
+    }
+    dc_free(url);
+    dc_request_free(r);
+    dc_settings_free(s);
+  }
+  /* the detail names both sides */
+  dc_settings *s = settings_for(f->c, "example.com", "www");
+  dc_request *r = tu_request();
+  char *url = NULL;
+  assert_status(dc_sync_apply_url(f->c, s, r, NULL, DC_PROFILE_DEFAULT, &url), DC_OK);
+  dc_free(url);
+  assert_status(dc_request_set_domain(r, "example.org"), DC_OK);
+  assert_status(dc_sync_apply_url(f->c, s, r, NULL, DC_PROFILE_DEFAULT, &url),
+                DC_E_SETTINGS_MISMATCH);
+  assert_string_equal(dc_client_error(f->c), "request domain example.org is not the zone "
+                                             "the settings are for (example.com)");
+  assert_status(dc_request_set_domain(r, NULL), DC_OK);
+  assert_status(dc_request_set_host(r, "api"), DC_OK);
+  assert_status(dc_sync_apply_url(f->c, s, r, NULL, DC_PROFILE_DEFAULT, &url),
+                DC_E_SETTINGS_MISMATCH);
+  assert_string_equal(dc_client_error(f->c), "the settings were discovered for host www of "
+                                             "example.com, which the request's host does "
+                                             "not name");
+  /* signed: the taken zone and host are what is signed */
+  assert_status(dc_request_set_host(r, NULL), DC_OK);
+  assert_status(dc_sync_apply_url(f->c, s, r, f->signer, DC_PROFILE_DEFAULT, &url), DC_OK);
+  check_verifies(f, "from settings", url);
+  assert_non_null(strstr(url, "?domain=example.com&host=www&key=_dck1&sig="));
+  dc_free(url);
+  dc_request_free(r);
+  dc_settings_free(s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -615,6 +724,7 @@ int main(void)
     cmocka_unit_test(test_missing_and_null),
     cmocka_unit_test(test_limits),
     cmocka_unit_test(test_builder),
+    cmocka_unit_test(test_from_settings),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

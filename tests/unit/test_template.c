@@ -40,8 +40,18 @@ static const struct vrow k_valid[] = {
    true, DC_OK, ""},
   {"not json", "{", false, DC_E_JSON, ""},
   {"not an object", "[]", false, DC_E_JSON, ""},
-  {"unknown top field", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}],\"colour\":1}",
-   true, DC_E_TEMPLATE, "unknown field 'colour'"},
+  {"unknown top field ignored", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}],\"colour\":1}",
+   true, DC_OK, ""},
+  {"top field in the wrong case", "\"SyncPubKeyDomain\":\"k.example\",\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "template: unknown field 'SyncPubKeyDomain' (field names are case-sensitive: 'syncPubKeyDomain')"},
+  {"syncPubKeyDomain empty", "\"syncPubKeyDomain\":\"\",\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "syncPubKeyDomain: empty"},
+  {"syncPubKeyDomain null", "\"syncPubKeyDomain\":null,\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "syncPubKeyDomain: not a string"},
+  {"syncRedirectDomain null", "\"syncRedirectDomain\":null,\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "syncRedirectDomain: not a string"},
+  {"syncRedirectDomain blank", "\"syncRedirectDomain\":\" \",\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "syncRedirectDomain: empty or overlong entry"},
   {"providerId missing",
    "{\"providerName\":\"P\",\"serviceId\":\"s\",\"serviceName\":\"S\",\"records\":[]}", false,
    DC_E_TEMPLATE, "providerId: missing"},
@@ -65,9 +75,15 @@ static const struct vrow k_valid[] = {
   {"version negative", "\"version\":-1,\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
    true, DC_E_TEMPLATE, "version: -1 is outside"},
   {"version real", "\"version\":1.5,\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
-   true, DC_E_TEMPLATE, "version: neither an integer"},
-  {"bool as string", "\"syncBlock\":\"true\",\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "version: not a whole number in 0..2147483647"},
+  {"version null", "\"version\":null,\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "version: neither an integer nor a string"},
+  {"bool as other string", "\"syncBlock\":\"yes\",\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
    true, DC_E_TEMPLATE, "syncBlock: not a boolean"},
+  {"bool as number", "\"hostRequired\":1,\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "hostRequired: not a boolean"},
+  {"bool as empty string", "\"warnPhishing\":\"\",\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
+   true, DC_E_TEMPLATE, "warnPhishing: not a boolean"},
   {"syncPubKeyDomain bad", "\"syncPubKeyDomain\":\"a b\",\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
    true, DC_E_TEMPLATE, "syncPubKeyDomain:"},
   {"syncRedirectDomain list", "\"syncRedirectDomain\":\"a.example, b.example\",\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1}]}",
@@ -88,8 +104,10 @@ static const struct vrow k_valid[] = {
    DC_E_RECORD_TYPE, "outside 1..65535"},
   {"type lower case", "\"records\":[{\"type\":\"caa\",\"host\":\"@\",\"data\":\"0 issue \\\"x\\\"\",\"ttl\":1}]}", true,
    DC_OK, ""},
-  {"unknown record field", "\"records\":[{\"type\":\"A\",\"host\":\"@\",\"pointsTo\":\"192.0.2.1\",\"ttl\":1,\"rdata\":\"x\"}]}",
-   true, DC_E_TEMPLATE, "records[0]: unknown field 'rdata'"},
+  {"unknown record field ignored", "\"records\":[{\"type\":\"A\",\"host\":\"@\",\"pointsTo\":\"192.0.2.1\",\"ttl\":1,\"rdata\":\"x\"}]}",
+   true, DC_OK, ""},
+  {"record field in the wrong case", "\"records\":[{\"type\":\"A\",\"host\":\"@\",\"pointsTo\":\"192.0.2.1\",\"ttl\":1,\"PointsTo\":\"x\"}]}",
+   true, DC_E_TEMPLATE, "records[0]: unknown field 'PointsTo' (field names are case-sensitive: 'pointsTo')"},
   {"field not for type", "\"records\":[{\"type\":\"A\",\"host\":\"@\",\"pointsTo\":\"192.0.2.1\",\"ttl\":1,\"data\":\"x\"}]}",
    true, DC_E_TEMPLATE, "records[0].data: not allowed for type A"},
   {"priority on A", "\"records\":[{\"type\":\"A\",\"host\":\"@\",\"pointsTo\":\"192.0.2.1\",\"ttl\":1,\"priority\":1}]}",
@@ -121,7 +139,15 @@ static const struct vrow k_valid[] = {
   {"ttl negative", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":-5}]}",
    true, DC_E_TEMPLATE, "records[0].ttl: -5 is outside"},
   {"ttl real", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1.5}]}",
-   true, DC_E_TEMPLATE, "records[0].ttl: neither an integer nor a string"},
+   true, DC_E_TEMPLATE, "records[0].ttl: not a whole number in 0..2147483647"},
+  {"ttl real negative", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":-60.0}]}",
+   true, DC_E_TEMPLATE, "records[0].ttl: not a whole number"},
+  {"ttl string with spaces", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":\" 60\"}]}",
+   true, DC_E_TEMPLATE, "records[0].ttl: ' 60' is neither"},
+  {"ttl empty string", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":\"\"}]}",
+   true, DC_E_TEMPLATE, "records[0].ttl: '' is neither"},
+  {"port real too large", "\"records\":[{\"type\":\"SRV\",\"name\":\"@\",\"target\":\"t.example\",\"ttl\":1,\"priority\":1,\"weight\":1,\"protocol\":\"_tcp\",\"service\":\"_sip\",\"port\":65536.0}]}",
+   true, DC_E_TEMPLATE, "records[0].port: not a whole number in 0..65535"},
   {"ttl too large", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":4294967296}]}",
    true, DC_E_TEMPLATE, "records[0].ttl:"},
   {"priority too large", "\"records\":[{\"type\":\"MX\",\"host\":\"@\",\"pointsTo\":\"m.example\",\"ttl\":1,\"priority\":\"65536\"}]}",
@@ -144,6 +170,10 @@ static const struct vrow k_valid[] = {
    true, DC_E_TEMPLATE, "records[0].txtConflictMatchingMode: not one of"},
   {"prefix missing", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1,\"txtConflictMatchingMode\":\"Prefix\"}]}",
    true, DC_E_TEMPLATE, "records[0].txtConflictMatchingPrefix: missing"},
+  {"prefix empty in Prefix mode", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1,\"txtConflictMatchingMode\":\"Prefix\",\"txtConflictMatchingPrefix\":\"\"}]}",
+   true, DC_E_TEMPLATE, "records[0].txtConflictMatchingPrefix: empty (required when"},
+  {"empty txt mode on MX", "\"records\":[{\"type\":\"MX\",\"host\":\"@\",\"pointsTo\":\"m.example\",\"ttl\":1,\"priority\":1,\"txtConflictMatchingMode\":\"\"}]}",
+   true, DC_E_TEMPLATE, "records[0].txtConflictMatchingMode: not allowed for type MX"},
   {"prefix with variable", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1,\"txtConflictMatchingMode\":\"Prefix\",\"txtConflictMatchingPrefix\":\"%p%\"}]}",
    true, DC_E_TEMPLATE, "records[0].txtConflictMatchingPrefix: must not contain variables"},
   {"prefix with space", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"x\",\"ttl\":1,\"txtConflictMatchingMode\":\"Prefix\",\"txtConflictMatchingPrefix\":\"a b\"}]}",
@@ -1133,6 +1163,201 @@ static void test_options(void **state)
   dc_apply_result_free(NULL);
 }
 
+/* ---- 12. templates as published: every quirk the engine accepts reads
+ * exactly like its canonical form (docs/template-engine.md, "Templates as
+ * published"): the same normalised template and the same apply output. */
+
+struct quirk {
+  const char *name;
+  const char *quirky;     /* after k_head */
+  const char *canonical;  /* after k_head */
+};
+
+#define Q_REC "{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"v=%v%\",\"ttl\":300"
+static const struct quirk k_quirks[] = {
+  {"syncRedirectDomain empty", "\"syncRedirectDomain\":\"\",\"records\":[" Q_REC "}]}",
+   "\"records\":[" Q_REC "}]}"},
+  {"version empty", "\"version\":\"\",\"records\":[" Q_REC "}]}", "\"records\":[" Q_REC "}]}"},
+  {"flag as string", "\"syncBlock\":\"TRUE\",\"warnPhishing\":\"false\",\"records\":[" Q_REC "}]}",
+   "\"syncBlock\":true,\"warnPhishing\":false,\"records\":[" Q_REC "}]}"},
+  {"unknown top field", "\"$schema\":\"x\",\"notes\":{\"a\":1},\"records\":[" Q_REC "}]}",
+   "\"records\":[" Q_REC "}]}"},
+  {"unknown record field", "\"records\":[" Q_REC ",\"comment\":\"why\"}]}", "\"records\":[" Q_REC "}]}"},
+  {"ttl as whole real", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"v=%v%\",\"ttl\":300.0}]}",
+   "\"records\":[" Q_REC "}]}"},
+  {"ttl as digit string", "\"records\":[{\"type\":\"TXT\",\"host\":\"@\",\"data\":\"v=%v%\",\"ttl\":\"300\"}]}",
+   "\"records\":[" Q_REC "}]}"},
+  {"groupId empty", "\"records\":[" Q_REC ",\"groupId\":\"\"}]}", "\"records\":[" Q_REC "}]}"},
+  {"essential empty", "\"records\":[" Q_REC ",\"essential\":\"\"}]}", "\"records\":[" Q_REC "}]}"},
+  {"txt mode empty", "\"records\":[" Q_REC ",\"txtConflictMatchingMode\":\"\"}]}",
+   "\"records\":[" Q_REC "}]}"},
+  {"prefix empty without Prefix mode",
+   "\"records\":[" Q_REC ",\"txtConflictMatchingMode\":\"All\",\"txtConflictMatchingPrefix\":\"\"}]}",
+   "\"records\":[" Q_REC ",\"txtConflictMatchingMode\":\"All\"}]}"},
+  {"type in lower case", "\"records\":[{\"type\":\"txt\",\"host\":\"@\",\"data\":\"v=%v%\",\"ttl\":300}]}",
+   "\"records\":[" Q_REC "}]}"},
+  {"priority and port as reals",
+   "\"records\":[{\"type\":\"SRV\",\"name\":\"_sip._tcp\",\"target\":\"t.example.\",\"ttl\":60,"
+   "\"priority\":10.0,\"weight\":\"5\",\"port\":5060.0,\"protocol\":\"_TCP\",\"service\":\"_sip\"}]}",
+   "\"records\":[{\"type\":\"SRV\",\"name\":\"_sip._tcp\",\"target\":\"t.example.\",\"ttl\":60,"
+   "\"priority\":10,\"weight\":5,\"port\":5060,\"protocol\":\"_TCP\",\"service\":\"_sip\"}]}"},
+};
+
+/* Parses `rest`, prints the normalised template into *tj and the apply
+ * output (zone with one TXT at @, v=1) into *aj. */
+static void quirk_outputs(dc_client *c, const char *name, const char *rest, char **tj, char **aj)
+{
+  char *d = doc(rest);
+  dc_template *t = NULL;
+  dc_zone *z = NULL;
+  dc_apply_opts *o = NULL;
+  dc_apply_result *res = NULL;
+  const char *zone = "[{\"type\":\"TXT\",\"name\":\"@\",\"ttl\":60,\"data\":\"v=old\"}]";
+  dc_status st = dc_template_parse(c, d, strlen(d), &t);
+  if (st != DC_OK) fail_msg("%s: %s (%s)", name, dc_status_name(st), dc_client_error(c));
+  assert_status(dc_template_to_json(t, tj), DC_OK);
+  assert_status(dc_zone_from_json(c, zone, strlen(zone), &z), DC_OK);
+  assert_status(dc_apply_opts_new(&o), DC_OK);
+  assert_status(dc_apply_opts_set_domain(o, "example.com"), DC_OK);
+  assert_status(dc_apply_opts_set_param(o, "v", "1"), DC_OK);
+  assert_status(dc_apply_opts_set_force(o, 1), DC_OK);
+  assert_status(dc_template_apply(c, t, z, o, &res), DC_OK);
+  assert_status(dc_apply_result_to_json(res, aj), DC_OK);
+  dc_apply_result_free(res);
+  dc_apply_opts_free(o);
+  dc_zone_free(z);
+  dc_template_free(t);
+  free(d);
+}
+
+static void check_quirk(dc_client *c, const struct quirk *q)
+{
+  char *tq = NULL, *aq = NULL, *tc = NULL, *ac = NULL;
+  quirk_outputs(c, q->name, q->quirky, &tq, &aq);
+  quirk_outputs(c, q->name, q->canonical, &tc, &ac);
+  if (strcmp(tq, tc) != 0) fail_msg("%s: template %s, canonical %s", q->name, tq, tc);
+  if (strcmp(aq, ac) != 0) fail_msg("%s: apply %s, canonical %s", q->name, aq, ac);
+  dc_free(tq);
+  dc_free(aq);
+  dc_free(tc);
+  dc_free(ac);
+}
+
+static void test_published_quirks(void **state)
+{
+  (void)state;
+  TU_TABLE(k_quirks, check_quirk);
+  /* the accessor too: "" reads as absent */
+  dc_client *c = tu_client();
+  dc_template *t = NULL;
+  char *d = doc(k_quirks[0].quirky);
+  assert_status(dc_template_parse(c, d, strlen(d), &t), DC_OK);
+  assert_null(dc_template_sync_redirect_domain(t));
+  assert_int_equal(dc_template_version(t), -1);
+  dc_template_free(t);
+  free(d);
+  dc_client_free(c);
+}
+
+/* ---- 13. apply requests (dc_apply_request_*, template apply --batch) */
+
+struct rrow {
+  const char *name;
+  const char *json;
+  dc_status want;
+  const char *detail;
+};
+
+#define R_TPL "\"template\":{\"providerId\":\"p\",\"providerName\":\"P\",\"serviceId\":\"s\"," \
+              "\"serviceName\":\"S\",\"records\":[{\"type\":\"A\",\"host\":\"@\",\"pointsTo\":\"%ip%\",\"ttl\":60}]}"
+static const struct rrow k_requests[] = {
+  {"inline", "{" R_TPL ",\"domain\":\"example.com\",\"params\":{\"ip\":\"192.0.2.1\"}}", DC_OK, ""},
+  {"files", "{\"templateFile\":\"t.json\",\"zoneFile\":\"z.json\",\"domain\":\"example.com\"}", DC_OK, ""},
+  {"every option", "{" R_TPL ",\"zone\":[],\"domain\":\"example.com\",\"host\":\"www\","
+   "\"params\":{\"ip\":\"192.0.2.1\"},\"groupIds\":[\"g1\"],\"multiAware\":true,"
+   "\"instanceId\":\"i-1\",\"force\":true,\"ignoreSignature\":false,"
+   "\"redirectRecords\":[{\"type\":\"A\",\"data\":\"127.0.0.1\",\"ttl\":600}]}", DC_OK, ""},
+  {"not json", "{", DC_E_JSON, ""},
+  {"not an object", "[]", DC_E_JSON, ""},
+  {"no template", "{\"domain\":\"example.com\"}", DC_E_INVALID_ARG,
+   "request: give one of template and templateFile"},
+  {"both templates", "{" R_TPL ",\"templateFile\":\"t\",\"domain\":\"example.com\"}",
+   DC_E_INVALID_ARG, "request: give one of template and templateFile"},
+  {"both zones", "{" R_TPL ",\"zone\":[],\"zoneFile\":\"z\",\"domain\":\"example.com\"}",
+   DC_E_INVALID_ARG, "request: give at most one of zone and zoneFile"},
+  {"no domain", "{" R_TPL "}", DC_E_INVALID_ARG, "request.domain: missing"},
+  {"unknown member", "{" R_TPL ",\"domain\":\"example.com\",\"forse\":true}", DC_E_INVALID_ARG,
+   "request: unknown member 'forse'"},
+  {"force not a boolean", "{" R_TPL ",\"domain\":\"example.com\",\"force\":\"true\"}",
+   DC_E_INVALID_ARG, "request.force: not a boolean"},
+  {"params not an object", "{" R_TPL ",\"domain\":\"example.com\",\"params\":[]}",
+   DC_E_INVALID_ARG, "request.params: not an object"},
+  {"param value a number", "{" R_TPL ",\"domain\":\"example.com\",\"params\":{\"ip\":1}}",
+   DC_E_INVALID_ARG, "request.params member: not a string"},
+  {"group id bad", "{" R_TPL ",\"domain\":\"example.com\",\"groupIds\":[\"a b\"]}",
+   DC_E_INVALID_ID, "request.groupIds: not a dc-id"},
+  {"redirect record bad", "{" R_TPL ",\"domain\":\"example.com\",\"redirectRecords\":[{\"type\":\"A\"}]}",
+   DC_E_INVALID_ARG, "request.redirectRecords[0]: not {\"type\",\"data\",\"ttl\"}"},
+  {"signature half", "{" R_TPL ",\"domain\":\"example.com\",\"signedQuery\":\"a=1\"}",
+   DC_E_INVALID_ARG, "request: signedQuery and keyRecords go together"},
+  {"inline template bad", "{\"template\":{\"providerId\":\"p\"},\"domain\":\"example.com\"}",
+   DC_E_TEMPLATE, "providerName: missing"},
+  {"inline zone bad", "{" R_TPL ",\"zone\":{},\"domain\":\"example.com\"}", DC_E_ZONE, "zone: not"},
+  {"empty file name", "{\"templateFile\":\"\",\"domain\":\"example.com\"}", DC_E_INVALID_ARG,
+   "request.templateFile: empty"},
+};
+
+static void check_request(dc_client *c, const struct rrow *r)
+{
+  dc_apply_request *req = NULL;
+  dc_status st = dc_apply_request_parse(c, r->json, strlen(r->json), &req);
+  const char *detail = r->want == DC_OK ? "" : r->detail;
+  if (st != r->want || strstr(dc_client_error(c), detail) == NULL)
+    fail_msg("%s: %s (%s), expected %s with '%s'", r->name, dc_status_name(st),
+             dc_client_error(c), dc_status_name(r->want), detail);
+  if (r->want != DC_OK) assert_null(req);
+  else assert_non_null(dc_apply_request_opts(req));
+  dc_apply_request_free(req);
+}
+
+static void test_apply_request(void **state)
+{
+  (void)state;
+  TU_TABLE(k_requests, check_request);
+  dc_client *c = tu_client();
+  dc_apply_request *req = NULL;
+  /* files are paths, not read; inline parts are parsed; no zone = empty */
+  const char *f = "{\"templateFile\":\"t.json\",\"zoneFile\":\"z.json\",\"domain\":\"example.com\"}";
+  assert_status(dc_apply_request_parse(c, f, strlen(f), &req), DC_OK);
+  assert_string_equal(dc_apply_request_template_file(req), "t.json");
+  assert_string_equal(dc_apply_request_zone_file(req), "z.json");
+  assert_null(dc_apply_request_template(req));
+  assert_null(dc_apply_request_zone(req));
+  dc_apply_request_free(req);
+  const char *in = "{" R_TPL ",\"domain\":\"example.com\",\"params\":{\"ip\":\"192.0.2.1\"}}";
+  assert_status(dc_apply_request_parse(c, in, strlen(in), &req), DC_OK);
+  assert_null(dc_apply_request_template_file(req));
+  assert_null(dc_apply_request_zone_file(req));
+  assert_int_equal(dc_zone_count(dc_apply_request_zone(req)), 0);
+  /* the same answer as the options set one by one */
+  dc_apply_result *res = NULL;
+  char *json = NULL;
+  assert_status(dc_template_apply(c, dc_apply_request_template(req), dc_apply_request_zone(req),
+                                  dc_apply_request_opts(req), &res), DC_OK);
+  assert_status(dc_apply_result_to_json(res, &json), DC_OK);
+  assert_string_equal(json, "{\"new\":[{\"type\":\"A\",\"name\":\"@\",\"ttl\":60,\"data\":\"192.0.2.1\"}],"
+                            "\"deleted\":[],\"final\":[{\"type\":\"A\",\"name\":\"@\",\"ttl\":60,"
+                            "\"data\":\"192.0.2.1\"}]}");
+  dc_free(json);
+  dc_apply_result_free(res);
+  dc_apply_request_free(req);
+  assert_status(dc_apply_request_parse(c, NULL, 0, &req), DC_E_INVALID_ARG);
+  assert_status(dc_apply_request_parse(c, in, strlen(in), NULL), DC_E_INVALID_ARG);
+  assert_null(dc_apply_request_opts(NULL));
+  dc_apply_request_free(NULL);
+  dc_client_free(c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -1153,6 +1378,8 @@ int main(void)
     cmocka_unit_test(test_zones),
     cmocka_unit_test(test_result_final),
     cmocka_unit_test(test_options),
+    cmocka_unit_test(test_published_quirks),
+    cmocka_unit_test(test_apply_request),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

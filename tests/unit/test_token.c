@@ -406,6 +406,59 @@ static void test_from_json_table(void **state)
   dc_client_free(c);
 }
 
+/* issue 11 point 5: a token living 30 s (under the 60 s default skew) is
+ * usable when issued; the skew is then 7 s. */
+static void test_short_token_skew(void **state)
+{
+  (void)state;
+  static const char j[] =
+    "{\"access_token\":\"a\",\"token_type\":\"bearer\",\"expires_in\":30}";
+  dc_token *t = NULL;
+  assert_status(dc_token_parse_response(NULL, j, strlen(j), API, PID, NOW, &t), DC_OK);
+  assert_int_equal(dc_token_expired(t, NOW, -1), 0);
+  assert_int_equal(dc_token_expired(t, NOW + 22, -1), 0);
+  assert_int_equal(dc_token_expired(t, NOW + 23, -1), 1);
+  dc_token_free(t);
+}
+
+/* A refresh-only document, and the API a caller supplies or confirms. */
+static void test_refresh_only_doc(void **state)
+{
+  (void)state;
+  static const char d1[] = "{\"refresh_token\":\"r 1\",\"api_url\":\"https://api.provider.test\"}";
+  static const char d2[] = "{\"refresh_token\":\"r 1\"}";
+  static const char d3[] = "{\"refresh_token\":\"r 1\",\"token_type\":\"bearer\","
+                           "\"api_url\":\"https://api.provider.test\"}";
+  dc_client *c = tu_client();
+  dc_token *t = NULL;
+  char *s = NULL;
+  assert_status(dc_token_from_json(c, d1, strlen(d1), &t), DC_OK);
+  assert_null(dc_token_access_token(t));
+  assert_string_equal(dc_token_refresh_token(t), "r 1");
+  assert_int_equal(dc_token_expired(t, NOW, 0), 1);
+  assert_status(dc_token_to_json(t, &s), DC_E_INVALID_ARG);
+  dc_token *cp = NULL;
+  assert_status(dc_token_copy(t, &cp), DC_OK);
+  assert_string_equal(dc_token_api_url(cp), "https://api.provider.test");
+  dc_token_free(cp);
+  dc_token_free(t);
+  assert_status(dc_token_from_json(c, d2, strlen(d2), &t), DC_E_TOKEN);
+  assert_status(dc_token_from_json_api(c, d2, strlen(d2), "https://API.provider.test", &t),
+                DC_OK);
+  assert_string_equal(dc_token_api_url(t), "https://api.provider.test");
+  dc_token_free(t);
+  assert_status(dc_token_from_json_api(c, d1, strlen(d1), "https://api.provider.test:443/", &t),
+                DC_OK);
+  dc_token_free(t);
+  assert_status(dc_token_from_json_api(c, d1, strlen(d1), "https://api2.provider.test", &t),
+                DC_E_API_MISMATCH);
+  assert_null(t);
+  assert_status(dc_token_from_json_api(c, d1, strlen(d1), "http://x", &t), DC_E_UNSAFE_URL);
+  /* not refresh-only (token_type present): read as a full document */
+  assert_status(dc_token_from_json(c, d3, strlen(d3), &t), DC_E_TOKEN);
+  dc_client_free(c);
+}
+
 static void test_expiry(void **state)
 {
   (void)state;
@@ -426,10 +479,13 @@ static void test_expiry(void **state)
   assert_int_equal(dc_token_expired(t, exp, 0), 1);
   assert_int_equal(dc_token_expired(t, exp - 300, 300), 1);
   assert_int_equal(dc_token_expired(t, exp - 301, 300), 0);
-  assert_int_equal(dc_token_expired(t, NOW, 3600), 1);
-  assert_int_equal(dc_token_expired(t, NOW, 3599), 0);
+  /* the skew is at most a quarter of the lifetime (900 s here) */
+  assert_int_equal(dc_token_expired(t, NOW, 3600), 0);
+  assert_int_equal(dc_token_expired(t, exp - 900, 3600), 1);
+  assert_int_equal(dc_token_expired(t, exp - 901, 3600), 0);
   /* extreme values do not overflow */
-  assert_int_equal(dc_token_expired(t, NOW, 0x7fffffffL), 1);
+  assert_int_equal(dc_token_expired(t, NOW, 0x7fffffffL), 0);
+  assert_int_equal(dc_token_expired(t, exp - 900, 0x7fffffffL), 1);
   assert_int_equal(dc_token_expired(t, (time_t)-2000000000, 0), 0);
   dc_token_free(t);
 }
@@ -468,6 +524,8 @@ int main(void)
     cmocka_unit_test(test_storage_format),
     cmocka_unit_test(test_from_json_table),
     cmocka_unit_test(test_expiry),
+    cmocka_unit_test(test_short_token_skew),
+    cmocka_unit_test(test_refresh_only_doc),
     cmocka_unit_test(test_no_secret_in_detail),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -115,6 +115,20 @@ static void test_hostname_table(void **state)
       assert_status(dci_check_hostname(r->host, strlen(r->host), r->underscore),
                     DC_E_UNSAFE_URL);
     }
+    /* dci_hostname_reason: the same text, and the kind of rule behind it */
+    dc_guard_reason reason = DC_GUARD_NONE;
+    const char *why2 = dci_hostname_reason(r->host, strlen(r->host), r->underscore, &reason);
+    assert_ptr_equal(why, why2);
+    if (why == NULL) continue;
+    dc_guard_reason want = DC_GUARD_INVALID_HOST;
+    if (strstr(why, "IP literal") != NULL) want = DC_GUARD_IP_LITERAL;
+    else if (strstr(why, "special-use") != NULL) want = DC_GUARD_SPECIAL_NAME;
+    else if (strstr(why, "empty host") != NULL) want = DC_GUARD_EMPTY;
+    else if (strstr(why, "control byte") != NULL || strstr(why, "non-ASCII") != NULL)
+      want = DC_GUARD_CHARACTERS;
+    if (reason != want)
+      fail_msg("row %zu \"%s\": reason %s, want %s", i, r->host,
+               dc_guard_reason_name(reason), dc_guard_reason_name(want));
   }
 }
 
