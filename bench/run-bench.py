@@ -610,7 +610,7 @@ def nginx_section(a, state, bindir, netopts, servers, cert, key, urls, dom_small
         res = os.path.join(state, "nginx-batch-%d-%d.txt" % (count, conc))
         cmd = [bb] + netopts + ["--concurrency", str(conc), "--seconds", "600", "--out", res, path]
         if a.perf and count == n_big:
-            cmd = ["perf", "record", "-F", "2000", "-g", "-o", a.perf, "--"] + cmd
+            cmd = ["perf", "record", "-F", "1000", "--call-graph", "dwarf,16384", "-o", a.perf, "--"] + cmd
         cpu0, t0, off = ng_ticks(), time.monotonic(), nginx_bench.log_size(log)
         rc, o, e = run(cmd, 900)
         wall = time.monotonic() - t0
