@@ -38,6 +38,7 @@ struct slot {
   struct dci_client_id *id;
   struct dci_call call;
   CURLSH *share; /* the thread's connection cache for the client, or NULL */
+  CURLM *multi;  /* the thread's multi handle for single calls, or NULL */
 };
 
 static _Thread_local struct slot *t_slots;      /* this thread's records */
@@ -54,6 +55,7 @@ static void id_drop(struct dci_client_id *id)
 
 static void slot_free(struct slot *s)
 {
+  if (s->multi != NULL) curl_multi_cleanup(s->multi);
   if (s->share != NULL) curl_share_cleanup(s->share);
   dci_wipe(s->call.err, sizeof s->call.err);
   id_drop(s->id);
@@ -184,6 +186,27 @@ dc_status dci_conn_cache(dc_client *c, void **out)
     s->share = sh;
   }
   *out = s->share;
+  return DC_OK;
+}
+
+dc_status dci_thread_multi(dc_client *c, void **out)
+{
+  *out = NULL;
+  if (c == NULL || c->call != NULL) return DC_OK;
+  struct slot *s = thread_slot(c);
+  if (s == NULL) return DC_OK; /* no record: a private multi per call */
+  if (s->multi == NULL) {
+    CURLM *m = curl_multi_init();
+    if (m == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+    CURLMcode mc = curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)DC_MAX_IDLE_CONNECTIONS);
+    if (mc != CURLM_OK) {
+      curl_multi_cleanup(m);
+      return dci_fail(c, mc == CURLM_OUT_OF_MEMORY ? DC_E_NOMEM : DC_E_INTERNAL,
+                      "libcurl multi interface failed: %s", curl_multi_strerror(mc));
+    }
+    s->multi = m;
+  }
+  *out = s->multi;
   return DC_OK;
 }
 

@@ -161,6 +161,13 @@ long dci_deadline_cap(dc_client *c, long step_ms);
  * becomes a call context of c recording into c's own record, whose
  * configuration is *tmp, a copy of c's with the DNS timeout cut to the time
  * left, and ctx is returned; else c itself. *tmp must outlive the lookup
+/* This thread's multi handle for single calls on client `c` (a CURLM *,
+ * its connection cache sized DC_MAX_IDLE_CONNECTIONS), created on first use
+ * and kept with the thread's record, so that libcurl's per-multi CA store
+ * cache loads and verifies the trust anchors once, not on every call. *out
+ * is NULL for a call context and when the thread has no record: the caller
+ * then uses a private multi handle. DC_E_NOMEM / DC_E_INTERNAL. */
+dc_status dci_thread_multi(dc_client *c, void **out);
  * (it owns nothing: never free it). */
 dc_client *dci_deadline_dns(dc_client *c, struct dci_config *tmp, dc_client *ctx);
 

@@ -113,6 +113,20 @@
  * beyond this). libcurl's default of 5 closed most of them when a
  * sequential loop went through more than 5 providers. */
 #define DC_MAX_IDLE_CONNECTIONS 64
+/* DNSSEC trust anchors (dc_client_add_trust_anchor, _file; docs/security.md
+ * §8): anchors (DS or DNSKEY lines) one client holds, bytes of one anchor
+ * line, and bytes of an anchor file (root.key is about 1 KiB). */
+#define DC_MAX_TRUST_ANCHORS 32
+#define DC_MAX_TRUST_ANCHOR_LINE 4096
+#define DC_MAX_TRUST_ANCHOR_FILE (64 * 1024)
+/* Bytes of libunbound's reason for a bogus answer kept in a detail and in
+ * dc_settings_dnssec_why (longer text is cut). */
+#define DC_MAX_DNSSEC_WHY 200
+/* Seconds a loaded and verified CA store (the client's CA file, or the
+ * system's) is reused by later transfers of the same multi handle (one per
+ * thread and client, one per batch) before the file is read again: a CA
+ * file replaced on disk takes effect within this time. */
+#define DC_CA_CACHE_SECONDS 3600L
 /* Registered DNS providers on one client. */
 #define DC_MAX_REGISTRATIONS 256
 /* SOA walk: labels stripped at most when looking for the zone apex. */

@@ -6,10 +6,17 @@
  * allow-list (2000::/3), the addresses outside it. Reasons are string
  * literals and never contain input bytes. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "guard/addr.h"
 
@@ -128,12 +135,106 @@ const char *dci_addr_problem(const dci_addr *a)
 
 /* docs/security.md §3.1 step 3: an address the classifier allows may still
  * be one of this host's own (a public address on an interface reaches the
- * local listeners). The interface list is read on every call. If it cannot
+ * local listeners).
+ *
+ * The interface list is cached per process and read again (getifaddrs)
+ * only when it may have changed: a netlink socket subscribed to the
+ * kernel's address and link notifications has something to read, the
+ * process forked, or it moved to another network namespace. Where the
+ * socket cannot be made (no netlink), or the host has more addresses than
+ * the cache holds, the list is read on every check as before. If it cannot
  * be read the address is refused: the check fails closed. */
-const char *dci_local_interface_problem(const dci_addr *a)
+#define LOCAL_ADDRS_MAX 256
+
+static struct {
+  pthread_mutex_t mu;
+  int fd;            /* NETLINK_ROUTE socket of process `pid`, or -1 */
+  pid_t pid;
+  dev_t ns_dev;      /* the network namespace it watches */
+  ino_t ns_ino;
+  bool valid;        /* a[0..n) is the current list */
+  size_t n;
+  dci_addr a[LOCAL_ADDRS_MAX];
+} g_if = {PTHREAD_MUTEX_INITIALIZER, -1, 0, 0, 0, false, 0, {{0}}};
+
+/* The notification socket for this process and namespace (g_if.mu held). */
+static void if_watch(void)
 {
-  if (a == NULL || (a->family != AF_INET && a->family != AF_INET6))
-    return "not an IPv4 or IPv6 address";
+  struct stat ns;
+  bool have_ns = stat("/proc/self/ns/net", &ns) == 0;
+  if (g_if.fd >= 0 && (g_if.pid != getpid() || !have_ns || ns.st_dev != g_if.ns_dev ||
+                       ns.st_ino != g_if.ns_ino)) {
+    close(g_if.fd); /* a forked child's copy, or another namespace's */
+    g_if.fd = -1;
+    g_if.valid = false;
+  }
+  if (g_if.fd >= 0 || !have_ns) return;
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+  if (fd < 0) return;
+  struct sockaddr_nl sa;
+  memset(&sa, 0, sizeof sa);
+  sa.nl_family = AF_NETLINK;
+  sa.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+    close(fd);
+    return;
+  }
+  g_if.fd = fd;
+  g_if.pid = getpid();
+  g_if.ns_dev = ns.st_dev;
+  g_if.ns_ino = ns.st_ino;
+  g_if.valid = false; /* subscribed first, then read: no change is missed */
+}
+
+/* Drains the notifications; true when there was any (or a lost one). */
+static bool if_changed(void)
+{
+  bool changed = false;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = recv(g_if.fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) {
+      changed = true;
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return changed;
+    /* ENOBUFS (notifications were dropped) or anything else: re-read, and
+     * stop trusting the socket if it is broken */
+    if (!(n < 0 && errno == ENOBUFS)) {
+      close(g_if.fd);
+      g_if.fd = -1;
+    }
+    return true;
+  }
+}
+
+/* Reads the list into the cache; false when it cannot be read. valid
+ * stays false when it does not fit (checked uncached then). */
+static bool if_read(void)
+{
+  struct ifaddrs *list = NULL;
+  g_if.valid = false;
+  g_if.n = 0;
+  if (getifaddrs(&list) != 0) return false;
+  bool fits = true;
+  for (const struct ifaddrs *i = list; i != NULL; i = i->ifa_next) {
+    dci_addr own;
+    if (i->ifa_addr == NULL || !dci_addr_from_sockaddr(i->ifa_addr, &own, NULL, NULL)) continue;
+    if (g_if.n == LOCAL_ADDRS_MAX) {
+      fits = false;
+      break;
+    }
+    g_if.a[g_if.n++] = own;
+  }
+  freeifaddrs(list);
+  g_if.valid = fits && g_if.fd >= 0;
+  return true;
+}
+
+/* The uncached check: the list read for this one address. */
+static const char *local_uncached(const dci_addr *a)
+{
   struct ifaddrs *list = NULL;
   if (getifaddrs(&list) != 0) return "local interfaces could not be listed";
   const char *why = NULL;
@@ -145,6 +246,25 @@ const char *dci_local_interface_problem(const dci_addr *a)
   }
   freeifaddrs(list);
   return why;
+}
+
+const char *dci_local_interface_problem(const dci_addr *a)
+{
+  if (a == NULL || (a->family != AF_INET && a->family != AF_INET6))
+    return "not an IPv4 or IPv6 address";
+  if (pthread_mutex_lock(&g_if.mu) != 0) return local_uncached(a);
+  if_watch();
+  if (g_if.fd >= 0 && g_if.valid && if_changed()) g_if.valid = false;
+  if (g_if.fd >= 0 && !g_if.valid && !if_read()) {
+    pthread_mutex_unlock(&g_if.mu);
+    return "local interfaces could not be listed";
+  }
+  const char *why = NULL;
+  bool cached = g_if.fd >= 0 && g_if.valid;
+  for (size_t i = 0; cached && i < g_if.n && why == NULL; i++)
+    if (dci_addr_equal(&g_if.a[i], a)) why = "address of a local network interface";
+  pthread_mutex_unlock(&g_if.mu);
+  return cached ? why : local_uncached(a);
 }
 
 void dci_guard_note(const dc_client *c, dc_guard_reason reason)

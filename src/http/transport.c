@@ -458,6 +458,9 @@ static dc_status configure(dc_client *c, dci_http_xfer *x, bool post)
     DCI_SETOPT(set_str, CURLOPT_CAINFO, cfg->ca_file);
     DCI_SETOPT(set_str, CURLOPT_CAPATH, NULL);
   }
+  /* The verified store is kept per multi handle (the thread's, or the
+   * batch's) for this long, then read again (docs/limits.md). */
+  DCI_SETOPT(set_long, CURLOPT_CA_CACHE_TIMEOUT, DC_CA_CACHE_SECONDS);
   /* timeouts */
   DCI_SETOPT(set_long, CURLOPT_CONNECTTIMEOUT_MS, connect);
   DCI_SETOPT(set_long, CURLOPT_TIMEOUT_MS, total);
@@ -758,21 +761,29 @@ dc_status dci_http_perform(dc_client *c, const dci_http_req *req,
   dc_status status = DC_OK;
   dci_http_xfer *x = NULL;
   CURLM *m = NULL;
-  bool added = false;
+  bool added = false, own_multi = false;
   CURLMcode mc = CURLM_OK;
 
   if (c == NULL) return DC_E_INVALID_ARG;
   DCI_TRY(dci_http_prepare(c, req, resp, &x));
-  m = curl_multi_init();
+  /* The thread's multi handle for this client: its CA store cache (libcurl
+   * keeps one per multi) is loaded once, not per call. */
+  void *tm = NULL;
+  DCI_TRY(dci_thread_multi(c, &tm));
+  m = tm;
   if (m == NULL) {
-    status = dci_fail(c, DC_E_NOMEM, "out of memory");
-    goto done;
+    m = curl_multi_init();
+    if (m == NULL) {
+      status = dci_fail(c, DC_E_NOMEM, "out of memory");
+      goto done;
+    }
+    own_multi = true;
+    /* The size of the connection cache the transfer returns its connection
+     * to (the client's shared one): a multi handle of one transfer would
+     * allow 4 and close the oldest of the others. */
+    mc = curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)DC_MAX_IDLE_CONNECTIONS);
+    if (mc != CURLM_OK) goto multi_failed;
   }
-  /* The size of the connection cache the transfer returns its connection
-   * to (the client's shared one): a multi handle of one transfer would
-   * allow 4 and close the oldest of the others. */
-  mc = curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)DC_MAX_IDLE_CONNECTIONS);
-  if (mc != CURLM_OK) goto multi_failed;
   mc = curl_multi_add_handle(m, x->easy);
   if (mc != CURLM_OK) goto multi_failed;
   added = true;
@@ -810,6 +821,6 @@ multi_failed:
 done:
   if (added) curl_multi_remove_handle(m, x->easy);
   dci_http_xfer_free(x);
-  if (m != NULL) curl_multi_cleanup(m);
+  if (own_multi) curl_multi_cleanup(m);
   return status;
 }

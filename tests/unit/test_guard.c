@@ -940,23 +940,76 @@ static void test_reasons(void **state)
 /* local_address: an address the table allows that is one of this host's
  * own. In a fresh user + network namespace 1.2.3.4 is put on lo; where
  * namespaces are not available the test is skipped (never passed). */
-static void test_reason_local_address(void **state)
+/* Sets lo's IPv4 address to `ip` (replacing the one it has); false when
+ * the namespace does not allow it. */
+static bool set_lo_addr(const char *ip)
 {
-  (void)state;
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, "lo", 3);
+  struct sockaddr_in sin;
+  memset(&sin, 0, sizeof sin);
+  sin.sin_family = AF_INET;
+  bool ok = fd >= 0 && inet_pton(AF_INET, ip, &sin.sin_addr) == 1;
+  memcpy(&ifr.ifr_addr, &sin, sizeof sin);
+  ok = ok && ioctl(fd, SIOCSIFADDR, &ifr) == 0;
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
+/* Runs `body` in a child in a fresh user + network namespace; skipped
+ * (never passed) where namespaces are not available (exit 77). */
+static void in_netns(int (*body)(void))
+{
   pid_t pid = fork();
   assert_true(pid >= 0);
-  if (pid == 0) {
-    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) _exit(77);
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, "lo", 3);
-    struct sockaddr_in sin;
-    memset(&sin, 0, sizeof sin);
-    sin.sin_family = AF_INET;
-    if (fd < 0 || inet_pton(AF_INET, "1.2.3.4", &sin.sin_addr) != 1) _exit(77);
-    memcpy(&ifr.ifr_addr, &sin, sizeof sin);
-    if (ioctl(fd, SIOCSIFADDR, &ifr) != 0) _exit(77);
+  if (pid == 0) _exit(body());
+  int ws = 0;
+  assert_int_equal(waitpid(pid, &ws, 0), pid);
+  assert_true(WIFEXITED(ws));
+  if (WEXITSTATUS(ws) == 77) skip();
+  assert_int_equal(WEXITSTATUS(ws), 0);
+}
+
+static bool blocked_local(dc_client *c, const char *ip)
+{
+  return dc_guard_ip(c, ip) == DC_E_BLOCKED &&
+         dc_client_guard_reason(c) == DC_GUARD_LOCAL_ADDRESS;
+}
+
+/* The interface list is cached (src/guard/addr.c): a change must still be
+ * seen at the next check, and so must a move to another namespace. */
+static int local_cache_body(void)
+{
+  dc_client *c = NULL;
+  if (dc_client_new(&c) != DC_OK) return 2;
+  /* cache filled in the namespace the process starts in */
+  if (dc_guard_ip(c, "5.6.7.8") != DC_OK) return 3;
+  if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) return 77;
+  if (!set_lo_addr("5.6.7.8")) return 77;
+  int rc = 0;
+  if (!blocked_local(c, "5.6.7.8")) rc = 4;              /* new namespace seen */
+  if (rc == 0 && !set_lo_addr("9.9.9.9")) rc = 5;
+  if (rc == 0 && !blocked_local(c, "9.9.9.9")) rc = 6;   /* a change seen */
+  if (rc == 0 && dc_guard_ip(c, "5.6.7.8") != DC_OK) rc = 7; /* and the old one gone */
+  for (int i = 0; rc == 0 && i < 1000; i++)              /* cached: same answers */
+    if (!blocked_local(c, "9.9.9.9") || dc_guard_ip(c, "5.6.7.8") != DC_OK) rc = 8;
+  dc_client_free(c);
+  return rc;
+}
+
+static void test_local_interface_cache(void **state)
+{
+  (void)state;
+  in_netns(local_cache_body);
+}
+
+static int local_address_body(void)
+{
+  if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) return 77;
+  if (!set_lo_addr("1.2.3.4")) return 77;
+  {
     dc_client *c = NULL;
     if (dc_client_new(&c) != DC_OK) _exit(2);
     dc_status st = dc_guard_ip(c, "1.2.3.4");
@@ -966,13 +1019,14 @@ static void test_reason_local_address(void **state)
     dci_addr a = parse_ok("1.2.3.4");
     ok = ok && dci_addr_problem(&a) == NULL;
     dc_client_free(c);
-    _exit(ok ? 0 : 1);
+    return ok ? 0 : 1;
   }
-  int ws = 0;
-  assert_int_equal(waitpid(pid, &ws, 0), pid);
-  assert_true(WIFEXITED(ws));
-  if (WEXITSTATUS(ws) == 77) skip();
-  assert_int_equal(WEXITSTATUS(ws), 0);
+}
+
+static void test_reason_local_address(void **state)
+{
+  (void)state;
+  in_netns(local_address_body);
 }
 
 /* ---- the CLI: domainconnect guard */
@@ -1125,6 +1179,7 @@ int main(void)
     cmocka_unit_test(test_reason_names),
     cmocka_unit_test(test_reasons),
     cmocka_unit_test(test_reason_local_address),
+    cmocka_unit_test(test_local_interface_cache),
     cmocka_unit_test(test_cli),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
