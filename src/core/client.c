@@ -53,8 +53,17 @@ static void id_drop(struct dci_client_id *id)
   if (atomic_fetch_sub_explicit(&id->refs, 1, memory_order_acq_rel) == 1) free(id);
 }
 
+void dci_call_release(struct dci_call *call)
+{
+  if (call != NULL && call->spare_easy != NULL) {
+    curl_easy_cleanup(call->spare_easy);
+    call->spare_easy = NULL;
+  }
+}
+
 static void slot_free(struct slot *s)
 {
+  dci_call_release(&s->call); /* before the multi: its connections are the share's */
   if (s->multi != NULL) curl_multi_cleanup(s->multi);
   if (s->share != NULL) curl_share_cleanup(s->share);
   dci_wipe(s->call.err, sizeof s->call.err);
@@ -157,7 +166,9 @@ void dci_set_http_status(dc_client *c, long code)
 
 void dci_client_context(dc_client *ctx, const dc_client *client, struct dci_call *call)
 {
+  void *spare = call->spare_easy;
   memset(call, 0, sizeof *call);
+  call->spare_easy = spare;
   ctx->cfg = client->cfg;
   ctx->call = call;
 }

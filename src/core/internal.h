@@ -110,6 +110,10 @@ struct dci_call {
  *    this handle) and call is NULL: each thread's calls record into that
  *    thread's own dci_call for this client (core/client.c), which is what
  *    makes one client usable from several threads at once;
+  /* A reset libcurl easy handle (CURL *) kept for this record's next
+   * transfer (http/transport.c), so a batch job or a thread does not
+   * allocate one per request; freed by dci_call_release. */
+  void *spare_easy;
  *  - a call context (dci_client_context, e.g. one per batch job): cfg is
  *    borrowed from a client and call is the context's own record. It can
  *    neither change the configuration (dci_config_mut gives NULL) nor free
@@ -141,6 +145,10 @@ void dci_set_http_status(dc_client *c, long code);
  * CURL_LOCK_DATA_CONNECT), created on first use and used by this thread
  * only: libcurl does not support one connection cache used by concurrent
  * threads. *out is NULL for a call context (its transfers share their multi
+/* Frees what a call record holds beyond its text (the spare easy handle);
+ * for the owner of a record made with dci_client_context, when it is done
+ * with it. */
+void dci_call_release(struct dci_call *call);
  * handle's cache instead) and when the thread has no record (out of
  * memory). DC_E_NOMEM / DC_E_INTERNAL when it cannot be created. */
 dc_status dci_conn_cache(dc_client *c, void **out);

@@ -639,6 +639,7 @@ DC_API void dc_batch_free(dc_batch *b)
   if (b->m != NULL) curl_multi_cleanup(b->m);
   free(b->jobs);
   while (b->qhead != NULL) {
+    dci_call_release(&b->jobs[i].call);
     qitem *q = b->qhead;
     b->qhead = q->next;
     free(q->domain);

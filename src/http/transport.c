@@ -113,10 +113,35 @@ static void slist_free_wiped(struct curl_slist *l)
   curl_slist_free_all(l);
 }
 
+/* An easy handle for a transfer of `c`: the caller's record's spare one
+ * (reset when it was parked), else a new one. */
+static CURL *easy_take(dc_client *c)
+{
+  struct dci_call *call = dci_call_of(c);
+  CURL *e = call->spare_easy;
+  call->spare_easy = NULL;
+  return e != NULL ? e : curl_easy_init();
+}
+
+/* Parks a finished transfer's easy handle (no longer in any multi) on its
+ * caller's record, all options reset (the connection it used stays in the
+ * connection cache, not with the handle), or frees it when one is parked
+ * already. */
+static void easy_park(dc_client *c, CURL *e)
+{
+  struct dci_call *call = c != NULL ? dci_call_of(c) : NULL;
+  if (call != NULL && call->spare_easy == NULL) {
+    curl_easy_reset(e);
+    call->spare_easy = e;
+  } else {
+    curl_easy_cleanup(e);
+  }
+}
+
 void dci_http_xfer_free(dci_http_xfer *x)
 {
   if (x == NULL) return;
-  if (x->easy != NULL) curl_easy_cleanup(x->easy);
+  if (x->easy != NULL) easy_park(x->c, x->easy);
   if (x->url != NULL) curl_url_cleanup(x->url);
   curl_slist_free_all(x->resolve);
   curl_slist_free_all(x->connect_to);
@@ -571,7 +596,7 @@ static dc_status prepare(dc_client *c, const dci_http_req *req, dci_http_resp *r
     DCI_TRY(pin_string(c, x, &pin));
   }
   x->resolve = curl_slist_append(NULL, pin.data);
-  x->easy = curl_easy_init();
+  x->easy = easy_take(c);
   if (x->resolve == NULL || x->easy == NULL) {
     status = dci_fail(c, DC_E_NOMEM, "out of memory");
     goto done;
