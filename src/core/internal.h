@@ -128,7 +128,7 @@ struct dc_client {
 };
 
 /* Makes `ctx` a call context of `client`: its configuration, `call` as its
- * record (cleared here). `call` must outlive every use of `ctx`. */
+ * record (cleared here, but for its spare easy handle, which is kept). `call` must outlive every use of `ctx`. */
 void dci_client_context(dc_client *ctx, const dc_client *client, struct dci_call *call);
 /* The configuration to change, or NULL (detail set, DC_E_INVALID_ARG for
  * the caller to return) when `c` is not the handle that owns it (a call
