@@ -8,11 +8,15 @@
  * that says where the code goes.
  * Token files are written with mode 0600, atomically (dcx_write_file_atomic:
  * a temporary file in the same directory, fsync, rename, then fsync of the
- * directory). */
+ * directory). Every path a command will write is checked with the writer's
+ * rules before the command makes any network call (check_write_target). */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -50,7 +54,9 @@ static const char k_token_help[] =
   "  --redirect-uri URI       the redirect_uri of the consent request\n"
   "  --dns-provider-id ID     provider id recorded in the token (default: the\n"
   "                           API URL's host)\n"
-  "  --out FILE               where the token is written\n"
+  "  --out FILE               where the token is written: a regular file or a\n"
+  "                           new one in a writable directory, checked before\n"
+  "                           the code is sent (a refused FILE keeps the code)\n"
   "  --token-params P         where the token call puts its parameters:\n"
   "                           default (code, grant_type, redirect_uri in the\n"
   "                           query; client_id and client_secret in a JSON\n"
@@ -70,7 +76,8 @@ static const char k_refresh_help[] =
   "  --token FILE             the token to refresh: a stored token, or a\n"
   "                           document holding only refresh_token and api_url\n"
   "                           (or only refresh_token, with --api-url)\n"
-  "  --out FILE               where the new token is written\n"
+  "  --out FILE               where the new token is written (checked as for\n"
+  "                           token, before the refresh is sent)\n"
   "  --api-url URL            the registered API URL (default: the token's);\n"
   "                           supplies the token's API, or must be it\n"
   "  --token-params P         default: the refresh token and the client\n"
@@ -115,7 +122,8 @@ static const char k_apply_help[] =
   "  --passphrase-file F      passphrase of an encrypted key (first line)\n"
   "  --auto-refresh           when the token has expired (or is about to),\n"
   "                           refresh it first and write the rotated token\n"
-  "                           back to --token (mode 0600, atomically), then\n"
+  "                           back to --token (mode 0600, atomically; checked\n"
+  "                           before any request, as --out), then\n"
   "                           apply once. REGISTRATION: --client-id ID\n"
   "                           [--client-secret-file F] [--redirect-uri URI]\n"
   "                           [--dns-provider-id ID] [--api-url URL]\n"
@@ -196,8 +204,39 @@ static int write_secret_file(const char *cmd, const char *path, const char *data
     fprintf(stderr, "domainconnect %s: cannot create a file next to %s: %s\n", cmd, path,
             strerror(saved));
   else if (e != DCX_WRITE_OK)
-    fprintf(stderr, "domainconnect %s: cannot write %s: %s\n", cmd, path, strerror(saved));
+    fprintf(stderr, "domainconnect %s: cannot write %s: %s\n", cmd, path,
+            dcx_write_err_text(e, saved));
   return e == DCX_WRITE_OK ? 0 : 1;
+}
+
+/* The writer's rules (dcx_write_file_atomic, docs/security.md §7.6) applied
+ * to `path` before any network call: a token exchange uses up its
+ * single-use code and a refresh may rotate the refresh token away, so a
+ * target refused only after the call would lose the token. An existing
+ * `path` must be a regular file (lstat: a device, FIFO, socket, directory or
+ * symbolic link is refused), and its directory must exist and be writable
+ * (the temporary file is created there). Returns 0, or prints the message
+ * write_secret_file would print and returns 1. The writer checks again. */
+static int check_write_target(const char *cmd, const char *path)
+{
+  struct stat st;
+  if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "domainconnect %s: cannot write %s: %s\n", cmd, path,
+            dcx_write_err_text(DCX_WRITE_NOT_REGULAR, S_ISDIR(st.st_mode) ? EISDIR : EPERM));
+    return 1;
+  }
+  char dir[PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  int w = slash == NULL   ? snprintf(dir, sizeof dir, ".")
+          : slash == path ? snprintf(dir, sizeof dir, "/")
+                          : snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  errno = ENAMETOOLONG;
+  if (w < 0 || (size_t)w >= sizeof dir || access(dir, W_OK | X_OK) != 0) {
+    fprintf(stderr, "domainconnect %s: cannot create a file next to %s: %s\n", cmd, path,
+            strerror(errno));
+    return 1;
+  }
+  return 0;
 }
 
 /* Reads a token file (a refresh-only document too; `api_url`, may be NULL,
@@ -411,6 +450,7 @@ static int run_token(const char *cmd, dc_client *c, const struct opts *o)
 {
   if (o->api_url == NULL || o->client_id == NULL || o->out == NULL)
     return cli_usage(cmd, "--api-url, --client-id and --out are required");
+  if (check_write_target(cmd, o->out) != 0) return EXIT_REFUSED;
   bool missing = false;
   char *code = read_secret(cmd, o->code_file, "DC_OAUTH_CODE", &missing);
   if (code == NULL) {
@@ -434,6 +474,7 @@ static int run_refresh(const char *cmd, dc_client *c, const struct opts *o)
 {
   if (o->token == NULL || o->out == NULL || o->client_id == NULL)
     return cli_usage(cmd, "--token, --out and --client-id are required");
+  if (check_write_target(cmd, o->out) != 0) return EXIT_REFUSED;
   int rc = EXIT_REFUSED;
   dc_token *old = read_token(cmd, c, o->token, o->api_url, &rc), *fresh = NULL;
   if (old == NULL) return rc;
@@ -552,6 +593,8 @@ static int run_bearer(enum kind k, const char *cmd, dc_client *c,
 {
   int rc = bearer_usage(cmd, o);
   if (rc >= 0) return rc;
+  /* the rotated token is written back to --token */
+  if (o->auto_refresh && check_write_target(cmd, o->token) != 0) return EXIT_REFUSED;
   rc = EXIT_REFUSED;
   dc_status st = DC_OK;
   dc_token *t = NULL;

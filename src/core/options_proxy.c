@@ -38,7 +38,12 @@ static bool prefix_nocase(const char *s, const char *lit, size_t n)
 static char *userinfo_part(const char *s, size_t len, const char **why)
 {
   char *out = NULL;
-  if (dci_pct_decode(s, len, false, 256, &out) != DC_OK) {
+  dc_status st = dci_pct_decode(s, len, false, 256, &out);
+  if (st == DC_E_NOMEM) {
+    *why = "out of memory"; /* dc_client_set_proxy: DC_E_NOMEM */
+    return NULL;
+  }
+  if (st != DC_OK) {
     *why = "the proxy URL's user name or password is not valid percent-encoding "
            "or longer than 256 bytes";
     return NULL;

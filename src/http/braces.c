@@ -20,9 +20,12 @@ static bool in_checked_set(const dci_http_xfer *x, const dci_addr *a)
   return false;
 }
 
-/* Records the first refusal (later ones would only repeat it). */
-DCI_PRINTF(2, 3)
-static void refuse(dci_http_xfer *x, const char *fmt, ...)
+/* Records the first refusal (later ones would only repeat it) and notes its
+ * reason on the caller's record (docs/security.md §2.11), again after a
+ * later refusal, whose own rule (dci_guard_addr_port) may have noted
+ * another. */
+DCI_PRINTF(3, 4)
+static void refuse(dci_http_xfer *x, dc_guard_reason reason, const char *fmt, ...)
 {
   if (!x->blocked) {
     va_list ap;
@@ -30,8 +33,10 @@ static void refuse(dci_http_xfer *x, const char *fmt, ...)
     int n = vsnprintf(x->why, sizeof x->why, fmt, ap);
     va_end(ap);
     if (n < 0) x->why[0] = '\0';
+    x->reason = reason;
   }
   x->blocked = true;
+  dci_guard_note(x->c, x->reason);
 }
 
 /* Everything an address must satisfy when libcurl is about to use it. */
@@ -41,16 +46,20 @@ static bool addr_acceptable(dci_http_xfer *x, const dci_addr *a, unsigned port,
   char text[64];
   dci_addr_format(a, text, sizeof text);
   const char *why = NULL;
-  if (scoped)
+  dc_guard_reason reason = DC_GUARD_BLOCKED_ADDRESS;
+  if (scoped) {
     why = "an IPv6 address with a zone (scope) id";
-  else if (port != x->port)
+    reason = DC_GUARD_SCOPED_ADDRESS;
+  } else if (port != x->port) {
     why = x->port == DCI_HTTPS_PORT ? "not port 443" : "not the port of the URL";
-  else if ((why = dci_guard_addr_port(x->c, a, port)) != NULL)
-    ; /* the guard's own reason */
-  else if (!in_checked_set(x, a))
+    reason = DC_GUARD_PORT;
+  } else if ((why = dci_guard_addr_port(x->c, a, port)) != NULL) {
+    reason = dc_client_guard_reason(x->c); /* the guard's own, noted by it */
+  } else if (!in_checked_set(x, a)) {
     why = "not one of the addresses checked for the host (DNS rebinding?)";
+  }
   if (why == NULL) return true;
-  refuse(x, "guard refused connecting to %s port %u for %s (%s): %s", text, port,
+  refuse(x, reason, "guard refused connecting to %s port %u for %s (%s): %s", text, port,
          x->host, when, why);
   return false;
 }
@@ -67,8 +76,11 @@ static bool proxy_acceptable(dci_http_xfer *x, const dci_addr *a, unsigned port,
     return true;
   char text[64];
   dci_addr_format(a, text, sizeof text);
-  refuse(x, "guard refused connecting to %s port %u for %s (%s): not the configured "
-            "proxy", text, port, x->host, when);
+  dc_guard_reason reason = scoped             ? DC_GUARD_SCOPED_ADDRESS
+                           : port != p->port ? DC_GUARD_PORT
+                                             : DC_GUARD_BLOCKED_ADDRESS;
+  refuse(x, reason, "guard refused connecting to %s port %u for %s (%s): not the "
+                    "configured proxy", text, port, x->host, when);
   return false;
 }
 
@@ -78,13 +90,14 @@ curl_socket_t dci_xfer_on_open_socket(void *clientp, curlsocktype purpose,
 {
   dci_http_xfer *x = clientp;
   if (purpose != CURLSOCKTYPE_IPCXN) {
-    refuse(x, "guard refused a socket for %s that is not an IP connection", x->host);
+    refuse(x, DC_GUARD_BLOCKED_ADDRESS,
+           "guard refused a socket for %s that is not an IP connection", x->host);
     return CURL_SOCKET_BAD;
   }
   if (sa == NULL || (sa->family != AF_INET && sa->family != AF_INET6) ||
       sa->addr.sa_family != sa->family) {
-    refuse(x, "guard refused a socket for %s of an address family other than "
-              "IPv4 or IPv6", x->host);
+    refuse(x, DC_GUARD_BLOCKED_ADDRESS, "guard refused a socket for %s of an address "
+           "family other than IPv4 or IPv6", x->host);
     return CURL_SOCKET_BAD;
   }
   size_t need = sa->family == AF_INET ? sizeof(struct sockaddr_in)
@@ -93,7 +106,8 @@ curl_socket_t dci_xfer_on_open_socket(void *clientp, curlsocktype purpose,
   unsigned port = 0;
   bool scoped = false;
   if (sa->addrlen < need || !dci_addr_from_sockaddr(&sa->addr, &a, &port, &scoped)) {
-    refuse(x, "guard refused a socket for %s: malformed socket address", x->host);
+    refuse(x, DC_GUARD_BLOCKED_ADDRESS, "guard refused a socket for %s: malformed socket "
+           "address", x->host);
     return CURL_SOCKET_BAD;
   }
   if (x->proxied) {
@@ -118,8 +132,8 @@ int dci_xfer_on_prereq(void *clientp, char *primary_ip, char *local_ip,
   } else if (primary_ip != NULL && inet_pton(AF_INET6, primary_ip, a.b) == 1) {
     a.family = AF_INET6;
   } else {
-    refuse(x, "guard refused the connection for %s before the request: libcurl "
-              "reports no parsable peer address", x->host);
+    refuse(x, DC_GUARD_BLOCKED_ADDRESS, "guard refused the connection for %s before the "
+           "request: libcurl reports no parsable peer address", x->host);
     return CURL_PREREQFUNC_ABORT;
   }
   unsigned port = (primary_port > 0 && primary_port <= 65535) ? (unsigned)primary_port : 0u;

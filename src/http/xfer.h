@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 
 #include "dns/resolver.h"
+#include "domainconnect/net.h" /* dc_guard_reason */
 #include "http/transport.h"
 
 struct dci_http_xfer {
@@ -28,6 +29,7 @@ struct dci_http_xfer {
   bool headers_over;            /* header callback hit the cap */
   bool nomem;
   bool blocked;                 /* a brace refused; why[] says how */
+  dc_guard_reason reason;       /* the first refusal's reason (docs/security.md §2.11) */
   bool resolve_attempted;       /* libcurl tried to resolve despite the pin */
   char why[320];
   char errbuf[CURL_ERROR_SIZE];
@@ -36,7 +38,9 @@ struct dci_http_xfer {
 /* The callbacks that hold the guard inside libcurl (clientp is the
  * transfer): brace 1 before the TCP SYN (docs/security.md §2.6), brace 2
  * after TLS and before the first request byte (§2.7), and the resolver-start
- * refusal (§2.5). A refusal is recorded in the transfer (blocked, why[]). */
+ * refusal (§2.5). A refusal is recorded in the transfer (blocked, why[],
+ * reason) and its reason noted on the caller's record (dci_guard_note):
+ * the first refusal's, also when a later one differs. */
 curl_socket_t dci_xfer_on_open_socket(void *clientp, curlsocktype purpose,
                                       struct curl_sockaddr *sa);
 int dci_xfer_on_prereq(void *clientp, char *primary_ip, char *local_ip,

@@ -373,4 +373,65 @@ sys.exit(0 if n > 10 else "too few requests logged")
 EOF
 then ok; else bad "request log check"; fi
 
+# --- every path a command writes is checked before any request (the
+# writer's rules, docs/security.md §7.6): a refused --out must not use up the
+# single-use code, nor a refused --auto-refresh write-back target rotate the
+# refresh token away. The provider's request log must not grow.
+OCODE=code-cli-out-8k9m
+printf '%s\n' "$OCODE" > "$T/ocode"
+mkfifo "$T/ofifo"
+mkdir "$T/odir"
+printf 'keep\n' > "$T/otarget"
+ln -s "$T/otarget" "$T/olink"
+cp "$T/expired-before.json" "$T/oexp.json"
+ln -s "$T/oexp.json" "$T/oexp-link"
+settled_log_lines() { sleep 0.3; wc -l < "$DC_TEST_HTTPS_LOG"; }
+log_before=$(settled_log_lines)
+for target in "$T/ofifo" /dev/null "$T/odir" "$T/olink"; do
+  expect_exit 1 "token --out $target" -- "$CLI" token $NET --api-url $API --client-id sp-client \
+    --client-secret-file "$T/secret" --code-file "$T/ocode" --redirect-uri https://app.example/cb \
+    --out "$target"
+  expect_err_has "token --out $target says why" "token: cannot write $target: not a regular file"
+done
+expect_exit 1 "token --out in a missing directory" -- "$CLI" token $NET --api-url $API \
+  --client-id sp-client --client-secret-file "$T/secret" --code-file "$T/ocode" \
+  --redirect-uri https://app.example/cb --out "$T/nodir/tok.json"
+expect_err_has "token --out in a missing directory says why" \
+  "cannot create a file next to $T/nodir/tok.json: No such file or directory"
+expect_exit 1 "refresh --out FIFO" -- "$CLI" refresh $NET --token "$T/token.json" --out "$T/ofifo" \
+  --client-id sp-client --client-secret-file "$T/secret" --redirect-uri https://app.example/cb
+expect_err_has "refresh --out FIFO says why" "refresh: cannot write $T/ofifo: not a regular file"
+expect_exit 1 "refresh --out directory" -- "$CLI" refresh $NET --token "$T/token.json" --out "$T/odir" \
+  --client-id sp-client --client-secret-file "$T/secret" --redirect-uri https://app.example/cb
+expect_err_has "refresh --out directory says why" "cannot write $T/odir: not a regular file"
+for cmd in apply revert; do
+  expect_exit 1 "$cmd --auto-refresh, --token a symbolic link" -- "$CLI" $cmd $NET \
+    --token "$T/oexp-link" $TGT --service-id template1 --auto-refresh --client-id sp-client \
+    --client-secret-file "$T/secret" --redirect-uri https://app.example/cb
+  expect_err_has "$cmd --auto-refresh link says why" "$cmd: cannot write $T/oexp-link: not a regular file"
+done
+if [ "$(id -u)" != 0 ]; then # root may write anywhere
+  mkdir "$T/ro"; cp "$T/oexp.json" "$T/ro/exp.json"; chmod 555 "$T/ro"
+  expect_exit 1 "apply --auto-refresh, read-only directory" -- "$CLI" apply $NET \
+    --token "$T/ro/exp.json" $TGT --service-id template1 --auto-refresh --client-id sp-client \
+    --client-secret-file "$T/secret" --redirect-uri https://app.example/cb
+  expect_err_has "read-only directory says why" "cannot create a file next to $T/ro/exp.json"
+  chmod 755 "$T/ro"
+fi
+log_after=$(settled_log_lines)
+if [ "$log_after" -eq "$log_before" ]; then ok; else
+  bad "refused write targets: $((log_after - log_before)) request(s) reached the provider"; fi
+if [ -p "$T/ofifo" ]; then ok; else bad "the FIFO was replaced"; fi
+if [ -c /dev/null ]; then ok; else bad "/dev/null was replaced"; fi
+if [ -L "$T/olink" ] && [ "$(cat "$T/otarget")" = keep ]; then ok; else bad "the link or its target changed"; fi
+if [ -L "$T/oexp-link" ] && cmp -s "$T/oexp.json" "$T/expired-before.json"; then ok
+else bad "the auto-refresh link or its target changed"; fi
+if [ -z "$(ls -A "$T/odir")" ] && ! ls -a "$T" | grep -q '\.tmp\.'; then ok
+else bad "a temporary file was left behind"; fi
+# the code was not used up: the same code to a writable --out succeeds
+expect_exit 0 "token after the refusals" -- "$CLI" token $NET --api-url $API --client-id sp-client \
+  --client-secret-file "$T/secret" --code-file "$T/ocode" --redirect-uri https://app.example/cb \
+  --out "$T/otok.json"
+if [ "$(mode_of "$T/otok.json")" = 600 ]; then ok; else bad "token after the refusals: no token file"; fi
+
 finish

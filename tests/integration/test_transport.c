@@ -20,6 +20,7 @@
 #include "core/internal.h"
 #include "domainconnect/net.h"
 #include "http/transport.h"
+#include "http/xfer.h"
 
 #define BASE "https://ok.transport.test"
 
@@ -456,6 +457,7 @@ static void test_rebinding_not_in_checked_set(void **state)
   assert_detail_has(f->c, "guard refused connecting to 127.0.0.1 port 443");
   assert_detail_has(f->c, "opening the socket");
   assert_detail_has(f->c, "not one of the addresses checked");
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_BLOCKED_ADDRESS);
   assert_int_equal(log_lines_settled(), before);
 }
 
@@ -472,6 +474,7 @@ static void test_rebinding_to_loopback(void **state)
   assert_status(st, DC_E_BLOCKED);
   assert_detail_has(f->c, "127.0.0.1");
   assert_detail_has(f->c, "loopback");
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_BLOCKED_ADDRESS);
 }
 
 /* Brace 2 alone: the open-socket check is switched off (test hook), the
@@ -497,7 +500,90 @@ static void test_prereq_brace(void **state)
   assert_detail_has(f->c, "127.0.0.2");
   assert_detail_has(f->c, "before sending the request");
   assert_detail_has(f->c, "not one of the addresses checked");
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_BLOCKED_ADDRESS);
   assert_int_equal(log_lines_settled(), before);
+}
+
+/* The braces' own rules carry reasons too (docs/security.md §2.11): called
+ * directly, as libcurl calls them, with a transfer whose checked set is
+ * 127.0.0.3 for ok.transport.test on 443. 127.0.0.2 is on the allow list, so
+ * only the braces' rules refuse it: outside the checked set
+ * (blocked_address), another port (port). The first refusal's reason
+ * stays. */
+static void brace_xfer(dci_http_xfer *x, dc_client *c)
+{
+  memset(x, 0, sizeof *x);
+  x->c = c;
+  snprintf(x->host, sizeof x->host, "ok.transport.test");
+  x->port = DCI_HTTPS_PORT;
+  x->checked.n = 1;
+  x->checked.a[0].family = AF_INET;
+  assert_int_equal(inet_pton(AF_INET, "127.0.0.3", x->checked.a[0].b), 1);
+}
+
+static struct curl_sockaddr brace_sockaddr(const char *ip, unsigned port)
+{
+  struct curl_sockaddr sa;
+  memset(&sa, 0, sizeof sa);
+  sa.family = AF_INET;
+  sa.socktype = SOCK_STREAM;
+  sa.protocol = IPPROTO_TCP;
+  sa.addrlen = sizeof(struct sockaddr_in);
+  struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&sa.addr;
+  sin->sin_family = AF_INET;
+  sin->sin_port = htons((uint16_t)port);
+  assert_int_equal(inet_pton(AF_INET, ip, &sin->sin_addr), 1);
+  return sa;
+}
+
+static void test_brace_reasons(void **state)
+{
+  fx *f = *state;
+  dci_http_xfer x;
+  /* brace 1: outside the checked set */
+  brace_xfer(&x, f->c);
+  dci_clear(f->c);
+  struct curl_sockaddr sa = brace_sockaddr("127.0.0.2", 443);
+  assert_true(dci_xfer_on_open_socket(&x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
+  assert_true(x.blocked);
+  assert_non_null(strstr(x.why, "not one of the addresses checked"));
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_BLOCKED_ADDRESS);
+  /* brace 1: another port; a later refusal keeps the first reason */
+  brace_xfer(&x, f->c);
+  dci_clear(f->c);
+  sa = brace_sockaddr("127.0.0.3", 8443);
+  assert_true(dci_xfer_on_open_socket(&x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
+  assert_non_null(strstr(x.why, "not port 443"));
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_PORT);
+  sa = brace_sockaddr("127.0.0.2", 443);
+  assert_true(dci_xfer_on_open_socket(&x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
+  assert_non_null(strstr(x.why, "not port 443"));
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_PORT);
+  /* brace 1: the guard's own rule (loopback, not allowed) keeps its reason */
+  brace_xfer(&x, f->c);
+  dci_clear(f->c);
+  sa = brace_sockaddr("127.0.0.1", 443);
+  assert_true(dci_xfer_on_open_socket(&x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
+  assert_non_null(strstr(x.why, "loopback"));
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_BLOCKED_ADDRESS);
+  /* brace 2: another port, then outside the checked set */
+  char ip3[] = "127.0.0.3", ip2[] = "127.0.0.2", local[] = "127.0.0.9";
+  brace_xfer(&x, f->c);
+  dci_clear(f->c);
+  assert_int_equal(dci_xfer_on_prereq(&x, ip3, local, 444, 50000), CURL_PREREQFUNC_ABORT);
+  assert_non_null(strstr(x.why, "before sending the request"));
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_PORT);
+  brace_xfer(&x, f->c);
+  dci_clear(f->c);
+  assert_int_equal(dci_xfer_on_prereq(&x, ip2, local, 443, 50000), CURL_PREREQFUNC_ABORT);
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_BLOCKED_ADDRESS);
+  /* the checked address on 443 passes and notes nothing */
+  brace_xfer(&x, f->c);
+  assert_status(dc_client_test_only_allow_address(f->c, "127.0.0.3"), DC_OK);
+  dci_clear(f->c);
+  assert_int_equal(dci_xfer_on_prereq(&x, ip3, local, 443, 50000), CURL_PREREQFUNC_OK);
+  assert_false(x.blocked);
+  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_NONE);
 }
 
 /* ---- refused before DNS or the network */
@@ -616,6 +702,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_rebinding_not_in_checked_set, setup, teardown),
     cmocka_unit_test_setup_teardown(test_rebinding_to_loopback, setup, teardown),
     cmocka_unit_test_setup_teardown(test_prereq_brace, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_brace_reasons, setup, teardown),
     cmocka_unit_test_setup_teardown(test_unsafe_urls, setup, teardown),
     cmocka_unit_test_setup_teardown(test_dns_failure_status, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),

@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 
 #include "alloc_fail.h"
+#include "core/mask.h"
 #include "dns/resolver.h"
 #include "domainconnect/dc.h"
 
@@ -49,12 +50,20 @@ static void case_settings(const uint8_t *d, size_t n, struct steps *st)
 {
   dc_client *c = NULL;
   dc_settings *s = NULL, *back = NULL;
-  char *out = NULL;
+  char *out = NULL, *unknown = NULL;
   dc_status r = dc_client_new(&c);
   if (r == DC_OK) r = dc_settings_parse(c, (const char *)d, n, NULL, &s);
   if (r == DC_OK) r = dc_settings_to_json(s, &out);
   if (r == DC_OK) r = dc_settings_parse(c, out, strlen(out), dc_settings_zone(s), &back);
   rec(st, r);
+  /* the members kept as they came: the raw document and the unknown ones */
+  if (s != NULL) {
+    size_t rawlen = 0;
+    const char *raw = dc_settings_raw_json(s, &rawlen);
+    rec(st, raw != NULL && rawlen == n && memcmp(raw, d, n) == 0 ? DC_OK : DC_E_INTERNAL);
+    rec(st, dc_settings_unknown_json(s, &unknown));
+  }
+  dc_free(unknown);
   dc_free(out);
   dc_settings_free(back);
   dc_settings_free(s);
@@ -331,6 +340,125 @@ static void case_verify(const uint8_t *d, size_t n, struct steps *st)
   dc_client_free(c);
 }
 
+/* The synchronous flow's return: a flags byte (bit 0: an expected state),
+ * then the query (fuzz/fuzz_sync_return.c's input). */
+static void case_sync_return(const uint8_t *d, size_t n, struct steps *st)
+{
+  if (n < 1) return;
+  dc_client *c = NULL;
+  dc_callback *cb = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK)
+    r = dc_sync_return_parse(c, (const char *)d + 1, n - 1, (d[0] & 1) ? "fuzz-state" : NULL,
+                             &cb);
+  rec(st, r);
+  dc_callback_free(cb);
+  dc_client_free(c);
+}
+
+/* One line of `template apply --batch` (fuzz/fuzz_apply_request.c's input);
+ * an inline request is applied and its result serialised. */
+static void case_apply_request(const uint8_t *d, size_t n, struct steps *st)
+{
+  dc_client *c = NULL;
+  dc_apply_request *req = NULL;
+  dc_apply_result *res = NULL;
+  char *j = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK) r = dc_apply_request_parse(c, (const char *)d, n, &req);
+  rec(st, r);
+  if (r == DC_OK && dc_apply_request_template(req) != NULL &&
+      dc_apply_request_zone(req) != NULL) {
+    r = dc_template_apply(c, dc_apply_request_template(req), dc_apply_request_zone(req),
+                          dc_apply_request_opts(req), &res);
+    if (r == DC_OK || r == DC_E_CONFLICT) {
+      dc_status r2 = dc_apply_result_to_json(res, &j);
+      if (r2 != DC_OK) r = r2;
+    }
+    rec(st, r);
+  }
+  dc_free(j);
+  dc_apply_result_free(res);
+  dc_apply_request_free(req);
+  dc_client_free(c);
+}
+
+/* The proxy URL parser (fuzz/fuzz_proxy.c's input): a proxy set, then the
+ * input in its place, then the input again over itself, then removed. */
+static void case_proxy(const uint8_t *d, size_t n, struct steps *st)
+{
+  char *url = malloc(n + 1);
+  if (url == NULL) {
+    rec(st, DC_E_NOMEM);
+    return;
+  }
+  memcpy(url, d, n);
+  url[n] = '\0';
+  dc_client *c = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK) r = dc_client_set_proxy(c, "http://u:p@192.0.2.1:9");
+  rec(st, r);
+  if (r == DC_OK) {
+    rec(st, dc_client_set_proxy(c, url));
+    rec(st, dc_client_set_proxy(c, url));
+    rec(st, dc_client_set_proxy(c, NULL));
+  }
+  dc_client_free(c);
+  free(url);
+}
+
+/* The masking rule (core/mask.h) over server text: the input as two
+ * fields, against a fixed secret and one taken from the input itself (so
+ * that pieces match). Out of memory it masks everything, reported here as
+ * DC_E_NOMEM; any other output is DC_OK. Then through dci_sanitize_server
+ * with the secrets installed on a client's call. */
+static bool all_masked(const char *t, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    if (t[i] != '*') return false;
+  return n > 0;
+}
+
+static void case_mask(const uint8_t *d, size_t n, struct steps *st)
+{
+  size_t slen = n < 24 ? n : 24;
+  char *own = malloc(slen + 1), *text = malloc(n + 1);
+  dc_client *c = NULL;
+  if (own == NULL || text == NULL) {
+    rec(st, DC_E_NOMEM);
+    goto done;
+  }
+  memcpy(own, d + (n - slen) / 2, slen);
+  own[slen] = '\0';
+  for (size_t i = 0; i < slen; i++)
+    if (own[i] == '\0') own[i] = 'x';
+  memcpy(text, d, n);
+  text[n] = '\0';
+  struct dci_secrets set = {.n = 0};
+  dci_secrets_add(&set, "s3cr3tValue-XYZ99");
+  dci_secrets_add(&set, own);
+  char *fields[2] = {text, text + n / 2};
+  size_t lens[2] = {n / 2, n - n / 2};
+  (void)dci_mask_texts(&set, fields, lens, 2);
+  rec(st, all_masked(text, n) ? DC_E_NOMEM : DC_OK);
+  dc_status r = dc_client_new(&c);
+  rec(st, r);
+  if (r == DC_OK) {
+    char out[200];
+    const struct dci_secrets *prev = dci_secrets_begin(c, &set);
+    dci_sanitize_server(c, out, sizeof out, (const char *)d, n, 160);
+    dci_secrets_end(c, prev);
+    size_t ol = strlen(out);
+    if (ol >= 3 && n > 160 && memcmp(out + ol - 3, "...", 3) == 0) ol -= 3;
+    bool dropped = strcmp(out, "(withheld)") == 0 || all_masked(out, ol);
+    rec(st, dropped ? DC_E_NOMEM : DC_OK);
+  }
+done:
+  dc_client_free(c);
+  free(text);
+  free(own);
+}
+
 /* Planted defects for the twin tests that prove the driver fails: with
  * `wrong_status` the first allocation failing gives a wrong status; else the
  * second one failing leaks the first. */
@@ -372,7 +500,9 @@ static const struct {
   {"settings", case_settings}, {"token", case_token}, {"callback", case_callback},
   {"conflicts", case_conflicts}, {"template", case_template}, {"apply", case_apply},
   {"txt", case_txt}, {"query", case_query}, {"dns", case_dns},
-  {"url", case_url},           {"verify", case_verify},     
+  {"url", case_url},           {"verify", case_verify},
+  {"sync_return", case_sync_return}, {"apply_request", case_apply_request},
+  {"proxy", case_proxy},       {"mask", case_mask},
   {"planted_status", case_planted_status}, {"planted_leak", case_planted_leak},
 };
 
