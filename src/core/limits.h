@@ -127,6 +127,12 @@
  * thread and client, one per batch) before the file is read again: a CA
  * file replaced on disk takes effect within this time. */
 #define DC_CA_CACHE_SECONDS 3600L
+/* A resolver (one per batch, one per single discovery) keeps A/AAAA answers
+ * for their TTL, at most this many seconds, for at most this many names;
+ * beyond, answers are not kept (the guard checks every address it is given
+ * either way). */
+#define DC_MAX_ADDR_CACHE_TTL 300
+#define DC_MAX_ADDR_CACHE 4096
 /* Registered DNS providers on one client. */
 #define DC_MAX_REGISTRATIONS 256
 /* SOA walk: labels stripped at most when looking for the zone apex. */

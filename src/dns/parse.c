@@ -504,6 +504,8 @@ dc_status dci_dns_parse_addrs(const unsigned char *buf, size_t len,
   for (unsigned i = 0; i < m.h.ancount; i++) {
     rr x;
     if (!read_rr(&m, &off, &x)) return finish(bad(info, "record runs past the message"), result);
+    if (!info->has_ttl || x.ttl < info->min_ttl) info->min_ttl = x.ttl;
+    info->has_ttl = true;
     if (x.type != qtype || x.cls != DCI_C_IN || !name_eq(&x.owner, &end)) continue;
     if (out->n >= DCI_MAX_ADDRS) {
       info->why = "more addresses than DCI_MAX_ADDRS";

@@ -162,6 +162,10 @@ typedef struct dci_dns_info {
    * target, as text without trailing dot, to be asked next. */
   char cname_target[DC_MAX_NAME_LEN + 1];
   const char *why;    /* static text on BADRESP / LIMIT, else NULL */
+  /* Addresses: the smallest TTL of the answer section's records (the
+   * CNAMEs followed and the addresses), when has_ttl. */
+  bool has_ttl;
+  uint32_t min_ttl;
 } dci_dns_info;
 
 /* A response to a TXT question. DC_OK with one dc_txt_rr per RR owned by the
@@ -271,6 +275,11 @@ size_t dci_resolver_pending(const dci_resolver *r);
  * POLLIN and/or POLLOUT, revents = 0) and returns how many there are (at
  * most DCI_RESOLVER_MAX_FDS). */
 #define DCI_RESOLVER_MAX_FDS 16
+/* A/AAAA answers are kept by the resolver for their TTL (at most
+ * DC_MAX_ADDR_CACHE_TTL seconds, DC_MAX_ADDR_CACHE names): a batch asks
+ * for each provider API host's addresses once per TTL, not once per
+ * domain. Lookups answered from it so far (for tests and benchmarks). */
+size_t dci_resolver_cache_hits(const dci_resolver *r);
 struct pollfd;
 size_t dci_resolver_fds(dci_resolver *r, struct pollfd *fds, size_t max);
 /* Milliseconds until dci_resolver_process must be called even if no socket

@@ -484,6 +484,78 @@ static void test_concurrent(void **state)
   dc_client_free(c);
 }
 
+/* ---- the address cache: A/AAAA answers kept for their TTL */
+struct addr_got {
+  int calls;
+  dc_status status;
+  size_t n;
+  char first[64];
+};
+
+static void addr_cb(void *arg, dci_dns_outcome *o)
+{
+  struct addr_got *g = arg;
+  g->calls++;
+  g->status = o->status;
+  g->n = o->addrs ? o->addrs->n : 0;
+  g->first[0] = '\0';
+  if (g->n > 0) dci_addr_format(&o->addrs->a[0], g->first, sizeof g->first);
+}
+
+/* One lookup of `name` on `r`, run to its end. */
+static struct addr_got addr_once(dci_resolver *r, const char *name)
+{
+  struct addr_got g = {0};
+  assert_status(dci_resolver_addrs(r, name, addr_cb, &g), DC_OK);
+  assert_int_equal(g.calls, 0); /* never from inside the start call */
+  assert_status(dci_resolver_run(r), DC_OK);
+  assert_int_equal(g.calls, 1);
+  return g;
+}
+
+static void test_addr_cache(void **state)
+{
+  (void)state;
+  dc_client *c = it_knot();
+  dci_resolver *r = NULL;
+  assert_status(dci_resolver_new(c, &r), DC_OK);
+  struct addr_got g = addr_once(r, "kept.resolver.test");
+  assert_int_equal(g.n, 2);
+  assert_int_equal(dci_resolver_cache_hits(r), 0);
+  /* again, in another case and with a trailing dot: from the cache, same answer */
+  g = addr_once(r, "KEPT.resolver.test.");
+  assert_status(g.status, DC_OK);
+  assert_int_equal(g.n, 2);
+  assert_string_equal(g.first, "8.8.8.8");
+  assert_int_equal(dci_resolver_cache_hits(r), 1);
+  /* TTL 0: asked every time */
+  g = addr_once(r, "ttl0.resolver.test");
+  g = addr_once(r, "ttl0.resolver.test");
+  assert_string_equal(g.first, "8.8.4.4");
+  assert_int_equal(dci_resolver_cache_hits(r), 1);
+  /* failures are not kept */
+  g = addr_once(r, "nope.resolver.test");
+  assert_status(g.status, DC_E_NO_RECORD);
+  g = addr_once(r, "nope.resolver.test");
+  assert_int_equal(dci_resolver_cache_hits(r), 1);
+  /* the chain's smallest TTL (the CNAME's 1 s) bounds the time kept */
+  g = addr_once(r, "short.resolver.test");
+  assert_string_equal(g.first, "9.9.9.9");
+  g = addr_once(r, "short.resolver.test");
+  assert_int_equal(dci_resolver_cache_hits(r), 2);
+  usleep(1100 * 1000);
+  g = addr_once(r, "short.resolver.test");
+  assert_string_equal(g.first, "9.9.9.9");
+  assert_int_equal(dci_resolver_cache_hits(r), 2);
+  /* a new resolver starts empty */
+  dci_resolver_free(r);
+  assert_status(dci_resolver_new(c, &r), DC_OK);
+  g = addr_once(r, "kept.resolver.test");
+  assert_int_equal(dci_resolver_cache_hits(r), 0);
+  dci_resolver_free(r);
+  dc_client_free(c);
+}
+
 /* Many more lookups than DC_MAX_DNS_INFLIGHT on one resolver. */
 static void test_thousand(void **state)
 {
@@ -694,6 +766,7 @@ int main(void)
     cmocka_unit_test(test_soa),
     cmocka_unit_test(test_concurrent),
     cmocka_unit_test(test_thousand),
+    cmocka_unit_test(test_addr_cache),
     cmocka_unit_test(test_caller_loop),
     cmocka_unit_test(test_async_timeouts_and_free),
     cmocka_unit_test(test_system_servers),
