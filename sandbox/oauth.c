@@ -283,16 +283,9 @@ static void drop_code_locked(struct sbx_oauth *o, size_t k)
   o->n_codes--;
 }
 
-static size_t client_codes_locked(const struct sbx_oauth *o, const char *client_id,
-                                  size_t *oldest)
+static const char *code_owner(const void *codes, size_t k)
 {
-  size_t cnt = 0;
-  for (size_t k = o->n_codes; k-- > 0;)
-    if (strcmp(o->codes[k].g.client_id, client_id) == 0) {
-      cnt++;
-      *oldest = k;
-    }
-  return cnt;
+  return ((const struct code_ent *)codes)[k].g.client_id;
 }
 
 /* Room for one more code of `client_id` (docs/sandbox.md, "Limits"): a
@@ -302,21 +295,9 @@ static size_t client_codes_locked(const struct sbx_oauth *o, const char *client_
  * the codes of another. */
 static void make_code_room_locked(struct sbx_oauth *o, const char *client_id)
 {
-  size_t oldest = 0;
-  if (client_codes_locked(o, client_id, &oldest) >= SBX_MAX_CODES_PER_CLIENT) {
-    drop_code_locked(o, oldest);
-    return;
-  }
-  if (o->n_codes < SBX_MAX_CODES) return;
-  size_t best = 0, best_cnt = 0;
-  for (size_t k = 0; k < o->n_codes; k++) {
-    size_t first = k, cnt = client_codes_locked(o, o->codes[k].g.client_id, &first);
-    if (cnt > best_cnt) {
-      best_cnt = cnt;
-      best = first;
-    }
-  }
-  drop_code_locked(o, best);
+  size_t k = sbx_evict_pick(o->codes, o->n_codes, code_owner, client_id,
+                            SBX_MAX_CODES_PER_CLIENT, SBX_MAX_CODES);
+  if (k != SIZE_MAX) drop_code_locked(o, k);
 }
 
 enum sbx_oauth_status sbx_oauth_issue_code(struct sbx_oauth *o, const struct sbx_grant *g,

@@ -53,35 +53,17 @@ static void drop_locked(struct sbx_pending *p, size_t k)
   p->n--;
 }
 
-static size_t owned_locked(const struct sbx_pending *p, const char *owner, size_t *oldest)
+static const char *item_owner(const void *items, size_t k)
 {
-  size_t cnt = 0;
-  for (size_t k = p->n; k-- > 0;)
-    if (strcmp(p->items[k].owner, owner) == 0) {
-      cnt++;
-      *oldest = k;
-    }
-  return cnt;
+  return ((const struct pending_ent *)items)[k].owner;
 }
 
-/* Makes room for one request of `owner`. */
+/* Makes room for one request of `owner` (per-owner and global caps). */
 static void make_room_locked(struct sbx_pending *p, const char *owner)
 {
-  size_t oldest = 0;
-  if (owned_locked(p, owner, &oldest) >= SBX_MAX_PENDING_PER_CLIENT) {
-    drop_locked(p, oldest);
-    return;
-  }
-  if (p->n < SBX_MAX_PENDING) return;
-  size_t best = 0, best_cnt = 0;
-  for (size_t k = 0; k < p->n; k++) {
-    size_t first = k, cnt = owned_locked(p, p->items[k].owner, &first);
-    if (cnt > best_cnt) {
-      best_cnt = cnt;
-      best = first;
-    }
-  }
-  drop_locked(p, best);
+  size_t k = sbx_evict_pick(p->items, p->n, item_owner, owner, SBX_MAX_PENDING_PER_CLIENT,
+                            SBX_MAX_PENDING);
+  if (k != SIZE_MAX) drop_locked(p, k);
 }
 
 /* Stores `data` (reference taken) for `owner`; id and csrf receive fresh

@@ -304,3 +304,35 @@ bool sbx_name_in_zone(const char *name, const char *zone)
   if (ln < lz + 1) return false;
   return name[ln - lz - 1] == '.' && strcmp(name + ln - lz, zone) == 0;
 }
+
+/* ---- per-owner caps */
+
+/* How many of the n entries `owner` holds; *oldest = the first of them. */
+static size_t owner_count(const void *items, size_t n, sbx_owner_fn owner_of, const char *owner,
+                          size_t *oldest)
+{
+  size_t cnt = 0;
+  for (size_t k = n; k-- > 0;)
+    if (strcmp(owner_of(items, k), owner) == 0) {
+      cnt++;
+      *oldest = k;
+    }
+  return cnt;
+}
+
+size_t sbx_evict_pick(const void *items, size_t n, sbx_owner_fn owner_of, const char *owner,
+                      size_t per_owner, size_t total)
+{
+  size_t oldest = 0;
+  if (owner_count(items, n, owner_of, owner, &oldest) >= per_owner) return oldest;
+  if (n < total) return SIZE_MAX;
+  size_t best = 0, best_cnt = 0;
+  for (size_t k = 0; k < n; k++) {
+    size_t first = k, cnt = owner_count(items, n, owner_of, owner_of(items, k), &first);
+    if (cnt > best_cnt) {
+      best_cnt = cnt;
+      best = first;
+    }
+  }
+  return best;
+}

@@ -104,4 +104,15 @@ char *sbx_normalize_name(const char *s, bool underscore);
 /* True when `name` equals `zone` or ends with "." + zone (both lower case). */
 bool sbx_name_in_zone(const char *name, const char *zone);
 
+/* ---- per-owner caps (docs/sandbox.md, "Limits") */
+/* Names the owner of entry k of `items` (owner_of's first argument). */
+typedef const char *(*sbx_owner_fn)(const void *items, size_t k);
+/* Which entry must go before one more of `owner` joins the n entries of
+ * `items` (oldest first), one owner holding at most per_owner of them and
+ * all at most total: the owner's own oldest when it holds per_owner; else,
+ * at total, the oldest of the owner holding the most (a flood from one owner
+ * never pushes out another's); else SIZE_MAX, none. */
+size_t sbx_evict_pick(const void *items, size_t n, sbx_owner_fn owner_of, const char *owner,
+                      size_t per_owner, size_t total);
+
 #endif

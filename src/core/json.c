@@ -80,6 +80,14 @@ dc_status dci_json_load(dc_client *c, const char *what, const char *text,
   return DC_OK;
 }
 
+dc_status dci_json_args(dc_client *c, const char *name, bool have_out, bool have_text)
+{
+  dci_clear(c);
+  if (!have_out) return dci_fail(c, DC_E_INVALID_ARG, "%s: out is NULL", name);
+  if (!have_text) return dci_fail(c, DC_E_INVALID_ARG, "%s: json is NULL", name);
+  return DC_OK;
+}
+
 dc_status dci_json_append_str(dci_buf *b, const char *s)
 {
   static const char hex[] = "0123456789abcdef";

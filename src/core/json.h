@@ -18,6 +18,12 @@ dc_status dci_json_load(dc_client *c, const char *what, const char *text,
                         size_t len, size_t max_len, bool want_object,
                         bool sensitive, json_t **out);
 
+/* The argument checks a public parser of a JSON document starts with:
+ * clears c's detail, then DC_E_INVALID_ARG when out (have_out) or the text
+ * (have_text) is missing, the detail "NAME: out is NULL" or "NAME: json is
+ * NULL". The caller sets *out = NULL first when out is given. */
+dc_status dci_json_args(dc_client *c, const char *name, bool have_out, bool have_text);
+
 /* Appends `s` as a JSON string literal (quotes, backslash and control bytes
  * escaped; other bytes, UTF-8 included, copied). For documents we build
  * into a dci_buf (which may be a secret buffer). */

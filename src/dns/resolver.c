@@ -13,6 +13,7 @@
 
 #include <ares.h>
 
+#include "dns/addr_cache.h"
 #include "dns/resolver.h"
 #include "domainconnect/net.h"
 
@@ -67,18 +68,8 @@ struct dci_resolver {
   size_t pending;                     /* started, callback not yet run */
   bool in_callbacks;
   char err[256];
-  /* A/AAAA answers kept for their TTL (addr_cache_*) */
-  struct addr_entry *cache[256];
-  size_t ncache;
+  dci_addr_cache cache;   /* A/AAAA answers kept for their TTL */
   size_t cache_hits;
-};
-
-/* One kept A/AAAA answer: the merged list, until expires_us. */
-struct addr_entry {
-  struct addr_entry *next;
-  int64_t expires_us;
-  dci_addr_list addrs;
-  char name[DC_MAX_NAME_LEN + 1]; /* lower case, no trailing dot */
 };
 
 static int64_t now_us(void)
@@ -113,66 +104,6 @@ static void lookup_detach(struct lookup *l)
       l->sub[i] = NULL;
     }
   }
-}
-
-/* ---- the address cache */
-
-static size_t name_bucket(const char *name)
-{
-  uint32_t h = 2166136261u;
-  for (const char *p = name; *p; p++) h = (h ^ (uint8_t)dcx_lower((unsigned char)*p)) * 16777619u;
-  return h % (sizeof ((dci_resolver *)0)->cache / sizeof ((dci_resolver *)0)->cache[0]);
-}
-
-/* The live entry for `name`, or NULL; expired entries on the way go. */
-static const struct addr_entry *addr_cache_get(dci_resolver *r, const char *name)
-{
-  int64_t now = now_us();
-  for (struct addr_entry **pp = &r->cache[name_bucket(name)]; *pp != NULL;) {
-    struct addr_entry *e = *pp;
-    if (e->expires_us <= now) {
-      *pp = e->next;
-      free(e);
-      r->ncache--;
-      continue;
-    }
-    if (dcx_streq_nocase(e->name, name)) return e;
-    pp = &e->next;
-  }
-  return NULL;
-}
-
-/* Keeps a successful A/AAAA answer for min(TTL, DC_MAX_ADDR_CACHE_TTL)
- * seconds; nothing when the TTL is unknown or 0, or the cache is full. */
-static void addr_cache_put(dci_resolver *r, const struct lookup *l, const dci_addr_list *all)
-{
-  uint32_t ttl = UINT32_MAX;
-  for (int i = 0; i < 2; i++)
-    if (l->ttl_set[i] && l->ttl[i] < ttl) ttl = l->ttl[i];
-  if (ttl == UINT32_MAX || ttl == 0 || all->n == 0 || r->ncache >= DC_MAX_ADDR_CACHE) return;
-  if (ttl > DC_MAX_ADDR_CACHE_TTL) ttl = DC_MAX_ADDR_CACHE_TTL;
-  if (addr_cache_get(r, l->name) != NULL) return;
-  struct addr_entry *e = calloc(1, sizeof *e);
-  if (e == NULL) return; /* not kept: the next lookup asks again */
-  memcpy(e->name, l->name, strlen(l->name) + 1);
-  e->addrs = *all;
-  e->expires_us = now_us() + (int64_t)ttl * 1000000;
-  size_t b = name_bucket(e->name);
-  e->next = r->cache[b];
-  r->cache[b] = e;
-  r->ncache++;
-}
-
-static void addr_cache_free(dci_resolver *r)
-{
-  for (size_t b = 0; b < sizeof r->cache / sizeof r->cache[0]; b++) {
-    while (r->cache[b] != NULL) {
-      struct addr_entry *e = r->cache[b];
-      r->cache[b] = e->next;
-      free(e);
-    }
-  }
-  r->ncache = 0;
 }
 
 size_t dci_resolver_cache_hits(const dci_resolver *r)
@@ -451,7 +382,7 @@ void dci_resolver_free(dci_resolver *r)
   /* Pending c-ares queries end here with ARES_EDESTRUCTION; their subs are
    * detached, so on_answer only frees them. */
   if (r->ch) ares_destroy(r->ch);
-  addr_cache_free(r);
+  dci_addr_cache_free(&r->cache);
   free(r);
 }
 
@@ -536,11 +467,11 @@ static dc_status start(dci_resolver *r, dci_dns_kind kind, unsigned qtype,
   l->arg = arg;
   l->nslots = kind == DCI_DNS_KIND_ADDRS ? 2 : 1;
   r->pending++;
-  const struct addr_entry *hit =
-    kind == DCI_DNS_KIND_ADDRS ? addr_cache_get(r, l->name) : NULL;
+  const dci_addr_list *hit =
+    kind == DCI_DNS_KIND_ADDRS ? dci_addr_cache_get(&r->cache, l->name, now_us()) : NULL;
   if (hit != NULL) {
     /* answered now, reported from the event loop like any other */
-    l->addrs[0] = hit->addrs;
+    l->addrs[0] = *hit;
     l->res[0] = DCI_DNS_OK;
     l->res[1] = DCI_DNS_NODATA;
     l->slot_done[0] = l->slot_done[1] = true;
@@ -681,7 +612,12 @@ static void run_callbacks(dci_resolver *r)
     }
     if (l->kind == DCI_DNS_KIND_ADDRS) {
       o.addrs = &all;
-      if (res == DCI_DNS_OK && !l->from_cache) addr_cache_put(r, l, &all);
+      if (res == DCI_DNS_OK && !l->from_cache) {
+        uint32_t ttl = UINT32_MAX; /* the smaller of the two answers' */
+        for (int i = 0; i < 2; i++)
+          if (l->ttl_set[i] && l->ttl[i] < ttl) ttl = l->ttl[i];
+        if (ttl != UINT32_MAX) dci_addr_cache_put(&r->cache, l->name, &all, ttl, now_us());
+      }
     }
     if (l->kind == DCI_DNS_KIND_RRSET) {
       if (res != DCI_DNS_OK) dci_rrset_free(&l->rrset);

@@ -81,10 +81,8 @@ DC_API dc_status dc_conflicts_parse(dc_client *c, const char *json, size_t len,
   json_t *root = NULL;
   dc_conflicts *cf = NULL;
 
-  dci_clear(c);
-  if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "conflicts: out is NULL");
-  *out = NULL;
-  if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "conflicts: json is NULL");
+  if (out != NULL) *out = NULL;
+  DCI_TRY(dci_json_args(c, "conflicts", out != NULL, json != NULL));
 
   DCI_TRY(dci_json_load(c, "conflict body", json, len, DC_MAX_CONFLICT_JSON,
                         true, false, &root));

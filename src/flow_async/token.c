@@ -360,10 +360,8 @@ static dc_status from_json(dc_client *c, const char *json, size_t len,
   json_t *root = NULL;
   dc_token *t = NULL;
 
-  dci_clear(c);
-  if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "token: out is NULL");
-  *out = NULL;
-  if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "token: json is NULL");
+  if (out != NULL) *out = NULL;
+  DCI_TRY(dci_json_args(c, "token", out != NULL, json != NULL));
 
   DCI_TRY(load(c, what, json, len, &root));
   if (refresh_only_doc(root)) {

@@ -235,10 +235,8 @@ DC_API dc_status dc_apply_request_parse(dc_client *c, const char *json, size_t l
   dc_status status = DC_OK;
   json_t *root = NULL;
   dc_apply_request *r = NULL;
-  dci_clear(c);
-  if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "request: out is NULL");
-  *out = NULL;
-  if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "request: json is NULL");
+  if (out != NULL) *out = NULL;
+  DCI_TRY(dci_json_args(c, "request", out != NULL, json != NULL));
   DCI_TRY(dci_json_load(c, "request", json, len, DC_MAX_APPLY_REQUEST, true, false, &root));
   r = calloc(1, sizeof *r);
   if (r == NULL || dc_apply_opts_new(&r->opts) != DC_OK) {

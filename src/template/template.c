@@ -604,10 +604,8 @@ DC_API dc_status dc_template_parse(dc_client *c, const char *json, size_t len,
 {
   dc_status status = DC_OK;
   json_t *root = NULL;
-  dci_clear(c);
-  if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "template: out is NULL");
-  *out = NULL;
-  if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "template: json is NULL");
+  if (out != NULL) *out = NULL;
+  DCI_TRY(dci_json_args(c, "template", out != NULL, json != NULL));
   DCI_TRY(dci_json_load(c, "template", json, len, DC_MAX_TEMPLATE_JSON, true, false, &root));
   status = dci_template_from_value(c, root, out);
 done:
@@ -659,10 +657,8 @@ DC_API dc_status dc_template_from_records(dc_client *c, const char *records_json
   dc_status status = DC_OK;
   json_t *root = NULL;
   dc_template *t = NULL;
-  dci_clear(c);
-  if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "template: out is NULL");
-  *out = NULL;
-  if (records_json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "template: json is NULL");
+  if (out != NULL) *out = NULL;
+  DCI_TRY(dci_json_args(c, "template", out != NULL, records_json != NULL));
   if ((provider_id != NULL && !dci_valid_dc_id(provider_id)) ||
       (service_id != NULL && !dci_valid_dc_id(service_id)))
     return dci_fail(c, DC_E_INVALID_ID, "template: provider or service id is not a dc-id");

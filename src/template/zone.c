@@ -170,6 +170,15 @@ static dc_status strmap_rehash(struct dci_strmap *m, size_t nslots)
   return DC_OK;
 }
 
+/* Resizes the array `arr` to `ncap` elements; on failure arr is unchanged
+ * and the enclosing function returns DC_E_NOMEM. */
+#define RESIZE_OR_NOMEM(arr, ncap)                                             \
+  do {                                                                         \
+    void *grown_ = realloc((arr), (ncap) * sizeof *(arr));                     \
+    if (grown_ == NULL) return DC_E_NOMEM;                                     \
+    (arr) = grown_;                                                            \
+  } while (0)
+
 /* Adds `key` (absent) and returns its node; the key is kept by pointer
  * (or owned, with own_keys). */
 static dc_status strmap_add(struct dci_strmap *m, const char *key, uint64_t h,
@@ -177,18 +186,10 @@ static dc_status strmap_add(struct dci_strmap *m, const char *key, uint64_t h,
 {
   if (m->n == m->cap) {
     size_t ncap = m->cap ? m->cap * 2 : 16;
-    const char **k = realloc(m->keys, ncap * sizeof *k);
-    if (k == NULL) return DC_E_NOMEM;
-    m->keys = k;
-    uint64_t *hs = realloc(m->hashes, ncap * sizeof *hs);
-    if (hs == NULL) return DC_E_NOMEM;
-    m->hashes = hs;
-    size_t *f = realloc(m->first, ncap * sizeof *f);
-    if (f == NULL) return DC_E_NOMEM;
-    m->first = f;
-    size_t *l = realloc(m->last, ncap * sizeof *l);
-    if (l == NULL) return DC_E_NOMEM;
-    m->last = l;
+    RESIZE_OR_NOMEM(m->keys, ncap);
+    RESIZE_OR_NOMEM(m->hashes, ncap);
+    RESIZE_OR_NOMEM(m->first, ncap);
+    RESIZE_OR_NOMEM(m->last, ncap);
     m->cap = ncap;
   }
   if ((m->n + 1) * 2 > m->nslots) {
@@ -306,15 +307,9 @@ static dc_status name_node(dc_zone *z, const char *name, size_t *out)
   if (st != DC_OK) return st;
   if (z->names.cap != oldcap) {
     size_t ncap = z->names.cap;
-    size_t *p = realloc(z->parent, ncap * sizeof *p);
-    if (p == NULL) return DC_E_NOMEM;
-    z->parent = p;
-    size_t *fc = realloc(z->first_child, ncap * sizeof *fc);
-    if (fc == NULL) return DC_E_NOMEM;
-    z->first_child = fc;
-    size_t *ns = realloc(z->next_sibling, ncap * sizeof *ns);
-    if (ns == NULL) return DC_E_NOMEM;
-    z->next_sibling = ns;
+    RESIZE_OR_NOMEM(z->parent, ncap);
+    RESIZE_OR_NOMEM(z->first_child, ncap);
+    RESIZE_OR_NOMEM(z->next_sibling, ncap);
   }
   z->parent[node] = DCI_NONE;
   z->first_child[node] = DCI_NONE;
@@ -691,10 +686,8 @@ DC_API dc_status dc_zone_from_json(dc_client *c, const char *json, size_t len,
   dc_status status = DC_OK;
   json_t *root = NULL;
 
-  dci_clear(c);
-  if (out == NULL) return dci_fail(c, DC_E_INVALID_ARG, "zone: out is NULL");
-  *out = NULL;
-  if (json == NULL) return dci_fail(c, DC_E_INVALID_ARG, "zone: json is NULL");
+  if (out != NULL) *out = NULL;
+  DCI_TRY(dci_json_args(c, "zone", out != NULL, json != NULL));
   DCI_TRY(dci_json_load(c, "zone", json, len, DC_MAX_ZONE_JSON, false, false, &root));
   status = dci_zone_from_value(c, root, out);
 done:
@@ -817,62 +810,16 @@ static const struct dci_rec *at(const dc_zone *z, size_t i)
   return (z && i < z->n) ? z->recs[i] : NULL;
 }
 
-DC_API const char *dc_zone_type(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->type : NULL;
-}
+/* record i's member `field`, or `none` when z has no record i */
+#define REC_FIELD(z, i, field, none) (at((z), (i)) != NULL ? at((z), (i))->field : (none))
 
-DC_API const char *dc_zone_name(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->name : NULL;
-}
-
-DC_API const char *dc_zone_data(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->data : NULL;
-}
-
-DC_API long dc_zone_ttl(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->ttl : -1;
-}
-
-DC_API long dc_zone_priority(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->priority : -1;
-}
-
-DC_API long dc_zone_weight(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->weight : -1;
-}
-
-DC_API long dc_zone_port(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->port : -1;
-}
-
-DC_API const char *dc_zone_protocol(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->protocol : NULL;
-}
-
-DC_API const char *dc_zone_service(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->service : NULL;
-}
-
-DC_API const char *dc_zone_state_json(const dc_zone *z, size_t i)
-{
-  const struct dci_rec *r = at(z, i);
-  return r ? r->dc_json : NULL;
-}
+DC_API const char *dc_zone_type(const dc_zone *z, size_t i) { return REC_FIELD(z, i, type, NULL); }
+DC_API const char *dc_zone_name(const dc_zone *z, size_t i) { return REC_FIELD(z, i, name, NULL); }
+DC_API const char *dc_zone_data(const dc_zone *z, size_t i) { return REC_FIELD(z, i, data, NULL); }
+DC_API long dc_zone_ttl(const dc_zone *z, size_t i) { return REC_FIELD(z, i, ttl, -1); }
+DC_API long dc_zone_priority(const dc_zone *z, size_t i) { return REC_FIELD(z, i, priority, -1); }
+DC_API long dc_zone_weight(const dc_zone *z, size_t i) { return REC_FIELD(z, i, weight, -1); }
+DC_API long dc_zone_port(const dc_zone *z, size_t i) { return REC_FIELD(z, i, port, -1); }
+DC_API const char *dc_zone_protocol(const dc_zone *z, size_t i) { return REC_FIELD(z, i, protocol, NULL); }
+DC_API const char *dc_zone_service(const dc_zone *z, size_t i) { return REC_FIELD(z, i, service, NULL); }
+DC_API const char *dc_zone_state_json(const dc_zone *z, size_t i) { return REC_FIELD(z, i, dc_json, NULL); }

@@ -19,39 +19,12 @@
 set -u
 . "$(dirname "$0")/../support/lib.sh"
 . "$(dirname "$0")/../support/sandbox_lib.sh"
-SBX=$1
-CLI=$2
-ADDR=${3:-127.0.0.14}
-T=$(mktemp -d)
-STATE=$T/state
-SPID=
-need_tools attack_sandbox.sh
-
-"$SBX" --state "$STATE" --listen "$ADDR" --foreground >"$T/out" 2>"$T/sandbox.log" &
-SPID=$!
-i=0
-while ! grep -q '^pid: ' "$T/out"; do
-  if ! kill -0 "$SPID" 2>/dev/null || [ $i -gt 1200 ]; then
-    echo "attack_sandbox.sh: the sandbox did not start" >&2; tail -20 "$T/sandbox.log" >&2
-    SPID=; exit 1
-  fi
-  i=$((i + 1)); sleep 0.1
-done
-DNS=$(sed -n 's/^dns-server: //p' "$T/out")
-CA=$(sed -n 's/^ca-file: //p' "$T/out")
-NET="--dns-server $DNS --ca-file $CA --test-allow-address $ADDR"
-RES="--resolve api.sandbox.test:443:$ADDR --resolve connect.sandbox.test:443:$ADDR --cacert $CA"
+sandbox_suite attack_sandbox.sh 127.0.0.14 "$@"
+sandbox_up || { finish; exit 1; }
 API=https://api.sandbox.test
 demo_client
 "$CLI" discover $NET example.test > "$T/settings.json" || bad "discover"
 
-# status DESC WANT CURL-ARGS...: the HTTP status must be WANT
-status() {
-  desc=$1; want=$2; shift 2
-  # shellcheck disable=SC2086
-  got=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' $RES "$@")
-  if [ "$got" = "$want" ]; then ok; else bad "$desc: HTTP $got, expected $want: $(head -c 200 "$T/body")"; fi
-}
 no_location() {
   if grep -qi '^location:' "$T/hdr"; then bad "$1: a redirect to $(location)"; else ok; fi
 }
@@ -63,7 +36,7 @@ consent_url() {
 }
 # grant STATE: consent + Allow, then the code in $T/code
 grant() {
-  status "consent page ($1)" 200 "$(consent_url "$1")"
+  req "consent page ($1)" 200 "$(consent_url "$1")"
   cp "$T/body" "$T/page.html"
   consent "$T/page.html" allow
   query_param "$(location)" code > "$T/code"
@@ -92,10 +65,10 @@ if [ $? -ne 0 ] && grep -q '^unauthorized' "$T/e"; then ok; else bad "a host out
 apply_w "$T/tok.json" --service-id mail --domain example.test --force
 if [ $? -ne 0 ]; then ok; else bad "a template outside the grant was applied"; fi
 ACCESS=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["access_token"])' "$T/tok.json")
-status "an access token as a refresh token" 400 -X POST "$API/v2/oauth/access_token" \
+req "an access token as a refresh token" 400 -X POST "$API/v2/oauth/access_token" \
   -H 'Content-Type: application/json' \
   -d "{\"grant_type\":\"refresh_token\",\"refresh_token\":\"$ACCESS\",\"client_id\":\"$SP\",\"client_secret\":\"$SECRET\"}"
-status "a bearer token of the wrong kind" 401 -X POST \
+req "a bearer token of the wrong kind" 401 -X POST \
   "$API/v2/domainTemplates/providers/$SP/services/website/apply?domain=example.test&host=h1&IP=192.0.2.1&SITEID=x" \
   -H "Authorization: Bearer not-a-token"
 
@@ -109,15 +82,15 @@ apply_w "$T/tok1.json" --service-id website --domain example.test --host h1 \
 if [ $? -ne 0 ] && grep -q '^unauthorized' "$T/e"; then ok; else bad "the replayed code's token still works"; fi
 
 echo "# CSRF"
-status "consent page (csrf)" 200 "$(consent_url csrf-1)"
+req "consent page (csrf)" 200 "$(consent_url csrf-1)"
 cp "$T/body" "$T/a.html"
-status "consent page (csrf 2)" 200 "$(consent_url csrf-2)"
+req "consent page (csrf 2)" 200 "$(consent_url csrf-2)"
 cp "$T/body" "$T/b.html"
 got=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' $RES https://connect.sandbox.test/consent \
   --data-urlencode "request=$(form_field "$T/a.html" request)" -d action=allow)
 case $got in 4*) ok;; *) bad "no CSRF token: HTTP $got";; esac
 no_location "no CSRF token"
-status "another page's CSRF token" 403 https://connect.sandbox.test/consent \
+req "another page's CSRF token" 403 https://connect.sandbox.test/consent \
   --data-urlencode "request=$(form_field "$T/a.html" request)" \
   --data-urlencode "csrf=$(form_field "$T/b.html" csrf)" -d action=allow
 no_location "another page's CSRF token"
@@ -129,7 +102,7 @@ consent "$T/a.html" allow   # the genuine form still works once
 echo "# XSS sinks"
 X='"><script>alert(1)</script><img src=x onerror=alert(2)>'
 raw_markup() { grep -q -e '<script>alert' -e '<img src=x' "$1"; }
-status "consent page with markup in state and variables" 200 \
+req "consent page with markup in state and variables" 200 \
   "$(consent_url "$X" "$REDIR" --param "IP=$X")"
 if raw_markup "$T/body"; then bad "markup reflected raw in the consent page"; else ok; fi
 enc=$($PY -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$X")

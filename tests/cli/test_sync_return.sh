@@ -5,10 +5,8 @@
 # Usage: test_sync_return.sh CLI DATA_DIR
 set -u
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
+cli_suite "$1"
 DATA=$2
-scratch_dir
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
 
 # --- success: the redirect_uri (with its own query) plus the echoed state
 printf 'https://app.example/done?step=2&state=s-123\n' > "$T/ok"

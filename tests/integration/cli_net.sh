@@ -5,15 +5,13 @@
 # 127.0.0.3 (see cli_net.harness).
 # Usage: cli_net.sh CLI DATA_DIR
 set -u
-# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
+# shared helpers (PY, ok, bad, expect_*, json_eval, cli_suite, harness_net,
+# finish, ...)
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
-scratch_dir
 # DC_CLI_WRAPPER (e.g. valgrind) runs every CLI invocation under that command.
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
-: "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}" "${DC_TEST_HTTPS_LOG:?}"
-NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
-TWIN="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA"
+cli_suite "$1"
+harness_net
+: "${DC_TEST_HTTPS_LOG:?run under harness.py}"
 API=https://api.provider.test
 SP=exampleservice.domainconnect.org
 SECRET=s3cr3t-Client-Secret-7f2a9c

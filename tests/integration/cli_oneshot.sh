@@ -9,12 +9,9 @@
 # Usage: cli_oneshot.sh CLI DATA_DIR
 set -u
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
-scratch_dir
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
-: "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}" "${DC_TEST_HTTPS_LOG:?}"
-NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
-TWIN="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA"
+cli_suite "$1"
+harness_net
+: "${DC_TEST_HTTPS_LOG:?run under harness.py}"
 SP=exampleservice.domainconnect.org
 IDS="--provider-id $SP --service-id template1"
 SYNC=https://sync.provider.test/v2/domainTemplates/providers/$SP/services/template1/apply

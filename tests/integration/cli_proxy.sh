@@ -7,14 +7,10 @@
 # Usage: cli_proxy.sh CLI DATA_DIR
 set -u
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
-scratch_dir
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
-: "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}" "${DC_TEST_PROXY:?}" \
-  "${DC_TEST_PROXY_LOG:?}" "${DC_TEST_SILENT_DNS:?}"
+cli_suite "$1"
+harness_net
+: "${DC_TEST_PROXY:?run under harness.py}" "${DC_TEST_PROXY_LOG:?}" "${DC_TEST_SILENT_DNS:?}"
 PROXY="--proxy http://$DC_TEST_PROXY"
-NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
-TWIN="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA"
 API=https://api.provider.test
 SP=exampleservice.domainconnect.org
 SECRET=s3cr3t-Client-Secret-7f2a9c

@@ -6,12 +6,10 @@
 # record, DNS failures with their own status, usage errors exit 2.
 # Usage: cli_verify.sh CLI DATA_DIR
 set -u
-# shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
+# shared helpers (PY, ok, bad, expect_*, json_eval, cli_suite, finish, ...)
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
+cli_suite "$1"
 DATA=$2
-scratch_dir
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
 : "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_SILENT_DNS:?}"
 TPL=$DATA/templates/verify.json
 P="--param ip=8.8.8.8 --param target=verify-svc.test --param token=abc123"

@@ -22,63 +22,21 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../support/lib.sh"
 . "$HERE/../support/sandbox_lib.sh"
-SBX=$1
-CLI=$2
-ADDR=${3:-127.0.0.9}
-WRAP=${DC_SANDBOX_WRAPPER:-}
-T=$(mktemp -d)
-STATE=$T/state
-SPID=
-SBX=$(wrapped "$SBX" "$WRAP" sandbox-wrapped)
-need_tools sandbox_compat.sh
+sandbox_suite sandbox_compat.sh 127.0.0.9 "$@"
 demo_client
 API=https://api.sandbox.test
 UX=https://connect.sandbox.test
 
 # the built-in configuration with absolute paths and two more clients whose
 # successStatus is 202 and 204 (the demo client keeps the default, 200)
-$PY - "$HERE/../../sandbox" "$T/config.json" <<'EOF'
-import json, sys
-src, out = sys.argv[1:3]
-c = json.load(open(src + "/sandbox.json"))
-c["templateDirs"] = [src + "/templates"]
-for k in c["publicKeys"]:
-    k["file"] = src + "/" + k["file"]
-for st in (202, 204):
-    c["clients"].append({"clientId": "c%d.test" % st, "clientSecret": "secret-c%d-0123456789" % st,
-                         "redirectUris": ["https://c%d.test/cb" % st], "successStatus": st})
-json.dump(c, open(out, "w"))
-EOF
-
-start() {
-  : > "$T/out"
-  "$SBX" --state "$STATE" --config "$T/config.json" --listen "$ADDR" --foreground \
-    >"$T/out" 2>>"$T/sandbox.log" &
-  SPID=$!
-  i=0
-  while ! grep -q '^pid: ' "$T/out"; do
-    if ! kill -0 "$SPID" 2>/dev/null; then
-      bad "the sandbox exited at start"; tail -20 "$T/sandbox.log" >&2; SPID=; return 1
-    fi
-    i=$((i + 1))
-    if [ $i -gt 1200 ]; then bad "the sandbox is not ready after 120 s"; return 1; fi
-    sleep 0.1
-  done
-  DNS=$(sed -n 's/^dns-server: //p' "$T/out")
-  DNSPORT=${DNS#127.0.0.1:}
-  CA=$(sed -n 's/^ca-file: //p' "$T/out")
-  NET="--dns-server $DNS --ca-file $CA --test-allow-address $ADDR"
-  RES="--resolve api.sandbox.test:443:$ADDR --resolve connect.sandbox.test:443:$ADDR --cacert $CA"
-  return 0
+client() { # client ST: the JSON of client cST.test, successStatus ST
+  printf '{"clientId": "c%s.test", "clientSecret": "secret-c%s-0123456789", "redirectUris": ["https://c%s.test/cb"], "successStatus": %s}' \
+    "$1" "$1" "$1" "$1"
 }
+sandbox_config "$HERE/../../sandbox" "$T/config.json" "$(client 202)" "$(client 204)"
 
-# req DESC WANT CURL-ARGS...: the status must be WANT; body in $T/body
-req() {
-  desc=$1; want=$2; shift 2
-  # shellcheck disable=SC2086
-  code=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' $RES "$@")
-  if [ "$code" = "$want" ]; then ok; else bad "$desc: HTTP $code, expected $want: $(head -c 300 "$T/body")"; fi
-}
+start() { sandbox_up --config "$T/config.json"; }
+
 body_is() { # body_is DESC EXPR WANT: json_eval of the last body
   expect_json "$1" "$T/body" "$2" "$3"
 }

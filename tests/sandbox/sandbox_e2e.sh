@@ -12,57 +12,24 @@
 # sandbox under that command; its exit status must still be 0.
 set -u
 # shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...;
-# check, cleanup, stop, dig1, expect_dns, cli, consent, ...)
+# sandbox_suite, sandbox_up, req, check, cleanup, stop, dig1, expect_dns,
+# cli, consent, ...)
 . "$(dirname "$0")/../support/lib.sh"
 . "$(dirname "$0")/../support/sandbox_lib.sh"
-SBX=$1
-CLI=$2
-ADDR=${3:-127.0.0.9}
-WRAP=${DC_SANDBOX_WRAPPER:-}
-T=$(mktemp -d)
-STATE=$T/state
-SPID=
-SBX=$(wrapped "$SBX" "$WRAP" sandbox-wrapped)
+sandbox_suite sandbox_e2e.sh 127.0.0.9 "$@"
 
-need_tools sandbox_e2e.sh
+# ---- starting and stopping: the sandbox on ADDR:443 (sandbox_up), stopped
+# by PID (stop)
+start() { sandbox_up; }
 
-# ---- starting and stopping
-# start: the sandbox in the foreground (so its exit status can be read),
-# ready when it has printed its pid line.
-start() {
-  : > "$T/out"
-  # shellcheck disable=SC2086
-  "$SBX" --state "$STATE" --listen "$ADDR" --foreground >"$T/out" 2>>"$T/sandbox.log" &
-  SPID=$!
-  i=0
-  while ! grep -q '^pid: ' "$T/out"; do
-    if ! kill -0 "$SPID" 2>/dev/null; then
-      bad "the sandbox exited at start"; tail -20 "$T/sandbox.log" >&2; SPID=; return 1
-    fi
-    i=$((i + 1))
-    if [ $i -gt 1200 ]; then bad "the sandbox is not ready after 120 s"; return 1; fi
-    sleep 0.1
-  done
-  DNS=$(sed -n 's/^dns-server: //p' "$T/out")
-  DNSPORT=${DNS#127.0.0.1:}
-  CA=$(sed -n 's/^ca-file: //p' "$T/out")
-  NET="--dns-server $DNS --ca-file $CA --test-allow-address $ADDR"
-  RES="--resolve api.sandbox.test:443:$ADDR --resolve connect.sandbox.test:443:$ADDR --cacert $CA"
-  return 0
-}
-
-# http DESC WANT_STATUS CURL-ARGS...: body in $T/body, headers in $T/hdr;
-# every 4xx/5xx must carry a JSON {"error","error_description"} body
+# http DESC WANT_STATUS CURL-ARGS...: req, and every 4xx/5xx must carry a
+# JSON {"error","error_description"} body
 http() {
-  desc=$1; want=$2; shift 2
-  # shellcheck disable=SC2086
-  code=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' $RES "$@")
-  if [ "$code" != "$want" ]; then bad "$desc: HTTP $code, expected $want: $(head -c 300 "$T/body")"; return; fi
-  ok
+  req "$@" || return
   case $code in
     4*|5*)
       if $PY -c 'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d["error"], str) and isinstance(d["error_description"], str)' "$T/body" 2>/dev/null
-      then ok; else bad "$desc: the $code body is not a JSON error: $(head -c 200 "$T/body")"; fi;;
+      then ok; else bad "$1: the $code body is not a JSON error: $(head -c 200 "$T/body")"; fi;;
   esac
 }
 

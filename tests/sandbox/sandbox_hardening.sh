@@ -25,17 +25,9 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../support/lib.sh"
 . "$HERE/../support/sandbox_lib.sh"
-SBX=$1
-CLI=$2
-ADDR=${3:-127.0.0.9}
-WRAP=${DC_SANDBOX_WRAPPER:-}
-T=$(mktemp -d)
-STATE=$T/state
-SPID=
+sandbox_suite sandbox_hardening.sh 127.0.0.9 "$@"
 PROBE="$PY $HERE/sbx_probe.py"
 if [ -n "$WRAP" ]; then SBX_PROBE_SECONDS=900; export SBX_PROBE_SECONDS; fi
-SBX=$(wrapped "$SBX" "$WRAP" sandbox-wrapped)
-need_tools sandbox_hardening.sh
 demo_client
 
 # the built-in configuration with absolute paths and a second client, the
@@ -43,38 +35,10 @@ demo_client
 VICTIM=victim.test
 VSECRET=victim-secret-0123456789
 VREDIR=https://app.victim.test/cb
-$PY - "$HERE/../../sandbox" "$T/config.json" "$VICTIM" "$VSECRET" "$VREDIR" <<'EOF'
-import json, sys
-src, out, vid, vsec, vredir = sys.argv[1:6]
-c = json.load(open(src + "/sandbox.json"))
-c["templateDirs"] = [src + "/templates"]
-for k in c["publicKeys"]:
-    k["file"] = src + "/" + k["file"]
-c["clients"].append({"clientId": vid, "clientSecret": vsec, "redirectUris": [vredir]})
-json.dump(c, open(out, "w"))
-EOF
+sandbox_config "$HERE/../../sandbox" "$T/config.json" \
+  "{\"clientId\": \"$VICTIM\", \"clientSecret\": \"$VSECRET\", \"redirectUris\": [\"$VREDIR\"]}"
 
-start() {
-  : > "$T/out"
-  "$SBX" --state "$STATE" --config "$T/config.json" --listen "$ADDR" --foreground \
-    >"$T/out" 2>>"$T/sandbox.log" &
-  SPID=$!
-  i=0
-  while ! grep -q '^pid: ' "$T/out"; do
-    if ! kill -0 "$SPID" 2>/dev/null; then
-      bad "the sandbox exited at start"; tail -20 "$T/sandbox.log" >&2; SPID=; return 1
-    fi
-    i=$((i + 1))
-    if [ $i -gt 1200 ]; then bad "the sandbox is not ready after 120 s"; return 1; fi
-    sleep 0.1
-  done
-  DNS=$(sed -n 's/^dns-server: //p' "$T/out")
-  DNSPORT=${DNS#127.0.0.1:}
-  CA=$(sed -n 's/^ca-file: //p' "$T/out")
-  NET="--dns-server $DNS --ca-file $CA --test-allow-address $ADDR"
-  RES="--resolve api.sandbox.test:443:$ADDR --resolve connect.sandbox.test:443:$ADDR --cacert $CA"
-  return 0
-}
+start() { sandbox_up --config "$T/config.json"; }
 probe() { $PROBE "$ADDR" 443 "$CA" "$@"; }
 alive() { # alive DESC: the settings endpoint still answers 200
   # shellcheck disable=SC2086

@@ -26,6 +26,27 @@ scratch_dir() {
   trap 'rm -rf "$T"' EXIT
 }
 
+# cli_suite CLI: the start of a suite that runs the CLI: T = a scratch
+# directory (scratch_dir) and CLI = CLI, run under DC_CLI_WRAPPER when that
+# is set (wrapped; `make valgrind` and the valgrind_only twins set it).
+cli_suite() {
+  CLI=$1
+  scratch_dir
+  CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
+}
+
+# harness_net: for a suite run by tests/integration/harness.py (exits unless
+# DC_TEST_DNS and DC_TEST_CA are set): NET = the CLI's --dns-server,
+# --ca-file and the TEST-ONLY allowance of 127.0.0.2 and 127.0.0.3 (where
+# the harness's HTTPS servers listen); TWIN = the same without the
+# allowance, for the twins the guard must refuse.
+# shellcheck disable=SC2034  # NET and TWIN are read by the suites
+harness_net() {
+  : "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?run under harness.py}"
+  NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
+  TWIN="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA"
+}
+
 # wrapped PROG WRAPPER NAME: prints PROG; or, when WRAPPER is not empty (a
 # command line such as "valgrind --error-exitcode=99 --leak-check=full -q":
 # DC_CLI_WRAPPER, DC_SANDBOX_WRAPPER, set by `make valgrind` and the

@@ -28,6 +28,12 @@ struct row {
 #define AT "\"access_token\":\"abc\""
 #define TT "\"token_type\":\"bearer\""
 #define EI "\"expires_in\":3600"
+/* a response with one member's value V (the JSON text) changed, refused */
+#define BAD_TT(name, v, want) {name, "{" AT ",\"token_type\":" v "," EI "}", want, 0, 0, 0}
+#define BAD_EI(name, v) {name, "{" AT "," TT ",\"expires_in\":" v "}", DC_E_TOKEN, 0, 0, 0}
+#define BAD_AT(name, v) {name, "{\"access_token\":" v "," TT "," EI "}", DC_E_TOKEN, 0, 0, 0}
+#define BAD_RT(name, v) \
+  {name, "{" AT "," TT "," EI ",\"refresh_token\":" v "}", DC_E_TOKEN, 0, 0, 0}
 
 static const struct row k_rows[] = {
   {"spec example", SPEC_EXAMPLE, DC_OK, "2YotnFZFEjr1zCsicMWpAA", "tGzv3JOkF0XG5Qx2TlKWIA", 3600},
@@ -55,52 +61,47 @@ static const struct row k_rows[] = {
   {"empty object", "{}", DC_E_TOKEN, 0, 0, 0},
 
   /* token_type */
-  {"token_type mac", "{" AT ",\"token_type\":\"mac\"," EI "}", DC_E_TOKEN_TYPE, 0, 0, 0},
-  {"token_type bearer with space", "{" AT ",\"token_type\":\"bearer \"," EI "}",
-   DC_E_TOKEN_TYPE, 0, 0, 0},
-  {"token_type empty", "{" AT ",\"token_type\":\"\"," EI "}", DC_E_TOKEN_TYPE, 0, 0, 0},
-  {"token_type number", "{" AT ",\"token_type\":1," EI "}", DC_E_TOKEN, 0, 0, 0},
+  BAD_TT("token_type mac", "\"mac\"", DC_E_TOKEN_TYPE),
+  BAD_TT("token_type bearer with space", "\"bearer \"", DC_E_TOKEN_TYPE),
+  BAD_TT("token_type empty", "\"\"", DC_E_TOKEN_TYPE),
+  BAD_TT("token_type number", "1", DC_E_TOKEN),
 
   /* expires_in */
-  {"expires_in 0", "{" AT "," TT ",\"expires_in\":0}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in -1", "{" AT "," TT ",\"expires_in\":-1}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in 1e9", "{" AT "," TT ",\"expires_in\":1e9}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in 1000000000", "{" AT "," TT ",\"expires_in\":1000000000}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in max+1", "{" AT "," TT ",\"expires_in\":2592001}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in 3600.5", "{" AT "," TT ",\"expires_in\":3600.5}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in 3600.0", "{" AT "," TT ",\"expires_in\":3600.0}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in abc", "{" AT "," TT ",\"expires_in\":\"abc\"}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in empty string", "{" AT "," TT ",\"expires_in\":\"\"}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in string 0", "{" AT "," TT ",\"expires_in\":\"0\"}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in string -5", "{" AT "," TT ",\"expires_in\":\"-5\"}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in string +5", "{" AT "," TT ",\"expires_in\":\"+5\"}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in string space", "{" AT "," TT ",\"expires_in\":\" 3600\"}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in string fraction", "{" AT "," TT ",\"expires_in\":\"3600.5\"}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in string huge", "{" AT "," TT ",\"expires_in\":\"99999999999999999999999\"}",
-   DC_E_TOKEN, 0, 0, 0},
-  {"expires_in true", "{" AT "," TT ",\"expires_in\":true}", DC_E_TOKEN, 0, 0, 0},
-  {"expires_in null", "{" AT "," TT ",\"expires_in\":null}", DC_E_TOKEN, 0, 0, 0},
+  BAD_EI("expires_in 0", "0"),
+  BAD_EI("expires_in -1", "-1"),
+  BAD_EI("expires_in 1e9", "1e9"),
+  BAD_EI("expires_in 1000000000", "1000000000"),
+  BAD_EI("expires_in max+1", "2592001"),
+  BAD_EI("expires_in 3600.5", "3600.5"),
+  BAD_EI("expires_in 3600.0", "3600.0"),
+  BAD_EI("expires_in abc", "\"abc\""),
+  BAD_EI("expires_in empty string", "\"\""),
+  BAD_EI("expires_in string 0", "\"0\""),
+  BAD_EI("expires_in string -5", "\"-5\""),
+  BAD_EI("expires_in string +5", "\"+5\""),
+  BAD_EI("expires_in string space", "\" 3600\""),
+  BAD_EI("expires_in string fraction", "\"3600.5\""),
+  BAD_EI("expires_in string huge", "\"99999999999999999999999\""),
+  BAD_EI("expires_in true", "true"),
+  BAD_EI("expires_in null", "null"),
 
   /* access_token */
-  {"access_token with space", "{\"access_token\":\"ab c\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
-  {"access_token with CRLF", "{\"access_token\":\"ab\\r\\nX-Evil: 1\"," TT "," EI "}",
-   DC_E_TOKEN, 0, 0, 0},
-  {"access_token with quote", "{\"access_token\":\"ab\\\"c\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
-  {"access_token empty", "{\"access_token\":\"\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
-  {"access_token only padding", "{\"access_token\":\"==\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
-  {"access_token inner padding", "{\"access_token\":\"ab=c\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
-  {"access_token non-ASCII", "{\"access_token\":\"ab\\u00e9\"," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
-  {"access_token number", "{\"access_token\":123," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
-  {"access_token null", "{\"access_token\":null," TT "," EI "}", DC_E_TOKEN, 0, 0, 0},
+  BAD_AT("access_token with space", "\"ab c\""),
+  BAD_AT("access_token with CRLF", "\"ab\\r\\nX-Evil: 1\""),
+  BAD_AT("access_token with quote", "\"ab\\\"c\""),
+  BAD_AT("access_token empty", "\"\""),
+  BAD_AT("access_token only padding", "\"==\""),
+  BAD_AT("access_token inner padding", "\"ab=c\""),
+  BAD_AT("access_token non-ASCII", "\"ab\\u00e9\""),
+  BAD_AT("access_token number", "123"),
+  BAD_AT("access_token null", "null"),
 
   /* refresh_token */
-  {"refresh_token control byte", "{" AT "," TT "," EI ",\"refresh_token\":\"a\\u0001b\"}",
-   DC_E_TOKEN, 0, 0, 0},
-  {"refresh_token DEL", "{" AT "," TT "," EI ",\"refresh_token\":\"a\\u007fb\"}",
-   DC_E_TOKEN, 0, 0, 0},
-  {"refresh_token tab", "{" AT "," TT "," EI ",\"refresh_token\":\"a\\tb\"}", DC_E_TOKEN, 0, 0, 0},
-  {"refresh_token empty", "{" AT "," TT "," EI ",\"refresh_token\":\"\"}", DC_E_TOKEN, 0, 0, 0},
-  {"refresh_token number", "{" AT "," TT "," EI ",\"refresh_token\":5}", DC_E_TOKEN, 0, 0, 0},
+  BAD_RT("refresh_token control byte", "\"a\\u0001b\""),
+  BAD_RT("refresh_token DEL", "\"a\\u007fb\""),
+  BAD_RT("refresh_token tab", "\"a\\tb\""),
+  BAD_RT("refresh_token empty", "\"\""),
+  BAD_RT("refresh_token number", "5"),
 
   /* document level */
   {"duplicate access_token", "{" AT "," AT "," TT "," EI "}", DC_E_JSON, 0, 0, 0},
@@ -269,6 +270,93 @@ static void test_args(void **state)
   dc_client_free(c);
 }
 
+/* The storage form's members (dc_token_from_json): a valid document has
+ * all of them; each row of the table below changes one. */
+enum { M_AT, M_TT, M_IA, M_EA, M_URL, M_PID, M_N, M_NONE = M_N };
+static const char *const k_members[M_N] = {
+  "\"access_token\":\"abc\"", "\"token_type\":\"bearer\"", "\"issued_at\":100",
+  "\"expires_at\":3700", "\"api_url\":\"https://api.provider.test\"", "\"provider_id\":\"p\"",
+};
+
+struct from_row {
+  const char *name;
+  int member;       /* the member replaced (M_NONE: the valid document) */
+  const char *with; /* what stands in its place; "" drops it */
+  dc_status want;
+  const char *json; /* instead of the above, a whole document */
+};
+
+/* The valid document with r's change, or r->json: in buf. */
+static const char *from_doc(const struct from_row *r, char *buf, size_t cap)
+{
+  if (r->json != NULL) return r->json;
+  size_t n = 0;
+  buf[n++] = '{';
+  for (int m = 0; m < M_N; m++) {
+    const char *v = m == r->member ? r->with : k_members[m];
+    if (v[0] == '\0') continue;
+    int w = snprintf(buf + n, cap - n, "%s%s", n > 1 ? "," : "", v);
+    assert_true(w > 0 && (size_t)w < cap - n);
+    n += (size_t)w;
+  }
+  assert_true(n + 2 <= cap);
+  memcpy(buf + n, "}", 2);
+  return buf;
+}
+
+static const struct from_row k_from_rows[] = {
+  {"complete", M_NONE, NULL, DC_OK, NULL},
+  {"missing access_token", M_AT, "", DC_E_TOKEN, NULL},
+  {"missing token_type", M_TT, "", DC_E_TOKEN, NULL},
+  {"missing issued_at", M_IA, "", DC_E_TOKEN, NULL},
+  {"missing expires_at", M_EA, "", DC_E_TOKEN, NULL},
+  {"missing api_url", M_URL, "", DC_E_TOKEN, NULL},
+  {"missing provider_id", M_PID, "", DC_E_TOKEN, NULL},
+  {"token_type mac", M_TT, "\"token_type\":\"mac\"", DC_E_TOKEN_TYPE, NULL},
+  {"access_token with space", M_AT, "\"access_token\":\"a b\"", DC_E_TOKEN, NULL},
+  {"refresh_token control", M_TT, "\"refresh_token\":\"\\n\",\"token_type\":\"bearer\"",
+   DC_E_TOKEN, NULL},
+  {"issued_at string", M_IA, "\"issued_at\":\"100\"", DC_E_TOKEN, NULL},
+  {"issued_at negative", M_IA, "\"issued_at\":-1", DC_E_TOKEN, NULL},
+  {"issued_at real", M_IA, "\"issued_at\":100.0", DC_E_TOKEN, NULL},
+  {"expires_at == issued_at", M_EA, "\"expires_at\":100", DC_E_TOKEN, NULL},
+  {"expires_at before issued_at", M_EA, "\"expires_at\":50", DC_E_TOKEN, NULL},
+  {"lifetime over the maximum", M_EA, "\"expires_at\":2592101", DC_E_TOKEN, NULL},
+  {"lifetime at the maximum", M_EA, "\"expires_at\":2592100", DC_OK, NULL},
+  {"api_url http", M_URL, "\"api_url\":\"http://x\"", DC_E_TOKEN, NULL},
+  {"api_url number", M_URL, "\"api_url\":1", DC_E_TOKEN, NULL},
+  {"provider_id invalid", M_PID, "\"provider_id\":\"a b\"", DC_E_TOKEN, NULL},
+  {"duplicate key", M_AT, "\"access_token\":\"abc\",\"access_token\":\"abc\"", DC_E_JSON, NULL},
+  {"other order, unknown key", M_NONE, NULL, DC_OK,
+   "{\"provider_id\":\"p\",\"api_url\":\"https://api.provider.test\",\"expires_at\":3700,"
+   "\"issued_at\":100,\"token_type\":\"bearer\",\"access_token\":\"abc\",\"v\":2}"},
+  {"not an object", M_NONE, NULL, DC_E_JSON, "[1]"},
+};
+
+static void check_from_row(dc_client *c, const struct from_row *r)
+{
+  char buf[512];
+  const char *j = from_doc(r, buf, sizeof buf);
+  dc_token *t = (dc_token *)1;
+  assert_status(dc_token_from_json(c, j, strlen(j), &t), r->want);
+  if (r->want != DC_OK) {
+    assert_null(t);
+    assert_true(dc_client_error(c)[0] != '\0');
+    return;
+  }
+  assert_string_equal(dc_token_access_token(t), "abc");
+  assert_int_equal(dc_token_issued_at(t), 100);
+  assert_string_equal(dc_token_api_url(t), "https://api.provider.test");
+  assert_string_equal(dc_token_provider_id(t), "p");
+  dc_token_free(t);
+}
+
+static void test_from_json_table(void **state)
+{
+  (void)state;
+  TU_TABLE(k_from_rows, check_from_row);
+}
+
 static void round_trip(const char *response)
 {
   dc_token *t = NULL, *t2 = NULL, *t3 = NULL;
@@ -332,78 +420,6 @@ static void test_storage_format(void **state)
     "\"provider_id\":\"provider.test\"}");
   free(s);
   dc_token_free(t);
-}
-
-#define DOC_AT "\"access_token\":\"abc\""
-#define DOC_TT "\"token_type\":\"bearer\""
-#define DOC_IA "\"issued_at\":100"
-#define DOC_EA "\"expires_at\":3700"
-#define DOC_URL "\"api_url\":\"https://api.provider.test\""
-#define DOC_PID "\"provider_id\":\"p\""
-
-static void test_from_json_table(void **state)
-{
-  (void)state;
-  static const struct { const char *name; const char *json; dc_status want; } rows[] = {
-    {"complete", "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_OK},
-    {"other order, unknown key",
-     "{" DOC_PID "," DOC_URL "," DOC_EA "," DOC_IA "," DOC_TT "," DOC_AT ",\"v\":2}", DC_OK},
-    {"missing access_token", "{" DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"missing token_type", "{" DOC_AT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"missing issued_at", "{" DOC_AT "," DOC_TT "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"missing expires_at", "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"missing api_url", "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_PID "}", DC_E_TOKEN},
-    {"missing provider_id", "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "}", DC_E_TOKEN},
-    {"token_type mac",
-     "{" DOC_AT ",\"token_type\":\"mac\"," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}",
-     DC_E_TOKEN_TYPE},
-    {"access_token with space",
-     "{\"access_token\":\"a b\"," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}",
-     DC_E_TOKEN},
-    {"refresh_token control",
-     "{" DOC_AT ",\"refresh_token\":\"\\n\"," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL ","
-     DOC_PID "}", DC_E_TOKEN},
-    {"issued_at string",
-     "{" DOC_AT "," DOC_TT ",\"issued_at\":\"100\"," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"issued_at negative",
-     "{" DOC_AT "," DOC_TT ",\"issued_at\":-1," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"issued_at real",
-     "{" DOC_AT "," DOC_TT ",\"issued_at\":100.0," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"expires_at == issued_at",
-     "{" DOC_AT "," DOC_TT "," DOC_IA ",\"expires_at\":100," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"expires_at before issued_at",
-     "{" DOC_AT "," DOC_TT "," DOC_IA ",\"expires_at\":50," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"lifetime over the maximum",
-     "{" DOC_AT "," DOC_TT "," DOC_IA ",\"expires_at\":2592101," DOC_URL "," DOC_PID "}", DC_E_TOKEN},
-    {"lifetime at the maximum",
-     "{" DOC_AT "," DOC_TT "," DOC_IA ",\"expires_at\":2592100," DOC_URL "," DOC_PID "}", DC_OK},
-    {"api_url http",
-     "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA ",\"api_url\":\"http://x\"," DOC_PID "}", DC_E_TOKEN},
-    {"api_url number",
-     "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA ",\"api_url\":1," DOC_PID "}", DC_E_TOKEN},
-    {"provider_id invalid",
-     "{" DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL ",\"provider_id\":\"a b\"}", DC_E_TOKEN},
-    {"duplicate key",
-     "{" DOC_AT "," DOC_AT "," DOC_TT "," DOC_IA "," DOC_EA "," DOC_URL "," DOC_PID "}", DC_E_JSON},
-    {"not an object", "[1]", DC_E_JSON},
-  };
-  dc_client *c = tu_client();
-  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-    print_message("row: %s\n", rows[i].name);
-    dc_token *t = (dc_token *)1;
-    assert_status(dc_token_from_json(c, rows[i].json, strlen(rows[i].json), &t), rows[i].want);
-    if (rows[i].want != DC_OK) {
-      assert_null(t);
-      assert_true(dc_client_error(c)[0] != '\0');
-      continue;
-    }
-    assert_string_equal(dc_token_access_token(t), "abc");
-    assert_int_equal(dc_token_issued_at(t), 100);
-    assert_string_equal(dc_token_api_url(t), "https://api.provider.test");
-    assert_string_equal(dc_token_provider_id(t), "p");
-    dc_token_free(t);
-  }
-  dc_client_free(c);
 }
 
 /* issue 11 point 5: a token living 30 s (under the 60 s default skew) is

@@ -19,18 +19,11 @@
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shared helpers (PY, ok, bad, expect_json, ...; check, cleanup, stop, dig1,
-# expect_dns, cli, consent, ...)
+# expect_dns, cli, consent, sandbox_suite, sandbox_start, ...)
 . "$HERE/../../support/lib.sh"
 . "$HERE/../../support/sandbox_lib.sh"
-SBX=$1
-CLI=$2
-ADDR=${3:-127.0.0.1}
-WRAP=${DC_SANDBOX_WRAPPER:-}
+sandbox_suite sandbox_highport.sh 127.0.0.1 "$@"
 KEY=$HERE/../../../sandbox/keys/exampleservice.test.key.pem
-T=$(mktemp -d)
-STATE=$T/state
-SPID=
-need_tools sandbox_highport.sh
 
 case $ADDR in
   *:*) echo "sandbox_highport.sh: ADDR must be an IPv4 address" >&2; exit 2;;
@@ -65,22 +58,6 @@ else:
 EOF
 }
 
-# ---- starting and stopping
-start() { # start PORT: the sandbox in the foreground on ADDR:PORT
-  : > "$T/out"
-  # shellcheck disable=SC2086
-  $WRAP "$SBX" --state "$STATE" --listen "$ADDR:$1" --foreground >"$T/out" 2>>"$T/sandbox.log" &
-  SPID=$!
-  i=0
-  while ! grep -q '^pid: ' "$T/out"; do
-    if ! kill -0 "$SPID" 2>/dev/null; then wait "$SPID" 2>/dev/null; SPID=; return 1; fi
-    i=$((i + 1))
-    if [ $i -gt 1200 ]; then bad "the sandbox is not ready after 120 s"; return 2; fi
-    sleep 0.1
-  done
-  return 0
-}
-
 # refused EXPECTED_STATUS REASON DESC ARGS...: the CLI exits 1 and its one
 # line on stderr starts with the status name and carries REASON
 refused() {
@@ -111,7 +88,7 @@ while :; do
   # the previous run's Knot port (STATE/knot/port) is reused only when it
   # is not the HTTPS port: seed it with this port
   mkdir -p "$STATE/knot" && chmod 700 "$STATE" && echo "$PORT" > "$STATE/knot/port"
-  start "$PORT"
+  sandbox_start "$ADDR:$PORT"
   r=$?
   [ $r -eq 0 ] && break
   tries=$((tries + 1))
@@ -123,9 +100,6 @@ while :; do
 done
 echo "# port $PORT"
 if [ "$PORT" -ge 1024 ]; then ok; else bad "port $PORT is privileged"; fi
-DNS=$(sed -n 's/^dns-server: //p' "$T/out")
-DNSPORT=${DNS#127.0.0.1:}
-CA=$(sed -n 's/^ca-file: //p' "$T/out")
 API=https://api.sandbox.test:$PORT
 UX=https://connect.sandbox.test:$PORT
 BASE="--dns-server $DNS --ca-file $CA"
