@@ -102,6 +102,16 @@ DC_API long dc_batch_timeout_ms(dc_batch *b);
  * DC_E_INTERNAL / DC_E_NOMEM when the engine itself failed (then the
  * batch should be freed). */
 DC_API DC_WUR dc_status dc_batch_process(dc_batch *b, const struct pollfd *fds, size_t n);
+/* DNSSEC (net.h, dc_client_set_dnssec): the states of the result being
+ * delivered, for a result callback to read (failed domains included):
+ * overall, the TXT (with the SOA walk's answers), the provider host's
+ * addresses. Outside a result callback every state is DC_DNSSEC_UNCHECKED.
+ * Any pointer may be NULL. With a policy other than off the batch resolves
+ * through libunbound on the same loop: dc_batch_fds includes its one
+ * descriptor, and the settings cache (dc_batch_set_cache_ttl) is not used
+ * (every domain's host is resolved and validated). */
+DC_API void dc_batch_result_dnssec(const dc_batch *b, dc_dnssec_state *overall,
+                                   dc_dnssec_state *txt, dc_dnssec_state *host);
 /* Runs poll() and dc_batch_process until every domain has its result. */
 DC_API DC_WUR dc_status dc_batch_run(dc_batch *b);
 /* Domains taken but without a result yet, plus 1 while the source or the

@@ -102,6 +102,9 @@ typedef enum dc_status {
   DC_E_NOT_APPLIED = 74,    /* revert: template not applied (410) */
   DC_E_REVERT_UNSUPPORTED = 75, /* revert not implemented by the provider (501) */
   DC_E_NOT_REGISTERED = 76, /* no registration for this provider id */
+  DC_E_DNSSEC_BOGUS = 77,   /* DNSSEC: an answer failed validation (net.h) */
+  DC_E_DNSSEC_INSECURE = 78, /* DNSSEC policy require: an answer was not secure */
+  DC_E_DNSSEC_UNAVAILABLE = 79, /* built without DNSSEC support (libunbound) */
   /* DNS Provider side: templates and zones */
   DC_E_TEMPLATE = 80,       /* template malformed or not applicable (InvalidTemplate) */
   DC_E_RECORD = 81,         /* record data invalid after substitution (InvalidData) */

@@ -116,6 +116,64 @@ DC_API DC_WUR dc_status dc_client_set_deadline_ms(dc_client *c, long ms);
  * call on this handle (0 if that call got none, or the thread made none). */
 DC_API long dc_client_http_status(const dc_client *c);
 
+/* ---- DNSSEC (docs/security.md §8). With a policy other than
+ * DC_DNSSEC_OFF, discovery (dc_discover, dc_batch) resolves through a
+ * validating resolver (libunbound, forwarding to the same DNS servers) and
+ * every DNS answer that steers it is validated: the SOA walk's answers, the
+ * _domainconnect TXT, and the provider host's A/AAAA (the addresses pinned
+ * in libcurl are the validated ones; there is no second lookup). The state
+ * of each (dc_dnssec_state, settings.h) is reported; the policy says what
+ * fails:
+ *   DC_DNSSEC_OFF       no validation (c-ares, the default); states unchecked
+ *   DC_DNSSEC_REPORT    validate and report; the outcome never changes
+ *                       (bogus data is used: for measurement, not production)
+ *   DC_DNSSEC_VALIDATE  a bogus answer fails with DC_E_DNSSEC_BOGUS; secure,
+ *                       insecure and indeterminate answers are used
+ *   DC_DNSSEC_REQUIRE   bogus fails as above; anything else not secure fails
+ *                       with DC_E_DNSSEC_INSECURE
+ * Other calls (the OAuth calls, dc_dns_check_applied, dc_guard_*) do not
+ * validate. */
+typedef enum dc_dnssec_policy {
+  DC_DNSSEC_OFF = 0,
+  DC_DNSSEC_REPORT = 1,
+  DC_DNSSEC_VALIDATE = 2,
+  DC_DNSSEC_REQUIRE = 3
+} dc_dnssec_policy;
+/* Sets the policy. Returns DC_OK; DC_E_INVALID_ARG (not a policy);
+ * DC_E_DNSSEC_UNAVAILABLE (a policy other than off in a build without
+ * libunbound). */
+DC_API DC_WUR dc_status dc_client_set_dnssec(dc_client *c, dc_dnssec_policy policy);
+/* Trust anchors. Without any, the distribution's root key file
+ * (DC_DNSSEC_ROOT_KEY_FILE, /usr/share/dns/root.key on Debian) is read when
+ * a validating lookup starts: never compiled in. Adding an anchor replaces
+ * that default. An anchor is one DS or DNSKEY record in zone-file form on
+ * one line: "OWNER [TTL] [IN] DS|DNSKEY RDATA" ("; comments" allowed; no
+ * parentheses). A name no anchor covers is reported indeterminate.
+ * _file reads every anchor of a file (at most DC_MAX_TRUST_ANCHOR_FILE
+ * bytes, empty lines and comments skipped, at least one anchor).
+ * Returns DC_OK; DC_E_INVALID_ARG (a malformed line: the detail names its
+ * number; NULL); DC_E_IO (the file cannot be read); DC_E_LIMIT (more than
+ * DC_MAX_TRUST_ANCHORS anchors, a line over DC_MAX_TRUST_ANCHOR_LINE, a
+ * file over DC_MAX_TRUST_ANCHOR_FILE); DC_E_NOMEM. */
+DC_API DC_WUR dc_status dc_client_add_trust_anchor(dc_client *c, const char *rr);
+DC_API DC_WUR dc_status dc_client_add_trust_anchor_file(dc_client *c, const char *path);
+/* RFC 5011 tracking for long-running services: `path` is a state file that
+ * starts as an anchor file (e.g. a copy of root.key) and that libunbound
+ * rewrites when the anchor's zone rolls its key (ub_ctx_add_ta_autr). It
+ * must be a regular file the process can read and write; it is checked
+ * (parsed as an anchor file) now and read again by every validating
+ * resolver. Replaces the default root key file; anchors added with
+ * dc_client_add_trust_anchor* are used as well. NULL turns it off.
+ * Returns DC_OK; DC_E_IO (missing, not writable); the statuses of
+ * dc_client_add_trust_anchor_file; DC_E_NOMEM. */
+DC_API DC_WUR dc_status dc_client_set_trust_anchor_autr(dc_client *c, const char *path);
+/* The DNSSEC states of the calling thread's last dc_discover on `c` (also
+ * when it failed; DC_DNSSEC_UNCHECKED when the policy was off or the step
+ * was not reached): overall (the weakest), the TXT (with the SOA walk's
+ * answers) and the provider host's addresses. Any pointer may be NULL. */
+DC_API void dc_client_dnssec_last(const dc_client *c, dc_dnssec_state *overall,
+                                  dc_dnssec_state *txt, dc_dnssec_state *host);
+
 /* ---- guard, for inspection (the network calls apply it themselves).
  * DC_OK = allowed; DC_E_BLOCKED = refused, for every kind of refusal (an
  * address the policy forbids, and also a TXT value or URL that breaks the
@@ -184,9 +242,9 @@ DC_API const char *dc_guard_reason_name(dc_guard_reason reason);
  * call on `c` (dc_guard_*, dc_txt_value_parse/dc_txt_select, dc_settings_parse,
  * dc_discover, dc_check_template and the OAuth calls: every call that clears
  * the detail clears it too). DC_GUARD_NONE when that call was not refused by
- * a guard rule, when `c` is NULL or the thread made no call. A refusal by a
- * rule of the transport's connection-time re-checks that is not one of these
- * (an address outside the checked set) is DC_GUARD_NONE too. */
+ * a guard rule, when `c` is NULL or the thread made no call. The transport's
+ * connection-time re-checks give reasons too: an address outside the checked
+ * set DC_GUARD_BLOCKED_ADDRESS, another port DC_GUARD_PORT. */
 DC_API dc_guard_reason dc_client_guard_reason(const dc_client *c);
 
 /* ---- discovery (spec "Discovery"): zone split (PSL or SOA walk) -> TXT

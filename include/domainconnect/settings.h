@@ -100,6 +100,32 @@ DC_API const char *dc_settings_url_api(const dc_settings *s);
 DC_API const char *dc_settings_url_control_panel(const dc_settings *s);
 /* The zone given to dc_settings_parse (NULL if none). */
 DC_API const char *dc_settings_zone(const dc_settings *s);
+/* DNSSEC state of an answer (docs/security.md §8; RFC 4033 §5). The
+ * states rank from strongest to weakest: secure, insecure, indeterminate,
+ * bogus; a discovery's overall state is the weakest of its answers. */
+typedef enum dc_dnssec_state {
+  DC_DNSSEC_UNCHECKED = 0,    /* not validated (policy off, parsed settings) */
+  DC_DNSSEC_SECURE = 1,       /* chain of trust from an anchor (a secure
+                                 NXDOMAIN/NODATA too) */
+  DC_DNSSEC_INSECURE = 2,     /* provably unsigned (no DS at a cut) */
+  DC_DNSSEC_INDETERMINATE = 3, /* no verdict: no anchor covers the name, or
+                                 the lookup failed */
+  DC_DNSSEC_BOGUS = 4         /* validation failed: forged, broken, expired,
+                                 or a path that strips DNSSEC records */
+} dc_dnssec_state;
+/* "unchecked", "secure", "insecure", "indeterminate", "bogus"; "unknown"
+ * for other values. */
+DC_API const char *dc_dnssec_state_name(dc_dnssec_state state);
+/* The states recorded by dc_discover / dc_batch: overall, the TXT (with the
+ * SOA walk's answers), the provider host's A/AAAA; DC_DNSSEC_UNCHECKED for
+ * NULL or settings from dc_settings_parse. */
+DC_API dc_dnssec_state dc_settings_dnssec(const dc_settings *s);
+DC_API dc_dnssec_state dc_settings_dnssec_txt(const dc_settings *s);
+DC_API dc_dnssec_state dc_settings_dnssec_host(const dc_settings *s);
+/* Why an answer was bogus (libunbound's reason, sanitised, at most
+ * DC_MAX_DNSSEC_WHY bytes), or NULL. Borrowed, valid until
+ * dc_settings_free. */
+DC_API const char *dc_settings_dnssec_why(const dc_settings *s);
 DC_API long dc_settings_width(const dc_settings *s);
 DC_API long dc_settings_height(const dc_settings *s);
 DC_API size_t dc_settings_name_server_count(const dc_settings *s);

@@ -103,6 +103,10 @@ enum { CLI_NETOPT_BASE = 1000 };
 extern const struct option cli_netopt_long[];
 extern const char cli_netopt_help[];
 int cli_netopt_apply(const char *cmd, dc_client *c, int ch, const char *arg);
+/* Appends ,"dnssec":{"state","txt","host"[,"why" when bogus]} to a JSON
+ * object being printed, nothing when the state is unchecked (policy off). */
+void cli_print_dnssec(FILE *f, dc_dnssec_state overall, dc_dnssec_state txt,
+                      dc_dnssec_state host, const char *why);
 
 /* Option tables for getopt_long: dst (room for cap entries) gets `mine` (n
  * entries) and then `more` (terminated by a zero entry; NULL for none, e.g.

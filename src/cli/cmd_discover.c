@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "discover_batch.h"
 
 static const char k_discover_help[] =
   "usage: domainconnect discover [--soa] [--psl-file FILE] [NETWORK OPTIONS]\n"
   "         DOMAIN\n"
   "       domainconnect discover --batch FILE|- [--concurrency N] [--cache-ttl S]\n"
-  "         [--soa] [--psl-file FILE] [NETWORK OPTIONS]\n\n"
+  "         [--shard I/N] [--resume FILE] [--progress] [--soa]\n"
+  "         [--psl-file FILE] [NETWORK OPTIONS]\n\n"
   "Discovers the DNS provider of DOMAIN: zone split, TXT _domainconnect.{zone},\n"
   "then GET https://{txt}/v2/{zone}/settings through the SSRF guard. Prints the\n"
   "settings as one JSON object on one line, with the spec's field names plus\n"
@@ -32,7 +34,14 @@ static const char k_discover_help[] =
   "                         a summary on stderr; exit 0 when the batch ran\n"
   "  --concurrency N        domains in flight at once (1..4096, default 64)\n"
   "  --cache-ttl S          reuse a zone's settings from one provider for S\n"
-  "                         seconds (0..86400, default 0 = off)\n";
+  "                         seconds (0..86400, default 0 = off)\n"
+  "  --shard I/N            only the inputs of shard I of N (0 <= I < N <=\n"
+  "                         65536): FNV-1a 64 of the input, ASCII-lowercased,\n"
+  "                         one trailing dot dropped, modulo N\n"
+  "  --resume FILE          skip the inputs FILE (an earlier output) already\n"
+  "                         answered in a complete line\n"
+  "  --progress             progress on stderr (rate, ETA) even when it is\n"
+  "                         not a terminal\n";
 
 static const char k_check_help[] =
   "usage: domainconnect check-template [--soa] [--psl-file FILE]\n"
@@ -45,18 +54,12 @@ static const char k_check_help[] =
   "  --soa                  find the zone by walking SOA records\n"
   "  --psl-file FILE        public suffix list for the zone split\n";
 
-enum { O_SOA = 256, O_PSL, O_BATCH, O_CONC, O_TTL };
+enum { O_SOA = 256, O_PSL, O_BATCH, O_CONC, O_TTL, O_SHARD, O_RESUME, O_PROGRESS };
 
-#define MAX_OPTS 16
+#define MAX_OPTS 32
 
 /* Parses the options and the positional arguments; returns -1 to go on, or
  * an exit code. */
-struct batch_opts {
-  const char *file;  /* --batch */
-  long concurrency;
-  long cache_ttl;
-};
-
 static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
                       char **argv, int npos, struct batch_opts *bo)
 {
@@ -67,10 +70,13 @@ static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
     {"batch", required_argument, NULL, O_BATCH},
     {"concurrency", required_argument, NULL, O_CONC},
     {"cache-ttl", required_argument, NULL, O_TTL},
+    {"shard", required_argument, NULL, O_SHARD},
+    {"resume", required_argument, NULL, O_RESUME},
+    {"progress", no_argument, NULL, O_PROGRESS},
   };
   struct option opts[MAX_OPTS];
   /* the batch options only for discover */
-  cli_opts_merge(opts, MAX_OPTS, mine, sizeof mine / sizeof mine[0] - (bo != NULL ? 0 : 3),
+  cli_opts_merge(opts, MAX_OPTS, mine, sizeof mine / sizeof mine[0] - (bo != NULL ? 0 : 6),
                  cli_netopt_long);
   int ch;
   cli_getopt_reset();
@@ -93,17 +99,18 @@ static int parse_args(const char *cmd, const char *help, dc_client *c, int argc,
     case O_TTL:
       rc = cli_number(cmd, optarg, 0, 86400, &bo->cache_ttl, "--cache-ttl takes 0..86400");
       break;
+    case O_SHARD: bo->shard = optarg; break;
+    case O_RESUME: bo->resume = optarg; break;
+    case O_PROGRESS: bo->progress = true; break;
     default: rc = cli_netopt_apply(cmd, c, ch, optarg); break;
     }
     if (rc != 0) return rc;
     if (st != DC_OK) return cli_fail_file(cmd, c, st, ch == O_PSL ? optarg : NULL);
   }
-  if (bo != NULL && bo->file != NULL) {
-    if (argc - optind != 0) return cli_usage(cmd, "--batch takes no DOMAIN");
-    return -1;
-  }
-  if (bo != NULL && (bo->concurrency != 0 || bo->cache_ttl != 0))
-    return cli_usage(cmd, "--concurrency and --cache-ttl need --batch");
+  if (bo != NULL && bo->file != NULL && argc - optind != 0)
+    return cli_usage(cmd, "--batch takes no DOMAIN");
+  int brc = bo != NULL ? cli_batch_check(cmd, bo) : -1;
+  if (brc >= 0 || (bo != NULL && bo->file != NULL)) return brc;
   if (argc - optind != npos)
     return cli_usage(cmd, npos == 1 ? "expected one DOMAIN"
                                     : "expected DOMAIN PROVIDER_ID SERVICE_ID");
@@ -154,6 +161,8 @@ static int print_settings_line(const char *cmd, dc_client *c, const dc_settings 
   cli_json_str(stdout, dc_settings_zone(s));
   fputs(",\"host\":", stdout);
   cli_json_str(stdout, dc_settings_host(s));
+  cli_print_dnssec(stdout, dc_settings_dnssec(s), dc_settings_dnssec_txt(s),
+                   dc_settings_dnssec_host(s), dc_settings_dnssec_why(s));
   if (unknown != NULL) printf(",\"unknown\":%s", unknown);
   fputs("}\n", stdout);
   dc_free(json);
@@ -166,192 +175,10 @@ static int print_settings(const char *cmd, dc_client *c, const dc_settings *s)
   return print_settings_line(cmd, c, s, NULL);
 }
 
-/* ---- discover --batch */
-
-#define MAX_PROVIDERS 256
-
-struct batch_state {
-  FILE *in;
-  char *line;
-  size_t cap;
-  size_t done, ok;
-  size_t by_status[128];
-  size_t other_status;
-  struct { char *id; size_t n; } prov[MAX_PROVIDERS];
-  size_t nprov, prov_other;
-  bool progress;
-  size_t total;                /* domains in the input, 0 = unknown (a stream) */
-  double t0, last_progress;
-  bool read_error;
-};
-
-static double mono_s(void)
+/* discover --batch (cmd_discover_batch.c) prints its ok lines here. */
+int cli_discover_print_line(const dc_settings *s, const char *input)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static bool is_blank(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n'; }
-
-/* Next domain of the input: trimmed; blank lines and # comments skipped. */
-static const char *next_line(void *arg)
-{
-  struct batch_state *st = arg;
-  for (;;) {
-    ssize_t n = getline(&st->line, &st->cap, st->in);
-    if (n < 0) {
-      if (ferror(st->in)) st->read_error = true;
-      return NULL;
-    }
-    size_t len = (size_t)n;
-    while (len > 0 && is_blank(st->line[len - 1])) len--;
-    st->line[len] = '\0';
-    char *p = st->line;
-    while (is_blank(*p)) p++;
-    if (*p == '\0' || *p == '#') continue;
-    return p;
-  }
-}
-
-/* Counts the domains of a regular file (same rules as next_line) and rewinds
- * it, so the progress bar knows the total; 0 for streams. */
-static size_t count_domains(struct batch_state *st)
-{
-  struct stat sb;
-  if (fstat(fileno(st->in), &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
-  size_t n = 0;
-  while (next_line(st) != NULL) n++;
-  if (st->read_error || fseek(st->in, 0, SEEK_SET) != 0) {
-    st->read_error = false;
-    clearerr(st->in);
-    return 0;
-  }
-  return n;
-}
-
-/* Progress on a terminal: a bar when the total is known, a counter for a
- * stream; redrawn at most five times a second. */
-static void show_progress(struct batch_state *st, bool final)
-{
-  double now = mono_s();
-  if (!final && now - st->last_progress < 0.2) return;
-  st->last_progress = now;
-  double el = now - st->t0;
-  double rate = el > 0 ? (double)st->done / el : 0.0;
-  if (st->total > 0) {
-    enum { WIDTH = 30 };
-    size_t filled = st->done >= st->total ? WIDTH : st->done * WIDTH / st->total;
-    char bar[WIDTH + 1];
-    for (size_t i = 0; i < WIDTH; i++) bar[i] = i < filled ? '#' : '.';
-    bar[WIDTH] = '\0';
-    fprintf(stderr, "\r[%s] %3zu%% %zu/%zu, %zu ok, %.0f/s %s", bar,
-            st->done >= st->total ? (size_t)100 : st->done * 100 / st->total,
-            st->done, st->total, st->ok, rate, final ? "\n" : "");
-  } else {
-    fprintf(stderr, "\rdiscover: %zu done, %zu ok, %.0f/s   %s", st->done, st->ok,
-            rate, final ? "\n" : "");
-  }
-  fflush(stderr);
-}
-
-static void on_batch_result(void *arg, const char *input, dc_status status,
-                            const dc_settings *s, const char *detail)
-{
-  struct batch_state *st = arg;
-  st->done++;
-  if ((size_t)status < sizeof st->by_status / sizeof st->by_status[0])
-    st->by_status[status]++;
-  else
-    st->other_status++;
-  if (status == DC_OK && s != NULL &&
-      print_settings_line("discover", NULL, s, input) == EXIT_OK) {
-    st->ok++;
-    const char *id = dc_settings_provider_id(s);
-    size_t i;
-    for (i = 0; i < st->nprov; i++)
-      if (strcmp(st->prov[i].id, id) == 0) break;
-    if (i < st->nprov) {
-      st->prov[i].n++;
-    } else if (st->nprov < MAX_PROVIDERS &&
-               (st->prov[st->nprov].id = strdup(id)) != NULL) {
-      st->prov[st->nprov++].n = 1;
-    } else {
-      st->prov_other++;
-    }
-  } else {
-    fputs("{\"input\":", stdout);
-    cli_json_str(stdout, input);
-    fputs(",\"status\":", stdout);
-    cli_json_str(stdout, status == DC_OK ? "internal" : dc_status_name(status));
-    fputs(",\"error\":", stdout);
-    cli_json_str(stdout, status == DC_OK ? "settings could not be printed" : detail);
-    fputs("}\n", stdout);
-  }
-  if (st->progress) show_progress(st, false);
-}
-
-static void print_summary(struct batch_state *st)
-{
-  double el = mono_s() - st->t0;
-  fprintf(stderr, "discover --batch: %zu domains in %.2f s (%.1f/s)\n", st->done, el,
-          el > 0 ? (double)st->done / el : 0.0);
-  fputs("  by outcome:", stderr);
-  for (size_t i = 0; i < sizeof st->by_status / sizeof st->by_status[0]; i++)
-    if (st->by_status[i] > 0)
-      fprintf(stderr, " %s=%zu", i == 0 ? "ok" : dc_status_name((dc_status)i),
-              st->by_status[i]);
-  if (st->other_status > 0) fprintf(stderr, " other=%zu", st->other_status);
-  fputs("\n  by provider:", stderr);
-  for (size_t i = 0; i < st->nprov; i++)
-    fprintf(stderr, " %s=%zu", st->prov[i].id, st->prov[i].n);
-  if (st->prov_other > 0) fprintf(stderr, " (others)=%zu", st->prov_other);
-  if (st->nprov == 0 && st->prov_other == 0) fputs(" none", stderr);
-  fputs("\n", stderr);
-}
-
-static int run_batch(const char *cmd, dc_client *c, const struct batch_opts *bo)
-{
-  struct batch_state st;
-  dc_batch *b = NULL;
-  int rc = EXIT_REFUSED;
-  memset(&st, 0, sizeof st);
-  if (strcmp(bo->file, "-") == 0) {
-    st.in = stdin;
-  } else {
-    st.in = fopen(bo->file, "r");
-    if (st.in == NULL) {
-      char why[160];
-      const char *problem = cli_file_problem(bo->file, why, sizeof why);
-      fprintf(stderr, "domainconnect %s: %s: %s\n", cmd, bo->file,
-              problem ? problem : "cannot be opened");
-      return EXIT_REFUSED;
-    }
-  }
-  st.progress = isatty(STDERR_FILENO) == 1;
-  if (st.progress) st.total = count_domains(&st);
-  st.t0 = mono_s();
-  dc_status s = dc_batch_new(c, (size_t)bo->concurrency, on_batch_result, &st, &b);
-  if (s == DC_OK) s = dc_batch_set_cache_ttl(b, bo->cache_ttl);
-  if (s == DC_OK) s = dc_batch_set_source(b, next_line, &st);
-  if (s == DC_OK) s = dc_batch_run(b);
-  fflush(stdout);
-  if (st.progress) show_progress(&st, true);
-  if (s != DC_OK) {
-    rc = cli_fail(cmd, c, s);
-  } else if (st.read_error) {
-    fprintf(stderr, "domainconnect %s: error reading %s\n", cmd, bo->file);
-  } else if (ferror(stdout)) {
-    fprintf(stderr, "domainconnect %s: error writing the results\n", cmd);
-  } else {
-    rc = EXIT_OK;
-  }
-  print_summary(&st);
-  dc_batch_free(b);
-  for (size_t i = 0; i < st.nprov; i++) free(st.prov[i].id);
-  free(st.line);
-  if (st.in != stdin) fclose(st.in);
-  return rc;
+  return print_settings_line("discover", NULL, s, input);
 }
 
 /* check-template's query and answer, once the settings are discovered. */
@@ -382,7 +209,7 @@ static int discover_then(const char *cmd, bool check, int argc, char **argv)
                   check ? 3 : 1, check ? NULL : &bo);
   if (rc >= 0) goto done;
   if (bo.file != NULL) {
-    rc = run_batch(cmd, c, &bo);
+    rc = cli_batch_run(cmd, c, &bo);
     goto done;
   }
   dc_status st = dc_discover(c, argv[optind], &s);

@@ -85,6 +85,18 @@ struct dci_config {
   /* Overall deadline of one discovery (dc_client_set_deadline_ms); 0 means
    * DC_DEFAULT_DISCOVERY_DEADLINE_MS. */
   long deadline_ms;
+  /* DNSSEC (dc_client_set_dnssec, dc_client_add_trust_anchor*;
+   * core/options_dnssec.c): the policy (dc_dnssec_policy) and the anchors,
+   * each a normalised one-line DS/DNSKEY RR ("OWNER TYPE RDATA") with its
+   * owner name apart (lower case, no trailing dot, "" = the root). No
+   * anchor: the root key file is read when a validating resolver starts. */
+  int dnssec_policy;
+  struct dci_ta_list {
+    char **rr;
+    char **owner;
+    size_t n;
+  } ta;
+  char *ta_autr;  /* RFC 5011 state file (dc_client_set_trust_anchor_autr) */
 };
 
 /* What calls leave for their caller: the detail of the last failure and the
@@ -99,10 +111,18 @@ struct dci_call {
    * microseconds; 0 = none): set by dc_discover for its duration and by the
    * batch per job; every step is cut to the time left (dci_deadline_*). */
   int64_t deadline_us;
+  /* A reset libcurl easy handle (CURL *) kept for this record's next
+   * transfer (http/transport.c), so a batch job or a thread does not
+   * allocate one per request; freed by dci_call_release. */
+  void *spare_easy;
   /* The secrets the current OAuth call sends (core/mask.h), borrowed for
    * the call's duration; NULL outside one. Server text quoted in a detail
    * while it is set is masked against them (docs/security.md §7.3). */
   const struct dci_secrets *secrets;
+  /* DNSSEC states of the last discovery (dc_dnssec_state; 0 = unchecked):
+   * overall, TXT (with the SOA walk), provider host; set by discovery. */
+  int dnssec[3];
+  char dnssec_why[DC_MAX_DNSSEC_WHY + 1]; /* the bogus reason, "" if none */
 };
 
 /* The handle every function takes. Two kinds, one layout:
@@ -110,10 +130,6 @@ struct dci_call {
  *    this handle) and call is NULL: each thread's calls record into that
  *    thread's own dci_call for this client (core/client.c), which is what
  *    makes one client usable from several threads at once;
-  /* A reset libcurl easy handle (CURL *) kept for this record's next
-   * transfer (http/transport.c), so a batch job or a thread does not
-   * allocate one per request; freed by dci_call_release. */
-  void *spare_easy;
  *  - a call context (dci_client_context, e.g. one per batch job): cfg is
  *    borrowed from a client and call is the context's own record. It can
  *    neither change the configuration (dci_config_mut gives NULL) nor free
@@ -130,12 +146,18 @@ struct dc_client {
 /* Makes `ctx` a call context of `client`: its configuration, `call` as its
  * record (cleared here, but for its spare easy handle, which is kept). `call` must outlive every use of `ctx`. */
 void dci_client_context(dc_client *ctx, const dc_client *client, struct dci_call *call);
+/* Frees what a call record holds beyond its text (the spare easy handle);
+ * for the owner of a record made with dci_client_context, when it is done
+ * with it. */
+void dci_call_release(struct dci_call *call);
 /* The configuration to change, or NULL (detail set, DC_E_INVALID_ARG for
  * the caller to return) when `c` is not the handle that owns it (a call
  * context). For setters only: not thread-safe. */
 struct dci_config *dci_config_mut(dc_client *c);
 /* Frees what the configuration owns (called by dc_client_free). */
 void dci_config_free(struct dci_config *cfg);
+/* DNSSEC trust anchors (core/anchors.c): frees the list's strings. */
+void dci_ta_list_free(struct dci_ta_list *l);
 /* The caller's record on `c`: the context's own, or this thread's for a
  * client (created on first use; never NULL for a non-NULL c). */
 struct dci_call *dci_call_of(dc_client *c);
@@ -145,13 +167,16 @@ void dci_set_http_status(dc_client *c, long code);
  * CURL_LOCK_DATA_CONNECT), created on first use and used by this thread
  * only: libcurl does not support one connection cache used by concurrent
  * threads. *out is NULL for a call context (its transfers share their multi
-/* Frees what a call record holds beyond its text (the spare easy handle);
- * for the owner of a record made with dci_client_context, when it is done
- * with it. */
-void dci_call_release(struct dci_call *call);
  * handle's cache instead) and when the thread has no record (out of
  * memory). DC_E_NOMEM / DC_E_INTERNAL when it cannot be created. */
 dc_status dci_conn_cache(dc_client *c, void **out);
+/* This thread's multi handle for single calls on client `c` (a CURLM *,
+ * its connection cache sized DC_MAX_IDLE_CONNECTIONS), created on first use
+ * and kept with the thread's record, so that libcurl's per-multi CA store
+ * cache loads and verifies the trust anchors once, not on every call. *out
+ * is NULL for a call context and when the thread has no record: the caller
+ * then uses a private multi handle. DC_E_NOMEM / DC_E_INTERNAL. */
+dc_status dci_thread_multi(dc_client *c, void **out);
 
 /* ---- the overall deadline of a discovery (docs/limits.md, "Deadline") */
 /* CLOCK_MONOTONIC now, in microseconds. */
@@ -169,13 +194,6 @@ long dci_deadline_cap(dc_client *c, long step_ms);
  * becomes a call context of c recording into c's own record, whose
  * configuration is *tmp, a copy of c's with the DNS timeout cut to the time
  * left, and ctx is returned; else c itself. *tmp must outlive the lookup
-/* This thread's multi handle for single calls on client `c` (a CURLM *,
- * its connection cache sized DC_MAX_IDLE_CONNECTIONS), created on first use
- * and kept with the thread's record, so that libcurl's per-multi CA store
- * cache loads and verifies the trust anchors once, not on every call. *out
- * is NULL for a call context and when the thread has no record: the caller
- * then uses a private multi handle. DC_E_NOMEM / DC_E_INTERNAL. */
-dc_status dci_thread_multi(dc_client *c, void **out);
  * (it owns nothing: never free it). */
 dc_client *dci_deadline_dns(dc_client *c, struct dci_config *tmp, dc_client *ctx);
 

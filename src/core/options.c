@@ -57,6 +57,8 @@ void dci_config_free(struct dci_config *cfg)
   free(cfg->proxy_url);
   dci_free_secret(cfg->proxy_user);
   dci_free_secret(cfg->proxy_pass);
+  dci_ta_list_free(&cfg->ta);
+  free(cfg->ta_autr);
   free(cfg);
 }
 

@@ -81,6 +81,11 @@ static struct status_text status_text(dc_status st)
   case DC_E_REVERT_UNSUPPORTED:
     return row("revert_unsupported", "provider does not support revert (501)");
   case DC_E_NOT_REGISTERED: return row("not_registered", "no registration for this provider");
+  case DC_E_DNSSEC_BOGUS: return row("dnssec_bogus", "DNSSEC validation failed (bogus answer)");
+  case DC_E_DNSSEC_INSECURE:
+    return row("dnssec_insecure", "DNSSEC required but the answer is not secure");
+  case DC_E_DNSSEC_UNAVAILABLE:
+    return row("dnssec_unavailable", "built without DNSSEC support");
   case DC_E_TEMPLATE: return row("template", "invalid or inapplicable template");
   case DC_E_RECORD: return row("record", "invalid record data");
   case DC_E_MISSING_VARIABLE: return row("missing_variable", "template variable has no value");

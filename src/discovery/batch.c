@@ -21,6 +21,7 @@
 #include "discovery/discover_steps.h"
 #include "proto/settings.h"
 #include "dns/resolver.h"
+#include "dns/validate.h"
 #include "domainconnect/batch.h"
 #include "domainconnect/net.h"
 #include "http/transport.h"
@@ -79,7 +80,8 @@ struct dc_batch {
   job *free_jobs;
   job *done_head, *done_tail;
   size_t active;           /* jobs taken, result not delivered */
-  dci_resolver *r;
+  dci_dres r;             /* c-ares, or libunbound with DNSSEC on */
+  job *current;            /* the job whose result is being delivered */
   CURLM *m;
   sock_entry *socks;
   size_t nsocks, capsocks;
@@ -247,7 +249,7 @@ static void on_addrs(void *arg, dci_dns_outcome *o);
 /* A lookup that could not start fails as dci_dns_* would. */
 static dc_status start_failed(job *j, dc_status st)
 {
-  return dci_fail(&j->c, st, "%s", dci_resolver_error(j->b->r));
+  return dci_fail(&j->c, st, "%s", dci_dres_error(&j->b->r));
 }
 
 static void step_txt(job *j)
@@ -259,7 +261,7 @@ static void step_txt(job *j)
     return;
   }
   j->state = J_TXT;
-  st = dci_resolver_txt(j->b->r, name, on_txt, j);
+  st = dci_dres_txt(&j->b->r, name, on_txt, j);
   if (st != DC_OK) job_finish(j, start_failed(j, st));
   else j->dns_pending = true;
 }
@@ -267,7 +269,7 @@ static void step_txt(job *j)
 static void step_soa(job *j, const char *name)
 {
   j->state = J_SOA;
-  dc_status st = dci_resolver_soa(j->b->r, name, on_soa, j);
+  dc_status st = dci_dres_soa(&j->b->r, name, on_soa, j);
   if (st != DC_OK) job_finish(j, start_failed(j, st));
   else j->dns_pending = true;
 }
@@ -288,12 +290,13 @@ static void on_soa(void *arg, dci_dns_outcome *o)
 {
   job *j = arg;
   if (!lookup_arrived(j)) return;
-  if (o->status != DC_OK) {
-    job_finish(j, dci_fail(&j->c, o->status, "%s", o->detail));
+  dc_status st = dci_disc_dnssec_judge(&j->c, 1, o, "SOA");
+  if (st != DC_OK) {
+    job_finish(j, st);
     return;
   }
   const char *next = NULL;
-  dc_status st = dci_disc_soa(&j->c, &j->d, o->has_soa, &next);
+  st = dci_disc_soa(&j->c, &j->d, o->has_soa, &next);
   if (st != DC_OK) job_finish(j, st);
   else if (next != NULL) step_soa(j, next);
   else step_txt(j);
@@ -302,6 +305,7 @@ static void on_soa(void *arg, dci_dns_outcome *o)
 static void step_settings(job *j)
 {
   dc_status st = dci_disc_settings(&j->c, &j->d, &j->resp, &j->s);
+  if (st == DC_OK) dci_disc_dnssec_attach(&j->c, j->s);
   job_finish(j, st);
 }
 
@@ -310,8 +314,8 @@ static void on_txt(void *arg, dci_dns_outcome *o)
   job *j = arg;
   dc_status st;
   if (!lookup_arrived(j)) return;
-  if (o->status != DC_OK) {
-    job_finish(j, dci_fail(&j->c, o->status, "%s", o->detail));
+  if ((st = dci_disc_dnssec_judge(&j->c, 1, o, "TXT")) != DC_OK) {
+    job_finish(j, st);
     return;
   }
   if ((st = dci_disc_txt(&j->c, &j->d, o->txt)) != DC_OK) {
@@ -324,7 +328,8 @@ static void on_txt(void *arg, dci_dns_outcome *o)
     job_finish(j, st);
     return;
   }
-  const cache_entry *e = cache_get(j->b, j->d.url);
+  /* DNSSEC on: every host is resolved (and validated), no cache */
+  const cache_entry *e = j->b->r.v ? NULL : cache_get(j->b, j->d.url);
   if (e != NULL) {
     dci_http_resp_free(&j->resp);
     dci_http_resp_init(&j->resp);
@@ -339,7 +344,7 @@ static void on_txt(void *arg, dci_dns_outcome *o)
     return;
   }
   j->state = J_ADDRS;
-  st = dci_resolver_addrs(j->b->r, j->host, on_addrs, j);
+  st = dci_dres_addrs(&j->b->r, j->host, on_addrs, j);
   if (st != DC_OK) job_finish(j, start_failed(j, st));
   else j->dns_pending = true;
 }
@@ -349,8 +354,8 @@ static void on_addrs(void *arg, dci_dns_outcome *o)
   job *j = arg;
   dc_status st;
   if (!lookup_arrived(j)) return;
-  if (o->status != DC_OK) {
-    job_finish(j, dci_fail(&j->c, o->status, "%s", o->detail));
+  if ((st = dci_disc_dnssec_judge(&j->c, 2, o, "A/AAAA")) != DC_OK) {
+    job_finish(j, st);
     return;
   }
   st = dci_http_prepare_resolved(&j->c, &j->req, &j->resp, j->host, o->addrs, &j->x);
@@ -445,10 +450,12 @@ static void deliver(dc_batch *b)
     b->done_head = j->next;
     if (b->done_head == NULL) b->done_tail = NULL;
     b->in_callback = true;
+    b->current = j;
     b->on_result(b->result_arg, j->input, j->status,
                  j->status == DC_OK ? j->s : NULL,
                  j->status == DC_OK ? "" : dc_client_error(&j->c));
     b->in_callback = false;
+    b->current = NULL;
     job_reset(j);
     dci_wipe(j->call.err, sizeof j->call.err);
     if (j->dns_pending) {
@@ -605,7 +612,7 @@ DC_API dc_status dc_batch_new(dc_client *c, size_t concurrency,
     b->jobs[i].next = b->free_jobs;
     b->free_jobs = &b->jobs[i];
   }
-  DCI_TRY(dci_resolver_new(c, &b->r));
+  DCI_TRY(dci_dres_new(c, &b->r));
   b->m = curl_multi_init();
   if (b->m == NULL) { status = dci_fail(c, DC_E_NOMEM, "out of memory"); goto done; }
   if (mset_sockfn(b->m, on_curl_socket) != CURLM_OK ||
@@ -632,14 +639,14 @@ DC_API void dc_batch_free(dc_batch *b)
   if (b == NULL) return;
   for (size_t i = 0; b->jobs != NULL && i < b->concurrency; i++) {
     job_reset(&b->jobs[i]);
+    dci_call_release(&b->jobs[i].call);
     dci_wipe(b->jobs[i].call.err, sizeof b->jobs[i].call.err);
   }
   /* the resolver drops pending lookups without callbacks */
-  dci_resolver_free(b->r);
+  dci_dres_free(&b->r);
   if (b->m != NULL) curl_multi_cleanup(b->m);
   free(b->jobs);
   while (b->qhead != NULL) {
-    dci_call_release(&b->jobs[i].call);
     qitem *q = b->qhead;
     b->qhead = q->next;
     free(q->domain);
@@ -687,7 +694,7 @@ DC_API size_t dc_batch_fds(dc_batch *b, struct pollfd *fds, size_t max)
 {
   if (b == NULL) return 0;
   struct pollfd rf[DCI_RESOLVER_MAX_FDS];
-  size_t nr = dci_resolver_fds(b->r, rf, DCI_RESOLVER_MAX_FDS);
+  size_t nr = dci_dres_fds(&b->r, rf, DCI_RESOLVER_MAX_FDS);
   size_t k = 0;
   for (size_t i = 0; i < nr; i++, k++)
     if (fds != NULL && k < max) fds[k] = rf[i];
@@ -711,7 +718,7 @@ DC_API long dc_batch_timeout_ms(dc_batch *b)
 {
   if (b == NULL) return -1;
   if (b->done_head != NULL || can_take(b)) return 0;
-  long t = dci_resolver_timeout_ms(b->r);
+  long t = dci_dres_timeout_ms(&b->r);
   long dl = next_deadline_ms(b);
   if (dl >= 0 && (t < 0 || dl < t)) t = dl;
   if (b->curl_timer_armed) {
@@ -748,7 +755,7 @@ DC_API dc_status dc_batch_process(dc_batch *b, const struct pollfd *fds, size_t 
       rf[nr++] = fds[i];
     }
   }
-  dci_resolver_process(b->r, rf, nr);
+  dci_dres_process(&b->r, rf, nr);
   if (b->curl_timer_armed && b->curl_timer_ms <= now_ms()) {
     b->curl_timer_armed = false;
     curl_action(b, CURL_SOCKET_TIMEOUT, 0);
@@ -770,6 +777,15 @@ DC_API size_t dc_batch_pending(const dc_batch *b)
 {
   if (b == NULL) return 0;
   return b->active + ((b->qhead != NULL || (b->next != NULL && !b->source_ended)) ? 1 : 0);
+}
+
+DC_API void dc_batch_result_dnssec(const dc_batch *b, dc_dnssec_state *overall,
+                                   dc_dnssec_state *txt, dc_dnssec_state *host)
+{
+  const job *j = b != NULL ? b->current : NULL;
+  if (overall) *overall = j ? (dc_dnssec_state)j->call.dnssec[0] : DC_DNSSEC_UNCHECKED;
+  if (txt) *txt = j ? (dc_dnssec_state)j->call.dnssec[1] : DC_DNSSEC_UNCHECKED;
+  if (host) *host = j ? (dc_dnssec_state)j->call.dnssec[2] : DC_DNSSEC_UNCHECKED;
 }
 
 DC_API dc_status dc_batch_run(dc_batch *b)

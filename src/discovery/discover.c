@@ -277,6 +277,8 @@ DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out
   if (c == NULL) return DC_E_INVALID_ARG;
   dci_clear(c);
   dci_set_http_status(c, 0);
+  memset(dci_call_of(c)->dnssec, 0, sizeof dci_call_of(c)->dnssec);
+  dci_call_of(c)->dnssec_why[0] = '\0';
   if (domain == NULL || out == NULL) {
     status = dci_fail(c, DC_E_INVALID_ARG, "discover: NULL domain or out");
     goto done;
@@ -286,6 +288,10 @@ DC_API dc_status dc_discover(dc_client *c, const char *domain, dc_settings **out
    * context whose DNS timeout is cut to the time left, the transport cuts
    * its own lookup, connect and total timeouts (docs/limits.md). */
   dci_disc_deadline_start(c);
+  if (c->cfg->dnssec_policy != DC_DNSSEC_OFF) { /* docs/security.md §8 */
+    status = dci_disc_validated(c, &d, domain, out, &step);
+    goto done;
+  }
   struct dci_config narrowed;
   dc_client ctx;
   const char *name = NULL;

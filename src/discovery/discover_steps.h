@@ -64,4 +64,22 @@ dc_status dci_disc_deadline_status(dc_client *c, const char *domain, dc_status s
 dc_status dci_disc_settings(dc_client *c, dci_disc *d, const dci_http_resp *resp,
                             dc_settings **out);
 
+/* ---- DNSSEC (discovery/dnssec.c; docs/security.md §8) */
+/* A lookup's outcome for discovery: folds its state into c's record
+ * (dci_call_of(c)->dnssec: overall, and part 1 = TXT with the SOA walk or
+ * 2 = the provider host), then applies the policy: a bogus answer under
+ * validate/require is DC_E_DNSSEC_BOGUS; a failed lookup keeps its own
+ * status and detail; under require an answer not secure is
+ * DC_E_DNSSEC_INSECURE. `what` names the answer in the detail ("TXT"). */
+dc_status dci_disc_dnssec_judge(dc_client *c, int part, const dci_dns_outcome *o,
+                                const char *what);
+/* Copies c's recorded states and bogus reason into the settings. */
+void dci_disc_dnssec_attach(dc_client *c, dc_settings *s);
+/* dc_discover with a policy other than off: the steps above on one
+ * validating resolver, the provider host's addresses from it pinned through
+ * dci_http_prepare_resolved. *step names the running step for the
+ * deadline's detail. */
+dc_status dci_disc_validated(dc_client *c, dci_disc *d, const char *domain,
+                             dc_settings **out, const char **step);
+
 #endif

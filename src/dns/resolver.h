@@ -236,6 +236,11 @@ typedef struct dci_dns_outcome {
   dci_rrset *rrset;          /* RRSET: the answer (n == 0 unless DC_OK);
                                 moved out like txt, else freed after the
                                 callback */
+  /* DNSSEC (dns/validate.h): the answer's dc_dnssec_state (0 = unchecked:
+   * the c-ares resolver never validates) and libunbound's reason when
+   * bogus (NULL otherwise). */
+  int dnssec;
+  const char *dnssec_why;
 } dci_dns_outcome;
 
 typedef void (*dci_dns_cb)(void *arg, dci_dns_outcome *o);
@@ -270,16 +275,16 @@ dc_status dci_resolver_rrset(dci_resolver *r, const char *name, unsigned qtype,
 const char *dci_resolver_error(const dci_resolver *r);
 /* Lookups started whose callback has not run yet. */
 size_t dci_resolver_pending(const dci_resolver *r);
-
-/* Event loop. Sockets to watch: fills up to `max` entries (fd, events =
- * POLLIN and/or POLLOUT, revents = 0) and returns how many there are (at
- * most DCI_RESOLVER_MAX_FDS). */
-#define DCI_RESOLVER_MAX_FDS 16
 /* A/AAAA answers are kept by the resolver for their TTL (at most
  * DC_MAX_ADDR_CACHE_TTL seconds, DC_MAX_ADDR_CACHE names): a batch asks
  * for each provider API host's addresses once per TTL, not once per
  * domain. Lookups answered from it so far (for tests and benchmarks). */
 size_t dci_resolver_cache_hits(const dci_resolver *r);
+
+/* Event loop. Sockets to watch: fills up to `max` entries (fd, events =
+ * POLLIN and/or POLLOUT, revents = 0) and returns how many there are (at
+ * most DCI_RESOLVER_MAX_FDS). */
+#define DCI_RESOLVER_MAX_FDS 16
 struct pollfd;
 size_t dci_resolver_fds(dci_resolver *r, struct pollfd *fds, size_t max);
 /* Milliseconds until dci_resolver_process must be called even if no socket

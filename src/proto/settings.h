@@ -32,6 +32,10 @@ struct dc_settings {
   char *raw;                   /* the document as received (it parsed, so it
                                   holds no NUL byte), NUL-terminated */
   size_t raw_len;              /* <= DC_MAX_SETTINGS_JSON */
+  /* DNSSEC states (dc_dnssec_state) set by discovery; 0 = unchecked.
+   * dnssec_why: the bogus reason, "" when none. */
+  int dnssec, dnssec_txt, dnssec_host;
+  char dnssec_why[DC_MAX_DNSSEC_WHY + 1];
 };
 
 #endif
