@@ -14,6 +14,7 @@
 #include <ares.h>
 
 #include "dns/addr_cache.h"
+#include "dns/outcome.h"
 #include "dns/resolver.h"
 #include "domainconnect/net.h"
 
@@ -518,68 +519,23 @@ size_t dci_resolver_pending(const dci_resolver *r)
 
 /* ---- outcomes */
 
-static bool is_failure(dci_dns_result r)
-{
-  return r != DCI_DNS_OK && r != DCI_DNS_NXDOMAIN && r != DCI_DNS_NODATA;
-}
-
 /* The lookup's result from its slots; ADDRS merges A then AAAA into *all. */
 static dci_dns_result combine(const struct lookup *l, dci_addr_list *all,
                               const char **why)
 {
   *why = l->why[0];
   if (l->kind != DCI_DNS_KIND_ADDRS) return l->res[0];
-  const dci_dns_result a = l->res[0], b = l->res[1];
-  size_t na = l->addrs[0].n, nb = l->addrs[1].n;
-  if (a == DCI_DNS_LIMIT || b == DCI_DNS_LIMIT || na + nb > DCI_MAX_ADDRS) {
-    *why = "more addresses than DCI_MAX_ADDRS";
-    return DCI_DNS_LIMIT;
-  }
-  if (a == DCI_DNS_NOMEM || b == DCI_DNS_NOMEM) return DCI_DNS_NOMEM;
-  if (na + nb > 0) {
-    memcpy(all->a, l->addrs[0].a, na * sizeof all->a[0]);
-    memcpy(all->a + na, l->addrs[1].a, nb * sizeof all->a[0]);
-    all->n = na + nb;
-    *why = NULL;
-    return DCI_DNS_OK;
-  }
-  if (is_failure(a)) return a;
-  *why = l->why[1];
-  if (is_failure(b)) return b;
-  *why = NULL;
-  if (a == DCI_DNS_NXDOMAIN && b == DCI_DNS_NXDOMAIN) return DCI_DNS_NXDOMAIN;
-  return DCI_DNS_NODATA;
+  return dci_dns_merge_addrs((dci_dns_half){l->res[0], &l->addrs[0], l->why[0]},
+                             (dci_dns_half){l->res[1], &l->addrs[1], l->why[1]}, all, why);
 }
 
 static void outcome_detail(const struct lookup *l, dci_dns_result res,
                            const char *why, char *buf, size_t n)
 {
-  char what[96], tname[16];
+  char tname[16];
   const char *type = lookup_type_name(l, tname, sizeof tname);
-  switch (res) {
-  case DCI_DNS_NXDOMAIN: snprintf(what, sizeof what, "NXDOMAIN (no such name)"); break;
-  case DCI_DNS_NODATA:
-    snprintf(what, sizeof what, "no %s record",
-             l->kind == DCI_DNS_KIND_ADDRS ? "A or AAAA" : type);
-    break;
-  case DCI_DNS_SERVFAIL: snprintf(what, sizeof what, "SERVFAIL from the DNS server"); break;
-  case DCI_DNS_REFUSED: snprintf(what, sizeof what, "REFUSED by the DNS server"); break;
-  case DCI_DNS_TIMEOUT:
-    snprintf(what, sizeof what, "no answer within %ld ms", l->r->timeout_ms);
-    break;
-  case DCI_DNS_NOMEM: snprintf(what, sizeof what, "out of memory"); break;
-  case DCI_DNS_LIMIT:
-    snprintf(what, sizeof what, "answer too large: %s", why ? why : "over a limit");
-    break;
-  case DCI_DNS_BADRESP:
-  case DCI_DNS_OK:
-  default:
-    snprintf(what, sizeof what, "bad answer: %s", why ? why : "malformed response");
-    break;
-  }
-  char safe[DC_MAX_NAME_LEN + 8];
-  dci_sanitize(safe, sizeof safe, l->name, strlen(l->name), DC_MAX_NAME_LEN);
-  snprintf(buf, n, "DNS %s lookup of %s: %s", type, safe, what);
+  dci_dns_failure_detail(type, l->kind == DCI_DNS_KIND_ADDRS ? "A or AAAA" : type, l->name,
+                         res, why, l->r->timeout_ms, "the DNS server", buf, n);
 }
 
 static void run_callbacks(dci_resolver *r)
@@ -594,16 +550,9 @@ static void run_callbacks(dci_resolver *r)
     const char *why;
     dci_dns_result res = combine(l, &all, &why);
     dci_dns_outcome o;
-    memset(&o, 0, sizeof o);
+    dci_dns_outcome_init(&o, l->kind, l->name, res);
     char detail[DC_MAX_NAME_LEN + 160];
     detail[0] = '\0';
-    o.kind = l->kind;
-    o.name = l->name;
-    o.result = res;
-    o.status = dci_dns_result_status(res);
-    if (l->kind == DCI_DNS_KIND_SOA &&
-        (res == DCI_DNS_NXDOMAIN || res == DCI_DNS_NODATA))
-      o.status = DC_OK;
     if (o.status != DC_OK) outcome_detail(l, res, why, detail, sizeof detail);
     o.detail = detail;
     if (l->kind == DCI_DNS_KIND_TXT) {

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "core/anchors.h"
+#include "dns/outcome.h"
 #include "dns/validate.h"
 #include "domainconnect/net.h"
 
@@ -236,34 +237,12 @@ static dc_status vstart(dci_vres *r, dci_dns_kind kind, const char *name, dci_dn
   return DC_OK;
 }
 
-static bool is_failure(dci_dns_result r)
-{
-  return r != DCI_DNS_OK && r != DCI_DNS_NXDOMAIN && r != DCI_DNS_NODATA;
-}
-
-/* As resolver.c's combine: A then AAAA merged into *all. */
 static dci_dns_result combine(const struct vlookup *l, dci_addr_list *all, const char **why)
 {
   *why = l->why[0];
   if (l->kind != DCI_DNS_KIND_ADDRS) return l->res[0];
-  size_t na = l->addrs[0].n, nb = l->addrs[1].n;
-  if (l->res[0] == DCI_DNS_LIMIT || l->res[1] == DCI_DNS_LIMIT || na + nb > DCI_MAX_ADDRS) {
-    *why = "more addresses than DCI_MAX_ADDRS";
-    return DCI_DNS_LIMIT;
-  }
-  if (na + nb > 0) {
-    memcpy(all->a, l->addrs[0].a, na * sizeof all->a[0]);
-    memcpy(all->a + na, l->addrs[1].a, nb * sizeof all->a[0]);
-    all->n = na + nb;
-    *why = NULL;
-    return DCI_DNS_OK;
-  }
-  if (is_failure(l->res[0])) return l->res[0];
-  *why = l->why[1];
-  if (is_failure(l->res[1])) return l->res[1];
-  *why = NULL;
-  if (l->res[0] == DCI_DNS_NXDOMAIN && l->res[1] == DCI_DNS_NXDOMAIN) return DCI_DNS_NXDOMAIN;
-  return DCI_DNS_NODATA;
+  return dci_dns_merge_addrs((dci_dns_half){l->res[0], &l->addrs[0], l->why[0]},
+                             (dci_dns_half){l->res[1], &l->addrs[1], l->why[1]}, all, why);
 }
 
 static const char *kind_name(dci_dns_kind k)
@@ -280,29 +259,9 @@ static const char *kind_name(dci_dns_kind k)
 static void detail_of(const struct vlookup *l, dci_dns_result res, const char *why,
                       char *buf, size_t n)
 {
-  char what[128];
-  switch (res) {
-  case DCI_DNS_NXDOMAIN: snprintf(what, sizeof what, "NXDOMAIN (no such name)"); break;
-  case DCI_DNS_NODATA:
-    snprintf(what, sizeof what, "no %s record",
-             l->kind == DCI_DNS_KIND_ADDRS ? "A or AAAA" : kind_name(l->kind));
-    break;
-  case DCI_DNS_SERVFAIL: snprintf(what, sizeof what, "SERVFAIL from the validating resolver"); break;
-  case DCI_DNS_REFUSED: snprintf(what, sizeof what, "REFUSED by the DNS server"); break;
-  case DCI_DNS_TIMEOUT:
-    snprintf(what, sizeof what, "no answer within %ld ms", l->r->timeout_ms);
-    break;
-  case DCI_DNS_NOMEM: snprintf(what, sizeof what, "out of memory"); break;
-  case DCI_DNS_LIMIT:
-    snprintf(what, sizeof what, "answer too large: %s", why ? why : "over a limit");
-    break;
-  case DCI_DNS_BADRESP:
-  case DCI_DNS_OK:
-  default:
-    snprintf(what, sizeof what, "bad answer: %s", why ? why : "malformed response");
-    break;
-  }
-  snprintf(buf, n, "DNS %s lookup of %s: %s", kind_name(l->kind), l->name, what);
+  const char *type = kind_name(l->kind);
+  dci_dns_failure_detail(type, l->kind == DCI_DNS_KIND_ADDRS ? "A or AAAA" : type, l->name,
+                         res, why, l->r->timeout_ms, "the validating resolver", buf, n);
 }
 
 static void run_callbacks(dci_vres *r)
@@ -317,15 +276,9 @@ static void run_callbacks(dci_vres *r)
     const char *why;
     dci_dns_result res = combine(l, &all, &why);
     dci_dns_outcome o;
-    memset(&o, 0, sizeof o);
+    dci_dns_outcome_init(&o, l->kind, l->name, res);
     char detail[DC_MAX_NAME_LEN + 200];
     detail[0] = '\0';
-    o.kind = l->kind;
-    o.name = l->name;
-    o.result = res;
-    o.status = dci_dns_result_status(res);
-    if (l->kind == DCI_DNS_KIND_SOA && (res == DCI_DNS_NXDOMAIN || res == DCI_DNS_NODATA))
-      o.status = DC_OK;
     if (o.status != DC_OK) detail_of(l, res, why, detail, sizeof detail);
     o.detail = detail;
     if (l->kind == DCI_DNS_KIND_TXT) {
