@@ -19,12 +19,11 @@
 #include <unistd.h>
 
 #include "bench_num.h"
+#include "bench_outcomes.h"
 #include "bench_proc.h"
 #include "domainconnect/batch.h"
 #include "domainconnect/net.h"
 
-#define MAX_ALLOW 16
-#define MAX_OUTCOMES 64
 #define MAX_SAMPLES 256
 
 static long rss_kb(void)
@@ -42,9 +41,7 @@ struct run {
   char line[512];
   double end;
   long results;
-  const char *names[MAX_OUTCOMES];
-  long counts[MAX_OUTCOMES];
-  int nout;
+  struct bench_outcomes out_counts;
   long sample_at[MAX_SAMPLES], sample_kb[MAX_SAMPLES];
   int nsamples;
 };
@@ -66,15 +63,8 @@ static void on_result(void *arg, const char *input, dc_status st,
   (void)s;
   (void)detail;
   struct run *r = arg;
-  const char *nm = dc_status_name(st);
-  int k;
-  for (k = 0; k < r->nout && strcmp(r->names[k], nm) != 0; k++) {}
-  if (k == r->nout && r->nout < MAX_OUTCOMES) {
-    r->names[r->nout] = nm;
-    r->counts[r->nout++] = 0;
-  }
-  if (k < r->nout) r->counts[k]++;
-  if (r->out) fprintf(r->out, "%s %s\n", input, nm);
+  bench_outcome(&r->out_counts, st);
+  if (r->out) fprintf(r->out, "%s %s\n", input, dc_status_name(st));
   r->results++;
   if (r->results % 10000 == 0 && r->nsamples < MAX_SAMPLES) {
     r->sample_at[r->nsamples] = r->results;
@@ -84,18 +74,15 @@ static void on_result(void *arg, const char *input, dc_status st,
 
 int main(int argc, char **argv)
 {
-  const char *dns = NULL, *ca = NULL, *psl = NULL, *outp = NULL, *allow[MAX_ALLOW];
-  int nallow = 0;
+  const char *outp = NULL;
+  struct bench_net net = {0};
   long conc = 64;
   double seconds = 600;
   int i;
   for (i = 1; i < argc - 1 && strncmp(argv[i], "--", 2) == 0; i += 2) {
     const char *o = argv[i], *v = argv[i + 1];
-    if (strcmp(o, "--dns-server") == 0) dns = v;
-    else if (strcmp(o, "--ca-file") == 0) ca = v;
-    else if (strcmp(o, "--psl-file") == 0) psl = v;
-    else if (strcmp(o, "--test-allow-address") == 0 && nallow < MAX_ALLOW) allow[nallow++] = v;
-    else if (strcmp(o, "--concurrency") == 0) conc = bench_long_or(v, 0); /* 0: refused */
+    if (bench_net_opt(&net, o, v)) continue;
+    if (strcmp(o, "--concurrency") == 0) conc = bench_long_or(v, 0); /* 0: refused */
     else if (strcmp(o, "--seconds") == 0) seconds = bench_double_or(v, 0);  /* 0: refused */
     else if (strcmp(o, "--out") == 0) outp = v;
     else break;
@@ -111,11 +98,7 @@ int main(int argc, char **argv)
 
   dc_client *c = NULL;
   if (dc_client_new(&c) != DC_OK) return 1;
-  dc_status st = DC_OK;
-  if (dns) st = dc_client_add_dns_server(c, dns);
-  if (st == DC_OK && ca) st = dc_client_set_ca_file(c, ca);
-  if (st == DC_OK && psl) st = dc_client_set_psl_file(c, psl);
-  for (int k = 0; st == DC_OK && k < nallow; k++) st = dc_client_test_only_allow_address(c, allow[k]);
+  dc_status st = bench_net_apply(&net, c);
   dc_batch *b = NULL;
   if (st == DC_OK) st = dc_batch_new(c, (size_t)conc, on_result, &r, &b);
   if (st == DC_OK) st = dc_batch_set_source(b, next_domain, &r);
@@ -143,8 +126,7 @@ int main(int argc, char **argv)
          100 * cpu / el);
   printf("rss_kb_at:");
   for (int k = 0; k < r.nsamples; k++) printf(" %ld:%ld", r.sample_at[k], r.sample_kb[k]);
-  printf("\noutcomes:");
-  for (int k = 0; k < r.nout; k++) printf(" %s=%ld", r.names[k], r.counts[k]);
   printf("\n");
+  bench_outcomes_print(&r.out_counts);
   return st == DC_OK && r.results > 0 ? 0 : 1;
 }

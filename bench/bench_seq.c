@@ -17,28 +17,15 @@
 #include <time.h>
 
 #include "bench_num.h"
+#include "bench_outcomes.h"
 #include "bench_proc.h"
 #include "domainconnect/net.h"
 
-#define MAX_ALLOW 16
-#define MAX_OUTCOMES 64
-
-struct opts {
-  const char *dns, *ca, *psl;
-  const char *allow[MAX_ALLOW];
-  int nallow;
-};
-
-static dc_client *make_client(const struct opts *o)
+static dc_client *make_client(const struct bench_net *o)
 {
   dc_client *c = NULL;
   if (dc_client_new(&c) != DC_OK) return NULL;
-  dc_status st = DC_OK;
-  if (o->dns) st = dc_client_add_dns_server(c, o->dns);
-  if (st == DC_OK && o->ca) st = dc_client_set_ca_file(c, o->ca);
-  if (st == DC_OK && o->psl) st = dc_client_set_psl_file(c, o->psl);
-  for (int i = 0; st == DC_OK && i < o->nallow; i++)
-    st = dc_client_test_only_allow_address(c, o->allow[i]);
+  dc_status st = bench_net_apply(o, c);
   if (st != DC_OK) {
     fprintf(stderr, "bench_seq: client setup: %s: %s\n", dc_status_name(st), dc_client_error(c));
     dc_client_free(c);
@@ -59,7 +46,7 @@ int main(int argc, char **argv)
     {"seconds", required_argument, NULL, 'S'},
     {NULL, 0, NULL, 0},
   };
-  struct opts o;
+  struct bench_net o;
   memset(&o, 0, sizeof o);
   int per_domain = 0, ch;
   long count = 1000;
@@ -70,7 +57,7 @@ int main(int argc, char **argv)
     case 'c': o.ca = optarg; break;
     case 'p': o.psl = optarg; break;
     case 'a':
-      if (o.nallow < MAX_ALLOW) o.allow[o.nallow++] = optarg;
+      if (o.nallow < BENCH_MAX_ALLOW) o.allow[o.nallow++] = optarg;
       break;
     case 'n': per_domain = 1; break;
     case 'N': count = bench_long_or(optarg, 0); break;      /* 0: refused below */
@@ -85,9 +72,7 @@ int main(int argc, char **argv)
   FILE *f = fopen(argv[optind], "r");
   if (f == NULL) { perror(argv[optind]); return 2; }
 
-  const char *names[MAX_OUTCOMES];
-  long counts[MAX_OUTCOMES];
-  int nout = 0;
+  struct bench_outcomes outc = {.n = 0};
   dc_client *shared = per_domain ? NULL : make_client(&o);
   if (!per_domain && shared == NULL) return 1;
   long n = 0;
@@ -102,14 +87,7 @@ int main(int argc, char **argv)
     dc_status st = dc_discover(c, line, &s);
     dc_settings_free(s);
     if (per_domain) dc_client_free(c);
-    const char *nm = dc_status_name(st);
-    int k;
-    for (k = 0; k < nout && strcmp(names[k], nm) != 0; k++) {}
-    if (k == nout && nout < MAX_OUTCOMES) {
-      names[nout] = nm;
-      counts[nout++] = 0;
-    }
-    if (k < nout) counts[k]++;
+    bench_outcome(&outc, st);
     n++;
   }
   double el = now() - t0;
@@ -118,8 +96,6 @@ int main(int argc, char **argv)
   printf("bench_seq: mode=%s domains=%ld seconds=%.3f rate=%.1f/s maxrss_kb=%ld\n",
          per_domain ? "new-client-per-domain" : "one-client", n, el,
          (double)n / el, peak_rss_kb());
-  printf("outcomes:");
-  for (int k = 0; k < nout; k++) printf(" %s=%ld", names[k], counts[k]);
-  printf("\n");
+  bench_outcomes_print(&outc);
   return n > 0 ? 0 : 1;
 }

@@ -19,11 +19,10 @@
 #include <sys/resource.h>
 
 #include "bench_num.h"
+#include "bench_outcomes.h"
 #include "bench_proc.h"
 #include "domainconnect/net.h"
 
-#define MAX_ALLOW 16
-#define MAX_OUTCOMES 64
 #define MAX_THREADS 4096
 
 static char **domains;
@@ -32,21 +31,12 @@ static atomic_long next_index, results;
 static double end_time;
 static dc_client *client;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static const char *names[MAX_OUTCOMES];
-static long counts[MAX_OUTCOMES];
-static int nout;
+static struct bench_outcomes outc;
 
 static void count(dc_status st)
 {
-  const char *nm = dc_status_name(st);
   pthread_mutex_lock(&lock);
-  int k;
-  for (k = 0; k < nout && strcmp(names[k], nm) != 0; k++) {}
-  if (k == nout && nout < MAX_OUTCOMES) {
-    names[nout] = nm;
-    counts[nout++] = 0;
-  }
-  if (k < nout) counts[k]++;
+  bench_outcome(&outc, st);
   pthread_mutex_unlock(&lock);
 }
 
@@ -83,18 +73,14 @@ static long load(const char *path, long max)
 
 int main(int argc, char **argv)
 {
-  const char *dns = NULL, *ca = NULL, *psl = NULL, *allow[MAX_ALLOW];
-  int nallow = 0;
+  struct bench_net net = {0};
   long threads = 32, max = 100000;
   double seconds = 60;
   int i;
   for (i = 1; i < argc - 1 && strncmp(argv[i], "--", 2) == 0; i += 2) {
     const char *o = argv[i], *v = argv[i + 1];
-    if (strcmp(o, "--dns-server") == 0) dns = v;
-    else if (strcmp(o, "--ca-file") == 0) ca = v;
-    else if (strcmp(o, "--psl-file") == 0) psl = v;
-    else if (strcmp(o, "--test-allow-address") == 0 && nallow < MAX_ALLOW) allow[nallow++] = v;
-    else if (strcmp(o, "--threads") == 0) threads = bench_long_or(v, 0);
+    if (bench_net_opt(&net, o, v)) continue;
+    if (strcmp(o, "--threads") == 0) threads = bench_long_or(v, 0);
     else if (strcmp(o, "--count") == 0) max = bench_long_or(v, 0);
     else if (strcmp(o, "--seconds") == 0) seconds = bench_double_or(v, 0);
     else break;
@@ -111,10 +97,7 @@ int main(int argc, char **argv)
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   dc_status st = dc_client_new(&client);
-  if (st == DC_OK && dns) st = dc_client_add_dns_server(client, dns);
-  if (st == DC_OK && ca) st = dc_client_set_ca_file(client, ca);
-  if (st == DC_OK && psl) st = dc_client_set_psl_file(client, psl);
-  for (int k = 0; st == DC_OK && k < nallow; k++) st = dc_client_test_only_allow_address(client, allow[k]);
+  if (st == DC_OK) st = bench_net_apply(&net, client);
   if (st != DC_OK) {
     fprintf(stderr, "bench_threads: setup: %s\n", dc_status_name(st));
     return 1;
@@ -137,9 +120,7 @@ int main(int argc, char **argv)
   long done = atomic_load(&results);
   printf("bench_threads: threads=%ld domains=%ld seconds=%.3f rate=%.1f/s client_cpu=%.0f%% maxrss_kb=%ld\n",
          started, done, el, (double)done / el, 100 * cpu / el, peak_rss_kb());
-  printf("outcomes:");
-  for (int k = 0; k < nout; k++) printf(" %s=%ld", names[k], counts[k]);
-  printf("\n");
+  bench_outcomes_print(&outc);
   dc_client_free(client);
   for (long k = 0; k < ndomains; k++) free(domains[k]);
   free(domains);

@@ -165,27 +165,10 @@ def latency(a, state, bindir, ca, psl, knot_port, procs):
     for rtt in [0] + a.rtts:
         concs = a.concs if rtt > 0 else sorted(set(a.concs))
         for conc in concs:
-            p, log = start_delayproxy(bindir, state, rtt, maps, procs, "%d-%d" % (rtt, conc))
             cmd = [os.path.join(bindir, "bench_batch")] + net + [
                 "--concurrency", str(conc), "--seconds", str(a.seconds), dom]
-            t0 = time.monotonic()
-            rc, o, e = run(cmd, a.seconds + 120)
-            conns, dgrams, pcpu = stop_delayproxy(p, log, procs, t0)
-            k = kv(o)
-            done = int(k.get("domains", 0) or 0)
-            rate = float(k.get("rate", "0/s").split("/")[0])
-            out()
-            out("$ delayproxy --rtt-ms %d ...; %s" % (rtt, shcmd(cmd)))
-            for line in (o + e).strip().splitlines():
-                out("  " + line)
-            dns_rt = dgrams / 2 / done if done else 0   # exchanges per domain
-            # TXT is one round trip; the guard's A and AAAA go out together
-            rt_dns = 1 + max(0.0, dns_rt - 1) / 2
-            conn_per = conns / done if done else 0
-            rt = rt_dns + 2 * conn_per + 1
-            out("  proxy: %d DNS exchanges (%.2f per domain), %d TCP connections (%.3f per "
-                "domain): %.2f round trips per domain; proxy cpu %.0f%% of one core"
-                % (dgrams // 2, dns_rt, conns, conn_per, rt, pcpu))
+            k, rate, rt, rc = delayed_run(a, bindir, state, rtt, maps, procs,
+                                          "%d-%d" % (rtt, conc), cmd)
             if rtt == 0:
                 limit[conc] = rate
                 continue
@@ -194,25 +177,11 @@ def latency(a, state, bindir, ca, psl, knot_port, procs):
             rows.append(("batch C=%d" % conc, rtt, conc, rate, rt, ideal, limit.get(conc, 0),
                          rate / bound if bound else 0, k.get("client_cpu", "?"), rc))
         for threads in (a.threads if rtt > 0 else []):
-            p, log = start_delayproxy(bindir, state, rtt, maps, procs, "t%d-%d" % (rtt, threads))
             cmd = [os.path.join(bindir, "bench_threads")] + net + [
                 "--threads", str(threads), "--seconds", str(a.seconds), "--count",
                 str(len(ok)), dom]
-            t0 = time.monotonic()
-            rc, o, e = run(cmd, a.seconds + 120)
-            conns, dgrams, pcpu = stop_delayproxy(p, log, procs, t0)
-            k = kv(o)
-            done = int(k.get("domains", 0) or 0)
-            rate = float(k.get("rate", "0/s").split("/")[0])
-            out()
-            out("$ delayproxy --rtt-ms %d ...; %s" % (rtt, shcmd(cmd)))
-            for line in (o + e).strip().splitlines():
-                out("  " + line)
-            dns_rt = dgrams / 2 / done if done else 0
-            conn_per = conns / done if done else 0
-            rt = 1 + max(0.0, dns_rt - 1) / 2 + 2 * conn_per + 1
-            out("  proxy: %.2f DNS exchanges and %.3f TCP connections per domain: %.2f round "
-                "trips per domain; proxy cpu %.0f%% of one core" % (dns_rt, conn_per, rt, pcpu))
+            k, rate, rt, rc = delayed_run(a, bindir, state, rtt, maps, procs,
+                                          "t%d-%d" % (rtt, threads), cmd)
             ideal = threads / (rt * rtt / 1000.0)
             rows.append(("threads N=%d" % threads, rtt, threads, rate, rt, ideal, 0,
                          rate / ideal if ideal else 0, k.get("client_cpu", "?"), rc))
@@ -224,6 +193,31 @@ def latency(a, state, bindir, ca, psl, knot_port, procs):
     for r in rows:
         out("  %-16s %6d %10.0f %8.2f %10.0f %10s %9.2f %8s %4d" % (
             r[0], r[1], r[3], r[4], r[5], ("%.0f" % r[6]) if r[6] else "-", r[7], r[8], r[9]))
+
+
+def delayed_run(a, bindir, state, rtt, maps, procs, tag, cmd):
+    """Runs a bench program through a delayproxy at `rtt` ms and reports
+    it with the round trips per domain the proxy counted: TXT is one round
+    trip, the guard's A and AAAA go out together, a new TCP+TLS connection
+    is two, the GET one. Returns (key/values, domains/s, round trips, rc)."""
+    p, log = start_delayproxy(bindir, state, rtt, maps, procs, tag)
+    t0 = time.monotonic()
+    rc, o, e = run(cmd, a.seconds + 120)
+    conns, dgrams, pcpu = stop_delayproxy(p, log, procs, t0)
+    k = kv(o)
+    done = int(k.get("domains", 0) or 0)
+    rate = float(k.get("rate", "0/s").split("/")[0])
+    out()
+    out("$ delayproxy --rtt-ms %d ...; %s" % (rtt, shcmd(cmd)))
+    for line in (o + e).strip().splitlines():
+        out("  " + line)
+    dns_rt = dgrams / 2 / done if done else 0   # exchanges per domain
+    conn_per = conns / done if done else 0
+    rt = 1 + max(0.0, dns_rt - 1) / 2 + 2 * conn_per + 1
+    out("  proxy: %d DNS exchanges (%.2f per domain), %d TCP connections (%.3f per "
+        "domain): %.2f round trips per domain; proxy cpu %.0f%% of one core"
+        % (dgrams // 2, dns_rt, conns, conn_per, rt, pcpu))
+    return k, rate, rt, rc
 
 
 class Sampler(threading.Thread):

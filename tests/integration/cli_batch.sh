@@ -14,40 +14,7 @@ CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
 : "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}"
 NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
 
-cat > "$T/list" <<'LIST'
-# the population: one domain per line
-example.test
-www.example.test
-
-  WWW.Example.Test.  
-www.example.co.uk
-pathprefix.test
-cname.test
-dup-rr.test
-sub.example.test
-multi-rr.test
-nodc.test
-nodata.test
-servfail.test
-missing.test
-error500.test
-badjson.test
-huge.test
-redirect.test
-co.uk
-bad..name.test
-batch-txtinvalid.test
-batch-blocked.test
-batch-noaddr.test
-batch-addrfail.test
-LIST
-i=0
-while [ $i -lt 24 ]; do
-  n=$(printf '%02d' $i)
-  echo "batch-$n.test" >> "$T/list"
-  echo "www.batch-$n.test" >> "$T/list"
-  i=$((i + 1))
-done
+cp "$(dirname "$0")/batch_population.txt" "$T/list"
 
 # shellcheck disable=SC2086
 "$CLI" discover --batch "$T/list" --concurrency 8 $NET >"$T/out" 2>"$T/err"

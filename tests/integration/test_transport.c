@@ -536,6 +536,18 @@ static struct curl_sockaddr brace_sockaddr(const char *ip, unsigned port)
   return sa;
 }
 
+/* Brace 1 (the socket check) refuses ip:port with `why` in the detail and
+ * `reason` on the call record. */
+static void socket_refused(dci_http_xfer *x, dc_client *c, const char *ip, unsigned port,
+                           const char *why, dc_guard_reason reason)
+{
+  struct curl_sockaddr sa = brace_sockaddr(ip, port);
+  assert_true(dci_xfer_on_open_socket(x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
+  assert_true(x->blocked);
+  assert_non_null(strstr(x->why, why));
+  assert_int_equal(dc_client_guard_reason(c), reason);
+}
+
 static void test_brace_reasons(void **state)
 {
   fx *f = *state;
@@ -543,29 +555,20 @@ static void test_brace_reasons(void **state)
   /* brace 1: outside the checked set */
   brace_xfer(&x, f->c);
   dci_clear(f->c);
-  struct curl_sockaddr sa = brace_sockaddr("127.0.0.2", 443);
-  assert_true(dci_xfer_on_open_socket(&x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
-  assert_true(x.blocked);
-  assert_non_null(strstr(x.why, "not one of the addresses checked"));
-  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_BLOCKED_ADDRESS);
+  socket_refused(&x, f->c, "127.0.0.2", 443, "not one of the addresses checked",
+                 DC_GUARD_BLOCKED_ADDRESS);
   /* brace 1: another port; a later refusal keeps the first reason */
   brace_xfer(&x, f->c);
   dci_clear(f->c);
-  sa = brace_sockaddr("127.0.0.3", 8443);
-  assert_true(dci_xfer_on_open_socket(&x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
-  assert_non_null(strstr(x.why, "not port 443"));
-  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_PORT);
-  sa = brace_sockaddr("127.0.0.2", 443);
-  assert_true(dci_xfer_on_open_socket(&x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
-  assert_non_null(strstr(x.why, "not port 443"));
-  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_PORT);
+  socket_refused(&x, f->c, "127.0.0.3", 8443, "not port 443",
+                 DC_GUARD_PORT);
+  socket_refused(&x, f->c, "127.0.0.2", 443, "not port 443",
+                 DC_GUARD_PORT);
   /* brace 1: the guard's own rule (loopback, not allowed) keeps its reason */
   brace_xfer(&x, f->c);
   dci_clear(f->c);
-  sa = brace_sockaddr("127.0.0.1", 443);
-  assert_true(dci_xfer_on_open_socket(&x, CURLSOCKTYPE_IPCXN, &sa) == CURL_SOCKET_BAD);
-  assert_non_null(strstr(x.why, "loopback"));
-  assert_int_equal(dc_client_guard_reason(f->c), DC_GUARD_BLOCKED_ADDRESS);
+  socket_refused(&x, f->c, "127.0.0.1", 443, "loopback",
+                 DC_GUARD_BLOCKED_ADDRESS);
   /* brace 2: another port, then outside the checked set */
   char ip3[] = "127.0.0.3", ip2[] = "127.0.0.2", local[] = "127.0.0.9";
   brace_xfer(&x, f->c);

@@ -101,6 +101,15 @@ static void rr_txt(mb *m, const char *owner, const char *const *strs, size_t n)
 }
 static void rr_txt1(mb *m, const char *owner, const char *s) { rr_txt(m, owner, &s, 1); }
 
+/* A response to "example.test TXT" with the given counts and one TXT "v"
+ * (whatever the counts say). */
+static void one_txt_msg(mb *m, unsigned an, unsigned ns, unsigned ar)
+{
+  hdr(m, QR, 1, an, ns, ar);
+  question(m, "example.test", 16);
+  rr_txt1(m, "^12", "v");
+}
+
 static void rr_cname(mb *m, const char *owner, const char *target)
 {
   size_t at = rr_begin(m, owner, 5);
@@ -281,23 +290,15 @@ static void test_counts(void **state)
   question(m, "example.test", 16);
   assert_int_equal(txt_result(m, NULL, NULL), DCI_DNS_BADRESP);
   /* ANCOUNT says 2, one RR present */
-  hdr(m, QR, 1, 2, 0, 0);
-  question(m, "example.test", 16);
-  rr_txt1(m, "^12", "v");
+  one_txt_msg(m, 2, 0, 0);
   assert_int_equal(txt_result(m, NULL, NULL), DCI_DNS_BADRESP);
   /* NSCOUNT / ARCOUNT past the end */
-  hdr(m, QR, 1, 1, 1, 0);
-  question(m, "example.test", 16);
-  rr_txt1(m, "^12", "v");
+  one_txt_msg(m, 1, 1, 0);
   assert_int_equal(txt_result(m, NULL, NULL), DCI_DNS_BADRESP);
-  hdr(m, QR, 1, 1, 0, 65535);
-  question(m, "example.test", 16);
-  rr_txt1(m, "^12", "v");
+  one_txt_msg(m, 1, 0, 65535);
   assert_int_equal(txt_result(m, NULL, NULL), DCI_DNS_BADRESP);
   /* RDLENGTH past the end */
-  hdr(m, QR, 1, 1, 0, 0);
-  question(m, "example.test", 16);
-  rr_txt1(m, "^12", "v");
+  one_txt_msg(m, 1, 0, 0);
   set16(m, m->n - 4, 200);
   assert_int_equal(txt_result(m, NULL, NULL), DCI_DNS_BADRESP);
   /* question cut short */
