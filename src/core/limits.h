@@ -149,6 +149,15 @@
 /* Lookups one resolver has on the wire at once (each 1 or 2 queries); more
  * wait in order and their DNS timeout starts when they are sent. */
 #define DC_MAX_DNS_INFLIGHT 128
+/* A batch raises its resolver's limit to its concurrency (every job has at
+ * most one lookup out), up to this many; and asks for a socket receive
+ * buffer this large for the answers of such bursts (the kernel may give
+ * less: net.core.rmem_max). Measured through bench/delayproxy: 1024 in
+ * flight reached 0.87 of the ideal rate at 200 ms RTT with no lookup lost
+ * (0.3 % timed out with no delay at all); 4096 lost a third of its
+ * lookups to overflowing UDP buffers, so the limit stops at 1024. */
+#define DC_MAX_DNS_INFLIGHT_BATCH 1024
+#define DC_DNS_RCVBUF (4 * 1024 * 1024)
 
 /* ---- template engine (DNS Provider side, src/template; docs/template-engine.md) */
 /* Template document bytes (the same cap as a template-support body). */

@@ -613,6 +613,8 @@ DC_API dc_status dc_batch_new(dc_client *c, size_t concurrency,
     b->free_jobs = &b->jobs[i];
   }
   DCI_TRY(dci_dres_new(c, &b->r));
+  /* every job has at most one lookup out: room for all of them */
+  if (b->r.plain != NULL) dci_resolver_set_max_inflight(b->r.plain, concurrency);
   b->m = curl_multi_init();
   if (b->m == NULL) { status = dci_fail(c, DC_E_NOMEM, "out of memory"); goto done; }
   if (mset_sockfn(b->m, on_curl_socket) != CURLM_OK ||

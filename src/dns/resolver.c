@@ -66,6 +66,7 @@ struct dci_resolver {
   struct lookup *fl_head, *fl_tail;   /* in flight, ordered by deadline */
   struct lookup *done_head, *done_tail;
   size_t active;                      /* lookups in flight */
+  size_t max_active;                  /* DC_MAX_DNS_INFLIGHT, or the batch's */
   size_t pending;                     /* started, callback not yet run */
   bool in_callbacks;
   char err[256];
@@ -298,9 +299,10 @@ static int channel_init(ares_channel *ch, long per_try_ms, int tries)
   o.domains = NULL; /* no search list, whatever resolv.conf says */
   o.ndomains = 0;
   o.lookups = lookups;
+  o.socket_receive_buffer_size = DC_DNS_RCVBUF;
   int mask = ARES_OPT_FLAGS | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
              ARES_OPT_NDOTS | ARES_OPT_DOMAINS | ARES_OPT_LOOKUPS |
-             ARES_OPT_NOROTATE;
+             ARES_OPT_NOROTATE | ARES_OPT_SOCK_RCVBUF;
   return ares_init_options(ch, &o, mask);
 }
 
@@ -316,6 +318,7 @@ dc_status dci_resolver_new(dc_client *c, dci_resolver **out)
     return dci_fail(c, DC_E_INTERNAL, "library initialisation failed");
   r = calloc(1, sizeof *r);
   if (r == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
+  r->max_active = DC_MAX_DNS_INFLIGHT;
   long dns_ms = c->cfg->timeout_dns_ms;
   r->timeout_ms = dns_ms > 0 ? dns_ms : DC_DEFAULT_DNS_TIMEOUT_MS;
 
@@ -426,7 +429,16 @@ static void activate(struct lookup *l)
  * buffer on the way. Iterative, so lookups that end at once cannot nest. */
 static void pump(dci_resolver *r)
 {
-  while (r->q_head && r->active < DC_MAX_DNS_INFLIGHT) activate(r->q_head);
+  while (r->q_head && r->active < r->max_active) activate(r->q_head);
+}
+
+void dci_resolver_set_max_inflight(dci_resolver *r, size_t n)
+{
+  if (r == NULL) return;
+  if (n < DC_MAX_DNS_INFLIGHT) n = DC_MAX_DNS_INFLIGHT;
+  if (n > DC_MAX_DNS_INFLIGHT_BATCH) n = DC_MAX_DNS_INFLIGHT_BATCH;
+  r->max_active = n;
+  pump(r);
 }
 
 static dc_status start(dci_resolver *r, dci_dns_kind kind, unsigned qtype,

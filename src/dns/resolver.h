@@ -280,6 +280,10 @@ size_t dci_resolver_pending(const dci_resolver *r);
  * for each provider API host's addresses once per TTL, not once per
  * domain. Lookups answered from it so far (for tests and benchmarks). */
 size_t dci_resolver_cache_hits(const dci_resolver *r);
+/* Lookups on the wire at once: DC_MAX_DNS_INFLIGHT by default; a batch
+ * raises it to its concurrency (clamped to DC_MAX_DNS_INFLIGHT ..
+ * DC_MAX_DNS_INFLIGHT_BATCH). */
+void dci_resolver_set_max_inflight(dci_resolver *r, size_t n);
 
 /* Event loop. Sockets to watch: fills up to `max` entries (fd, events =
  * POLLIN and/or POLLOUT, revents = 0) and returns how many there are (at
