@@ -95,19 +95,9 @@ struct dc_batch {
   bool in_callback;
 };
 
-static long now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static time_t now_s(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec;
-}
+/* CLOCK_MONOTONIC (core's dci_now_us) in milliseconds and seconds */
+static long now_ms(void) { return (long)(dci_now_us() / 1000); }
+static time_t now_s(void) { return (time_t)(dci_now_us() / 1000000); }
 
 /* ---- cache */
 

@@ -74,12 +74,6 @@ struct dci_resolver {
   size_t cache_hits;
 };
 
-static int64_t now_us(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /* ---- lists */
 
@@ -414,7 +408,7 @@ static void activate(struct lookup *l)
 {
   dci_resolver *r = l->r;
   list_unlink(&r->q_head, &r->q_tail, l);
-  l->deadline_us = now_us() + (int64_t)r->timeout_ms * 1000;
+  l->deadline_us = dci_now_us() + (int64_t)r->timeout_ms * 1000;
   list_append(&r->fl_head, &r->fl_tail, l);
   r->active++;
   for (int slot = 0; slot < l->nslots; slot++) {
@@ -481,7 +475,7 @@ static dc_status start(dci_resolver *r, dci_dns_kind kind, unsigned qtype,
   l->nslots = kind == DCI_DNS_KIND_ADDRS ? 2 : 1;
   r->pending++;
   const dci_addr_list *hit =
-    kind == DCI_DNS_KIND_ADDRS ? dci_addr_cache_get(&r->cache, l->name, now_us()) : NULL;
+    kind == DCI_DNS_KIND_ADDRS ? dci_addr_cache_get(&r->cache, l->name, dci_now_us()) : NULL;
   if (hit != NULL) {
     /* answered now, reported from the event loop like any other */
     l->addrs[0] = *hit;
@@ -577,7 +571,7 @@ static void run_callbacks(dci_resolver *r)
         uint32_t ttl = UINT32_MAX; /* the smaller of the two answers' */
         for (int i = 0; i < 2; i++)
           if (l->ttl_set[i] && l->ttl[i] < ttl) ttl = l->ttl[i];
-        if (ttl != UINT32_MAX) dci_addr_cache_put(&r->cache, l->name, &all, ttl, now_us());
+        if (ttl != UINT32_MAX) dci_addr_cache_put(&r->cache, l->name, &all, ttl, dci_now_us());
       }
     }
     if (l->kind == DCI_DNS_KIND_RRSET) {
@@ -598,7 +592,7 @@ static void run_callbacks(dci_resolver *r)
 static void expire(dci_resolver *r)
 {
   if (r->fl_head == NULL) return;
-  int64_t now = now_us();
+  int64_t now = dci_now_us();
   while (r->fl_head && r->fl_head->deadline_us <= now) {
     struct lookup *l = r->fl_head;
     lookup_detach(l);
@@ -640,7 +634,7 @@ long dci_resolver_timeout_ms(dci_resolver *r)
   if (r == NULL) return -1;
   if (r->done_head) return 0;
   if (r->fl_head == NULL) return r->q_head ? 0 : -1;
-  int64_t left = r->fl_head->deadline_us - now_us();
+  int64_t left = r->fl_head->deadline_us - dci_now_us();
   if (left < 0) left = 0;
   struct timeval tv;
   struct timeval *tp = ares_timeout(r->ch, NULL, &tv);

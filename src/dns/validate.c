@@ -72,12 +72,6 @@ struct dci_vres {
   char err[256];
 };
 
-static int64_t now_us(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static void vl_unlink(vlist *L, struct vlookup *l)
 {
@@ -191,7 +185,7 @@ static void activate(struct vlookup *l)
 {
   dci_vres *r = l->r;
   vl_unlink(&r->queued, l);
-  l->deadline_us = now_us() + (int64_t)r->timeout_ms * 1000;
+  l->deadline_us = dci_now_us() + (int64_t)r->timeout_ms * 1000;
   vl_append(&r->flight, l);
   r->active++;
   for (int slot = 0; slot < l->nslots; slot++) {
@@ -301,7 +295,7 @@ static void run_callbacks(dci_vres *r)
  * from libunbound afterwards) and they end with DCI_DNS_TIMEOUT. */
 static void expire(dci_vres *r)
 {
-  int64_t now = now_us();
+  int64_t now = dci_now_us();
   struct vlookup *l = r->flight.head;
   while (l) {
     struct vlookup *next = l->next;
@@ -533,7 +527,7 @@ static long vtimeout(dci_vres *v)
   int64_t first = v->flight.head->deadline_us;
   for (struct vlookup *l = v->flight.head; l; l = l->next)
     if (l->deadline_us < first) first = l->deadline_us;
-  int64_t left = first - now_us();
+  int64_t left = first - dci_now_us();
   if (left < 0) left = 0;
   return (long)((left + 999) / 1000);
 }
