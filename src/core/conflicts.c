@@ -18,20 +18,9 @@ DC_API void dc_conflicts_free(dc_conflicts *cf)
   free(cf);
 }
 
-DC_API const char *dc_conflicts_code(const dc_conflicts *cf)
-{
-  return cf ? cf->code : NULL;
-}
-
-DC_API const char *dc_conflicts_message(const dc_conflicts *cf)
-{
-  return cf ? cf->message : NULL;
-}
-
-DC_API size_t dc_conflicts_count(const dc_conflicts *cf)
-{
-  return cf ? cf->count : 0;
-}
+DCI_GETTER(const char *, dc_conflicts_code, dc_conflicts, code, NULL)
+DCI_GETTER(const char *, dc_conflicts_message, dc_conflicts, message, NULL)
+DCI_GETTER(size_t, dc_conflicts_count, dc_conflicts, count, 0)
 
 DC_API const char *dc_conflicts_type(const dc_conflicts *cf, size_t i)
 {

@@ -26,6 +26,14 @@
     if (status != DC_OK) goto done;                                            \
   } while (0)
 
+/* A public accessor that reads one field of an opaque handle and answers
+ * `none` for a NULL handle: the library's null-safe getter, written once.
+ * The public header keeps the declaration and its documentation, e.g.
+ *   DCI_GETTER(const char *, dc_token_api_url, dc_token, api_url, NULL)
+ * defines `const char *dc_token_api_url(const dc_token *h)`. */
+#define DCI_GETTER(type, name, handle, field, none)                            \
+  DC_API type name(const handle *h) { return h != NULL ? h->field : (none); }
+
 struct psl_ctx_st;
 struct dci_client_id;
 

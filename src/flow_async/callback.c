@@ -320,22 +320,7 @@ DC_API void dc_callback_free(dc_callback *cb)
   free(cb);
 }
 
-DC_API const char *dc_callback_code(const dc_callback *cb)
-{
-  return cb ? cb->code : NULL;
-}
-
-DC_API const char *dc_callback_state(const dc_callback *cb)
-{
-  return cb ? cb->state : NULL;
-}
-
-DC_API const char *dc_callback_error(const dc_callback *cb)
-{
-  return cb ? cb->error : NULL;
-}
-
-DC_API const char *dc_callback_error_description(const dc_callback *cb)
-{
-  return cb ? cb->error_description : NULL;
-}
+DCI_GETTER(const char *, dc_callback_code, dc_callback, code, NULL)
+DCI_GETTER(const char *, dc_callback_state, dc_callback, state, NULL)
+DCI_GETTER(const char *, dc_callback_error, dc_callback, error, NULL)
+DCI_GETTER(const char *, dc_callback_error_description, dc_callback, error_description, NULL)

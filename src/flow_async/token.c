@@ -518,35 +518,12 @@ DC_API dc_status dc_token_copy(const dc_token *t, dc_token **out)
 
 /* ---- getters */
 
-DC_API const char *dc_token_access_token(const dc_token *t)
-{
-  return t ? t->access_token : NULL;
-}
-
-DC_API const char *dc_token_refresh_token(const dc_token *t)
-{
-  return t ? t->refresh_token : NULL;
-}
-
-DC_API const char *dc_token_api_url(const dc_token *t)
-{
-  return t ? t->api_url : NULL;
-}
-
-DC_API const char *dc_token_provider_id(const dc_token *t)
-{
-  return t ? t->provider_id : NULL;
-}
-
-DC_API time_t dc_token_issued_at(const dc_token *t)
-{
-  return t ? t->issued_at : 0;
-}
-
-DC_API time_t dc_token_expires_at(const dc_token *t)
-{
-  return t ? t->expires_at : 0;
-}
+DCI_GETTER(const char *, dc_token_access_token, dc_token, access_token, NULL)
+DCI_GETTER(const char *, dc_token_refresh_token, dc_token, refresh_token, NULL)
+DCI_GETTER(const char *, dc_token_api_url, dc_token, api_url, NULL)
+DCI_GETTER(const char *, dc_token_provider_id, dc_token, provider_id, NULL)
+DCI_GETTER(time_t, dc_token_issued_at, dc_token, issued_at, 0)
+DCI_GETTER(time_t, dc_token_expires_at, dc_token, expires_at, 0)
 
 /* docs/security.md §6.6: refresh when now + skew >= expiry, the skew being
  * at most a quarter (DC_TOKEN_SKEW_DIVISOR) of the token's lifetime, so a

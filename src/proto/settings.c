@@ -317,66 +317,20 @@ DC_API void dc_settings_free(dc_settings *s)
   free(s);
 }
 
-DC_API const char *dc_settings_provider_id(const dc_settings *s)
-{
-  return s ? s->provider_id : NULL;
-}
-
-DC_API const char *dc_settings_provider_name(const dc_settings *s)
-{
-  return s ? s->provider_name : NULL;
-}
-
-DC_API const char *dc_settings_provider_display_name(const dc_settings *s)
-{
-  return s ? s->provider_display_name : NULL;
-}
-
-DC_API const char *dc_settings_url_sync_ux(const dc_settings *s)
-{
-  return s ? s->url_sync_ux : NULL;
-}
-
-DC_API const char *dc_settings_url_async_ux(const dc_settings *s)
-{
-  return s ? s->url_async_ux : NULL;
-}
-
-DC_API const char *dc_settings_url_api(const dc_settings *s)
-{
-  return s ? s->url_api : NULL;
-}
-
-DC_API const char *dc_settings_url_control_panel(const dc_settings *s)
-{
-  return s ? s->url_control_panel : NULL;
-}
-
-DC_API const char *dc_settings_zone(const dc_settings *s)
-{
-  return s ? s->zone : NULL;
-}
+DCI_GETTER(const char *, dc_settings_provider_id, dc_settings, provider_id, NULL)
+DCI_GETTER(const char *, dc_settings_provider_name, dc_settings, provider_name, NULL)
+DCI_GETTER(const char *, dc_settings_provider_display_name, dc_settings, provider_display_name, NULL)
+DCI_GETTER(const char *, dc_settings_url_sync_ux, dc_settings, url_sync_ux, NULL)
+DCI_GETTER(const char *, dc_settings_url_async_ux, dc_settings, url_async_ux, NULL)
+DCI_GETTER(const char *, dc_settings_url_api, dc_settings, url_api, NULL)
+DCI_GETTER(const char *, dc_settings_url_control_panel, dc_settings, url_control_panel, NULL)
+DCI_GETTER(const char *, dc_settings_zone, dc_settings, zone, NULL)
 
 /* net.h: filled by dc_discover (src/discovery/discover.c). */
-DC_API const char *dc_settings_host(const dc_settings *s)
-{
-  return s ? s->host : NULL;
-}
-
-DC_API long dc_settings_width(const dc_settings *s)
-{
-  return s ? s->width : 0;
-}
-
-DC_API long dc_settings_height(const dc_settings *s)
-{
-  return s ? s->height : 0;
-}
-
-DC_API size_t dc_settings_name_server_count(const dc_settings *s)
-{
-  return s ? s->n_name_servers : 0;
-}
+DCI_GETTER(const char *, dc_settings_host, dc_settings, host, NULL)
+DCI_GETTER(long, dc_settings_width, dc_settings, width, 0)
+DCI_GETTER(long, dc_settings_height, dc_settings, height, 0)
+DCI_GETTER(size_t, dc_settings_name_server_count, dc_settings, n_name_servers, 0)
 
 DC_API const char *dc_settings_name_server(const dc_settings *s, size_t i)
 {

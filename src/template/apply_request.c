@@ -252,23 +252,8 @@ done:
   return status;
 }
 
-DC_API const dc_template *dc_apply_request_template(const dc_apply_request *r)
-{
-  return r ? r->tpl : NULL;
-}
-DC_API const char *dc_apply_request_template_file(const dc_apply_request *r)
-{
-  return r ? r->tpl_file : NULL;
-}
-DC_API const dc_zone *dc_apply_request_zone(const dc_apply_request *r)
-{
-  return r ? r->zone : NULL;
-}
-DC_API const char *dc_apply_request_zone_file(const dc_apply_request *r)
-{
-  return r ? r->zone_file : NULL;
-}
-DC_API const dc_apply_opts *dc_apply_request_opts(const dc_apply_request *r)
-{
-  return r ? r->opts : NULL;
-}
+DCI_GETTER(const dc_template *, dc_apply_request_template, dc_apply_request, tpl, NULL)
+DCI_GETTER(const char *, dc_apply_request_template_file, dc_apply_request, tpl_file, NULL)
+DCI_GETTER(const dc_zone *, dc_apply_request_zone, dc_apply_request, zone, NULL)
+DCI_GETTER(const char *, dc_apply_request_zone_file, dc_apply_request, zone_file, NULL)
+DCI_GETTER(const dc_apply_opts *, dc_apply_request_opts, dc_apply_request, opts, NULL)

@@ -33,15 +33,8 @@ DC_API void dc_apply_result_free(dc_apply_result *r)
   free(r);
 }
 
-DC_API const dc_zone *dc_apply_result_added(const dc_apply_result *r)
-{
-  return r ? r->newz : NULL;
-}
-
-DC_API const dc_zone *dc_apply_result_deleted(const dc_apply_result *r)
-{
-  return r ? r->delz : NULL;
-}
+DCI_GETTER(const dc_zone *, dc_apply_result_added, dc_apply_result, newz, NULL)
+DCI_GETTER(const dc_zone *, dc_apply_result_deleted, dc_apply_result, delz, NULL)
 
 DC_API const dc_zone *dc_apply_result_final(const dc_apply_result *r)
 {
@@ -78,10 +71,7 @@ DC_API const dc_zone *dc_apply_result_final(const dc_apply_result *r)
   return f;
 }
 
-DC_API const dc_conflicts *dc_apply_result_conflicts(const dc_apply_result *r)
-{
-  return r ? r->conflicts : NULL;
-}
+DCI_GETTER(const dc_conflicts *, dc_apply_result_conflicts, dc_apply_result, conflicts, NULL)
 
 DC_API dc_status dc_apply_result_to_json(const dc_apply_result *r, char **out)
 {

@@ -800,10 +800,7 @@ DC_API dc_status dc_zone_to_json(const dc_zone *z, char **out)
 
 /* ---- accessors */
 
-DC_API size_t dc_zone_count(const dc_zone *z)
-{
-  return z ? z->n : 0;
-}
+DCI_GETTER(size_t, dc_zone_count, dc_zone, n, 0)
 
 static const struct dci_rec *at(const dc_zone *z, size_t i)
 {
