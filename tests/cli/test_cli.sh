@@ -4,13 +4,11 @@
 set -u
 # shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
 DATA=$2
 VEC=$DATA/vectors
-scratch_dir
 # DC_CLI_WRAPPER (e.g. "valgrind --error-exitcode=99 --leak-check=full -q")
 # runs every CLI invocation under that command; `make valgrind` uses it.
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
+cli_suite "$1"
 
 json_field() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$T/out" "$1"; }
 

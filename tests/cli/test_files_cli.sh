@@ -7,9 +7,7 @@
 # Usage: test_files_cli.sh CLI DATA_DIR
 set -u
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
-scratch_dir
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
+cli_suite "$1"
 now_ms() { $PY -c 'import time; print(int(time.monotonic()*1000))'; }
 
 start=$(now_ms)

@@ -4,12 +4,10 @@
 set -u
 # shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
 DATA=$2
 TPL=$DATA/../conformance/templates
-scratch_dir
 # DC_CLI_WRAPPER (e.g. valgrind) runs every CLI invocation under that command.
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
+cli_suite "$1"
 expect_out_has() {
   if grep -q -- "$2" "$T/out"; then ok; else bad "$1: stdout lacks '$2': $(cat "$T/out")"; fi
 }

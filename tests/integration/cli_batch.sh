@@ -8,11 +8,8 @@
 set -u
 # shared helpers (PY, ok, bad, expect_*, json_eval, wrapped, finish, ...)
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
-scratch_dir
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
-: "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}"
-NET="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
+cli_suite "$1"
+harness_net
 
 cp "$(dirname "$0")/batch_population.txt" "$T/list"
 

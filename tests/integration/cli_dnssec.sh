@@ -11,9 +11,7 @@ if [ -z "${DC_LAB_DNS:-}" ]; then
   exec /usr/bin/python3 "$(dirname "$0")/dnssec/lab.py" -- sh "$0" "$@"
 fi
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
-scratch_dir
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
+cli_suite "$1"
 : "${DC_TEST_CA:?run under harness.py}" "${DC_TEST_SILENT_DNS:?}" "${DC_LAB_ANCHOR:?}"
 NET="--dns-server $DC_LAB_DNS --ca-file $DC_TEST_CA --test-allow-address 127.0.0.2"
 TA="--trust-anchor $DC_LAB_ANCHOR"

@@ -18,12 +18,9 @@
 # Usage: cli_shard.sh CLI DATA_DIR
 set -u
 . "$(dirname "$0")/../support/lib.sh"
-CLI=$1
-scratch_dir
-CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
-: "${DC_TEST_DNS:?run under harness.py}" "${DC_TEST_CA:?}"
-BASE="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA"
-NET="$BASE --test-allow-address 127.0.0.2 --test-allow-address 127.0.0.3"
+cli_suite "$1"
+harness_net
+BASE=$TWIN
 
 # the population of cli_batch.sh, with case and trailing-dot variants
 cp "$(dirname "$0")/batch_population.txt" "$T/list"
