@@ -42,17 +42,23 @@ static void rec(struct steps *st, dc_status s)
   if (st->n < MAX_STEPS) st->s[st->n++] = s;
 }
 
-typedef void (*case_fn)(const uint8_t *data, size_t size, struct steps *st);
+/* A case gets a client and a NUL-terminated copy of the input (`text`,
+ * which it may change) besides the input itself: run_case makes both inside
+ * the run, so that their allocations fail in turn like the library's. */
+typedef void (*case_fn)(dc_client *c, const uint8_t *d, size_t n, char *text,
+                        struct steps *st);
+#define UNUSED __attribute__((unused))
+#define CASE(name)                                                                        \
+  static void name(dc_client *c UNUSED, const uint8_t *d UNUSED, size_t n UNUSED,          \
+                   char *text UNUSED, struct steps *st)
 
 /* ---- the cases: public calls in the order a user makes them ---- */
 
-static void case_settings(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_settings)
 {
-  dc_client *c = NULL;
   dc_settings *s = NULL, *back = NULL;
   char *out = NULL, *unknown = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK) r = dc_settings_parse(c, (const char *)d, n, NULL, &s);
+  dc_status r = dc_settings_parse(c, (const char *)d, n, NULL, &s);
   if (r == DC_OK) r = dc_settings_to_json(s, &out);
   if (r == DC_OK) r = dc_settings_parse(c, out, strlen(out), dc_settings_zone(s), &back);
   rec(st, r);
@@ -67,18 +73,14 @@ static void case_settings(const uint8_t *d, size_t n, struct steps *st)
   dc_free(out);
   dc_settings_free(back);
   dc_settings_free(s);
-  dc_client_free(c);
 }
 
-static void case_token(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_token)
 {
-  dc_client *c = NULL;
   dc_token *t = NULL, *back = NULL;
   char *out = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK)
-    r = dc_token_parse_response(c, (const char *)d, n, "https://api.provider.test/v2",
-                                "provider.test", (time_t)1700000000, &t);
+  dc_status r = dc_token_parse_response(c, (const char *)d, n, "https://api.provider.test/v2",
+                                        "provider.test", (time_t)1700000000, &t);
   if (r == DC_OK) r = dc_token_to_json(t, &out);
   if (r == DC_OK) r = dc_token_from_json(c, out, strlen(out), &back);
   rec(st, r);
@@ -86,72 +88,72 @@ static void case_token(const uint8_t *d, size_t n, struct steps *st)
   dc_free(out);
   dc_token_free(t);
   t = NULL;
-  r = c ? dc_token_from_json(c, (const char *)d, n, &t) : DC_E_NOMEM;
-  rec(st, r);
+  rec(st, dc_token_from_json(c, (const char *)d, n, &t));
   dc_token_free(t);
-  dc_client_free(c);
 }
 
-static void case_callback(const uint8_t *d, size_t n, struct steps *st)
+/* Both returns to the Service Provider (the async flow's callback and the
+ * synchronous flow's return): a flags byte (bit 0: an expected state), then
+ * the query (fuzz/fuzz_callback.c's and fuzz/fuzz_sync_return.c's input). */
+typedef dc_status (*return_parser)(dc_client *, const char *, size_t, const char *,
+                                   dc_callback **);
+
+static void parse_return(return_parser parse, dc_client *c, const uint8_t *d, size_t n,
+                         struct steps *st)
 {
   if (n < 1) return;
-  dc_client *c = NULL;
   dc_callback *cb = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK)
-    r = dc_callback_parse(c, (const char *)d + 1, n - 1, (d[0] & 1) ? "fuzz-state" : NULL, &cb);
-  rec(st, r);
+  const char *state = (d[0] & 1) ? "fuzz-state" : NULL;
+  rec(st, parse(c, (const char *)d + 1, n - 1, state, &cb));
   dc_callback_free(cb);
-  dc_client_free(c);
 }
 
-static void case_conflicts(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_callback)
 {
-  dc_client *c = NULL;
+  parse_return(dc_callback_parse, c, d, n, st);
+}
+
+CASE(case_sync_return)
+{
+  parse_return(dc_sync_return_parse, c, d, n, st);
+}
+
+CASE(case_conflicts)
+{
   dc_conflicts *cf = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK) r = dc_conflicts_parse(c, (const char *)d, n, &cf);
-  rec(st, r);
+  rec(st, dc_conflicts_parse(c, (const char *)d, n, &cf));
   dc_conflicts_free(cf);
-  dc_client_free(c);
 }
 
-static void case_template(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_template)
 {
-  dc_client *c = NULL;
   dc_template *t = NULL, *back = NULL;
   char *out = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK) r = dc_template_parse(c, (const char *)d, n, &t);
+  dc_status r = dc_template_parse(c, (const char *)d, n, &t);
   if (r == DC_OK) r = dc_template_to_json(t, &out);
   if (r == DC_OK) r = dc_template_parse(c, out, strlen(out), &back);
   rec(st, r);
   dc_free(out);
   dc_template_free(back);
   dc_template_free(t);
-  dc_client_free(c);
 }
 
 /* fuzz/fuzz_apply.c's input: template NUL zone, the byte before the NUL
  * holding the option flags. */
-static void case_apply(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_apply)
 {
   const uint8_t *sep = memchr(d, 0, n);
   if (sep == NULL || sep == d) return;
   size_t tlen = (size_t)(sep - d) - 1;
   uint8_t flags = sep[-1];
-  dc_client *c = NULL;
   dc_template *t = NULL;
   dc_zone *z = NULL;
   dc_apply_opts *o = NULL;
   dc_apply_result *res = NULL;
   char *j = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK) {
-    r = dc_template_parse(c, (const char *)d, tlen, &t);
-    if (r != DC_OK && r != DC_E_NOMEM)
-      r = dc_template_from_records(c, (const char *)d, tlen, "p.example", "s1", &t);
-  }
+  dc_status r = dc_template_parse(c, (const char *)d, tlen, &t);
+  if (r != DC_OK && r != DC_E_NOMEM)
+    r = dc_template_from_records(c, (const char *)d, tlen, "p.example", "s1", &t);
   if (r == DC_OK) r = dc_zone_from_json(c, (const char *)sep + 1, n - tlen - 2, &z);
   if (r == DC_OK) r = dc_apply_opts_new(&o);
   static const char *const hosts[] = {NULL, "", "@", "sub", "a.b"};
@@ -179,15 +181,12 @@ static void case_apply(const uint8_t *d, size_t n, struct steps *st)
   dc_apply_opts_free(o);
   dc_zone_free(z);
   dc_template_free(t);
-  dc_client_free(c);
 }
 
-static void case_txt(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_txt)
 {
-  dc_client *c = NULL;
   char *out = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK) r = dc_txt_value_parse(c, (const char *)d, n, &out);
+  dc_status r = dc_txt_value_parse(c, (const char *)d, n, &out);
   rec(st, r);
   dc_free(out);
   out = NULL;
@@ -209,7 +208,6 @@ static void case_txt(const uint8_t *d, size_t n, struct steps *st)
   r = c ? dc_txt_select(c, rrs, k, &out) : DC_E_NOMEM;
   rec(st, r);
   dc_free(out);
-  dc_client_free(c);
 }
 
 /* fuzz/fuzz_query.c's input: a flags byte, then "name=value" lines; names
@@ -230,26 +228,17 @@ static dc_status set_field(dc_request *r, const char *name, const char *v)
   return DC_E_INVALID_ARG;
 }
 
-static void case_query(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_query)
 {
   static const char settings[] =
     "{\"providerId\":\"ionos.de\",\"providerName\":\"IONOS\","
     "\"urlSyncUX\":\"https://dc.example/sync\",\"urlAsyncUX\":\"https://dc.example/async\","
     "\"urlAPI\":\"https://api.dc.example\"}";
   if (n == 0 || n > 64 * 1024) return;
-  char *text = malloc(n);
-  if (text == NULL) {
-    rec(st, DC_E_NOMEM);
-    return;
-  }
-  memcpy(text, d + 1, n - 1);
-  text[n - 1] = '\0';
-  dc_client *c = NULL;
   dc_settings *s = NULL;
   dc_request *r = NULL;
   char *url = NULL;
-  dc_status res = dc_client_new(&c);
-  if (res == DC_OK) res = dc_settings_parse(c, settings, sizeof settings - 1, NULL, &s);
+  dc_status res = dc_settings_parse(c, settings, sizeof settings - 1, NULL, &s);
   if (res == DC_OK) res = dc_request_new(&r);
   if (res == DC_OK) res = dc_request_set_domain(r, "example.com");
   if (res == DC_OK) res = dc_request_set_provider_id(r, "exampleservice.domainconnect.org");
@@ -257,7 +246,7 @@ static void case_query(const uint8_t *d, size_t n, struct steps *st)
   if (res == DC_OK) res = dc_request_set_redirect_uri(r, "https://app.example/cb");
   rec(st, res);
   if (res != DC_OK) goto done;
-  for (char *p = text; *p != '\0';) {
+  for (char *p = text + 1; *p != '\0';) {
     char *nl = strchr(p, '\n');
     if (nl) *nl = '\0';
     char *eq = strchr(p, '=');
@@ -277,12 +266,10 @@ static void case_query(const uint8_t *d, size_t n, struct steps *st)
 done:
   dc_request_free(r);
   dc_settings_free(s);
-  dc_client_free(c);
-  free(text);
 }
 
 /* DNS messages: every response parser over the same bytes (independent). */
-static void case_dns(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_dns)
 {
   dci_txt_answer txt;
   dci_dns_result res;
@@ -299,73 +286,38 @@ static void case_dns(const uint8_t *d, size_t n, struct steps *st)
 }
 
 /* The https URL rules over each line of the input, as URL and as TXT. */
-static void case_url(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_url)
 {
-  char *text = malloc(n + 1);
-  if (text == NULL) {
-    rec(st, DC_E_NOMEM);
-    return;
-  }
-  memcpy(text, d, n);
-  text[n] = '\0';
-  dc_client *c = NULL;
-  dc_status r = dc_client_new(&c);
-  rec(st, r);
-  for (char *p = text; r == DC_OK && p != NULL && *p != '\0';) {
+  for (char *p = text; p != NULL && *p != '\0';) {
     char *nl = strchr(p, '\n');
     if (nl) *nl = '\0';
     rec(st, dc_guard_url(c, p, false));
     rec(st, dc_guard_txt(c, p, false));
     p = nl ? nl + 1 : NULL;
   }
-  dc_client_free(c);
-  free(text);
 }
 
 /* A received sync query checked against the published demo key (public
  * data, as in fuzz/fuzz_verify.c). */
-static void case_verify(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_verify)
 {
   static const char *const demo[] = {
     "p=1,a=RS256,d=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA18SgvpmeasN4BHkkv0SBjAzIc4grYLjiAXRtNiBUiGUDMeTzQrKTsWvy9NuxU1dIHCZy9o1CrKNg5EzLIZLNyMfI6qiXnM+HMd4byp97zs/3D39Q8iR5poubQcRaGozWx8yQpG0OcVdmEVcTfy",
     "p=2,a=RS256,d=R/XSEWC5u16EBNvRnNAOAvZYUdWqVyQvXsjnxQot8KcK0QP8iHpoL/1dbdRy2opRPQ2FdZpovUgknybq/6FkeDtW7uCQ6Mvu4QxcUa3+WP9nYHKtgWip/eFxpeb+qLvcLHf1h0JXtxLVdyy6OLk3f2JRYUX2ZZVDvG3biTpeJz6iRzjGg6MfGxXZHjI8",
     "p=3,a=RS256,d=weDjXrJwIDAQAB",
   };
-  dc_client *c = NULL;
-  dc_status r = dc_client_new(&c);
-  rec(st, r);
-  if (r != DC_OK) return;
   rec(st, dc_verify_query(c, (const char *)d, n, "_dck1", demo, 3));
   rec(st, dc_verify_query(c, (const char *)d, n, NULL, demo, 3));
-  dc_client_free(c);
-}
-
-/* The synchronous flow's return: a flags byte (bit 0: an expected state),
- * then the query (fuzz/fuzz_sync_return.c's input). */
-static void case_sync_return(const uint8_t *d, size_t n, struct steps *st)
-{
-  if (n < 1) return;
-  dc_client *c = NULL;
-  dc_callback *cb = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK)
-    r = dc_sync_return_parse(c, (const char *)d + 1, n - 1, (d[0] & 1) ? "fuzz-state" : NULL,
-                             &cb);
-  rec(st, r);
-  dc_callback_free(cb);
-  dc_client_free(c);
 }
 
 /* One line of `template apply --batch` (fuzz/fuzz_apply_request.c's input);
  * an inline request is applied and its result serialised. */
-static void case_apply_request(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_apply_request)
 {
-  dc_client *c = NULL;
   dc_apply_request *req = NULL;
   dc_apply_result *res = NULL;
   char *j = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK) r = dc_apply_request_parse(c, (const char *)d, n, &req);
+  dc_status r = dc_apply_request_parse(c, (const char *)d, n, &req);
   rec(st, r);
   if (r == DC_OK && dc_apply_request_template(req) != NULL &&
       dc_apply_request_zone(req) != NULL) {
@@ -380,31 +332,19 @@ static void case_apply_request(const uint8_t *d, size_t n, struct steps *st)
   dc_free(j);
   dc_apply_result_free(res);
   dc_apply_request_free(req);
-  dc_client_free(c);
 }
 
 /* The proxy URL parser (fuzz/fuzz_proxy.c's input): a proxy set, then the
  * input in its place, then the input again over itself, then removed. */
-static void case_proxy(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_proxy)
 {
-  char *url = malloc(n + 1);
-  if (url == NULL) {
-    rec(st, DC_E_NOMEM);
-    return;
-  }
-  memcpy(url, d, n);
-  url[n] = '\0';
-  dc_client *c = NULL;
-  dc_status r = dc_client_new(&c);
-  if (r == DC_OK) r = dc_client_set_proxy(c, "http://u:p@192.0.2.1:9");
+  dc_status r = dc_client_set_proxy(c, "http://u:p@192.0.2.1:9");
   rec(st, r);
   if (r == DC_OK) {
-    rec(st, dc_client_set_proxy(c, url));
-    rec(st, dc_client_set_proxy(c, url));
+    rec(st, dc_client_set_proxy(c, text));
+    rec(st, dc_client_set_proxy(c, text));
     rec(st, dc_client_set_proxy(c, NULL));
   }
-  dc_client_free(c);
-  free(url);
 }
 
 /* The masking rule (core/mask.h) over server text: the input as two
@@ -419,21 +359,18 @@ static bool all_masked(const char *t, size_t n)
   return n > 0;
 }
 
-static void case_mask(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_mask)
 {
   size_t slen = n < 24 ? n : 24;
-  char *own = malloc(slen + 1), *text = malloc(n + 1);
-  dc_client *c = NULL;
-  if (own == NULL || text == NULL) {
+  char *own = malloc(slen + 1);
+  if (own == NULL) {
     rec(st, DC_E_NOMEM);
-    goto done;
+    return;
   }
   memcpy(own, d + (n - slen) / 2, slen);
   own[slen] = '\0';
   for (size_t i = 0; i < slen; i++)
     if (own[i] == '\0') own[i] = 'x';
-  memcpy(text, d, n);
-  text[n] = '\0';
   struct dci_secrets set = {.n = 0};
   dci_secrets_add(&set, "s3cr3tValue-XYZ99");
   dci_secrets_add(&set, own);
@@ -441,9 +378,7 @@ static void case_mask(const uint8_t *d, size_t n, struct steps *st)
   size_t lens[2] = {n / 2, n - n / 2};
   (void)dci_mask_texts(&set, fields, lens, 2);
   rec(st, all_masked(text, n) ? DC_E_NOMEM : DC_OK);
-  dc_status r = dc_client_new(&c);
-  rec(st, r);
-  if (r == DC_OK) {
+  {
     char out[200];
     const struct dci_secrets *prev = dci_secrets_begin(c, &set);
     dci_sanitize_server(c, out, sizeof out, (const char *)d, n, 160);
@@ -453,9 +388,6 @@ static void case_mask(const uint8_t *d, size_t n, struct steps *st)
     bool dropped = strcmp(out, "(withheld)") == 0 || all_masked(out, ol);
     rec(st, dropped ? DC_E_NOMEM : DC_OK);
   }
-done:
-  dc_client_free(c);
-  free(text);
   free(own);
 }
 
@@ -479,17 +411,13 @@ static void planted(struct steps *st, bool wrong_status)
   free(a);
 }
 
-static void case_planted_status(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_planted_status)
 {
-  (void)d;
-  (void)n;
   planted(st, true);
 }
 
-static void case_planted_leak(const uint8_t *d, size_t n, struct steps *st)
+CASE(case_planted_leak)
 {
-  (void)d;
-  (void)n;
   planted(st, false);
 }
 
@@ -530,6 +458,24 @@ static uint8_t *read_all(const char *path, size_t *len)
   return buf;
 }
 
+/* One run of a case: the client and the copy of the input it gets are made
+ * here, inside the run (each a step of its own). */
+static void run_case(case_fn fn, const uint8_t *d, size_t n, struct steps *st)
+{
+  dc_client *c = NULL;
+  char *text = NULL;
+  dc_status r = dc_client_new(&c);
+  if (r == DC_OK && (text = malloc(n + 1)) == NULL) r = DC_E_NOMEM;
+  rec(st, r);
+  if (r == DC_OK) {
+    memcpy(text, d, n);
+    text[n] = '\0';
+    fn(c, d, n, text, st);
+  }
+  free(text);
+  dc_client_free(c);
+}
+
 /* One input: the count run, then one run per allocation point. */
 static bool torture_input(const char *cname, case_fn fn, const char *path,
                           unsigned long *points, unsigned long *injected)
@@ -541,10 +487,10 @@ static bool torture_input(const char *cname, case_fn fn, const char *path,
     return false;
   }
   struct steps base = {.n = 0};
-  fn(data, len, &base); /* warm-up: lazily initialised state is made here */
+  run_case(fn, data, len, &base); /* warm-up: lazily initialised state is made here */
   base.n = 0;
   torture_begin(0);
-  fn(data, len, &base);
+  run_case(fn, data, len, &base);
   struct torture_run r0 = torture_end();
   bool ok = true;
   if (r0.leaked != 0 && !r0.overflow) {
@@ -556,7 +502,7 @@ static bool torture_input(const char *cname, case_fn fn, const char *path,
   for (unsigned long k = 1; ok && k <= r0.allocations; k++) {
     struct steps got = {.n = 0};
     torture_begin(k);
-    fn(data, len, &got);
+    run_case(fn, data, len, &got);
     struct torture_run r = torture_end();
     (*injected)++;
     if (!r.failed) {
