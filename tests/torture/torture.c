@@ -138,6 +138,22 @@ CASE(case_template)
   dc_template_free(t);
 }
 
+/* A template applied and its result (or conflicts) serialised: one step. */
+static void apply_to_json(dc_client *c, const dc_template *t, const dc_zone *z,
+                          const dc_apply_opts *o, struct steps *st)
+{
+  dc_apply_result *res = NULL;
+  char *j = NULL;
+  dc_status r = dc_template_apply(c, t, z, o, &res);
+  if (r == DC_OK || r == DC_E_CONFLICT) {
+    dc_status r2 = dc_apply_result_to_json(res, &j);
+    if (r2 != DC_OK) r = r2;
+  }
+  rec(st, r);
+  dc_free(j);
+  dc_apply_result_free(res);
+}
+
 /* fuzz/fuzz_apply.c's input: template NUL zone, the byte before the NUL
  * holding the option flags. */
 CASE(case_apply)
@@ -149,8 +165,6 @@ CASE(case_apply)
   dc_template *t = NULL;
   dc_zone *z = NULL;
   dc_apply_opts *o = NULL;
-  dc_apply_result *res = NULL;
-  char *j = NULL;
   dc_status r = dc_template_parse(c, (const char *)d, tlen, &t);
   if (r != DC_OK && r != DC_E_NOMEM)
     r = dc_template_from_records(c, (const char *)d, tlen, "p.example", "s1", &t);
@@ -170,14 +184,10 @@ CASE(case_apply)
     {"RANDOMTEXT", "shm:1"}, {"target", "t.example"}, {"pct", "%v%"}, {"at", "@"}};
   for (size_t i = 0; r == DC_OK && i < sizeof params / sizeof params[0]; i++)
     r = dc_apply_opts_set_param(o, params[i][0], params[i][1]);
-  if (r == DC_OK) r = dc_template_apply(c, t, z, o, &res);
-  if (r == DC_OK || r == DC_E_CONFLICT) {
-    dc_status r2 = dc_apply_result_to_json(res, &j);
-    if (r2 != DC_OK) r = r2;
-  }
-  rec(st, r);
-  dc_free(j);
-  dc_apply_result_free(res);
+  if (r == DC_OK)
+    apply_to_json(c, t, z, o, st);
+  else
+    rec(st, r);
   dc_apply_opts_free(o);
   dc_zone_free(z);
   dc_template_free(t);
@@ -315,22 +325,13 @@ CASE(case_verify)
 CASE(case_apply_request)
 {
   dc_apply_request *req = NULL;
-  dc_apply_result *res = NULL;
-  char *j = NULL;
   dc_status r = dc_apply_request_parse(c, (const char *)d, n, &req);
   rec(st, r);
   if (r == DC_OK && dc_apply_request_template(req) != NULL &&
       dc_apply_request_zone(req) != NULL) {
-    r = dc_template_apply(c, dc_apply_request_template(req), dc_apply_request_zone(req),
-                          dc_apply_request_opts(req), &res);
-    if (r == DC_OK || r == DC_E_CONFLICT) {
-      dc_status r2 = dc_apply_result_to_json(res, &j);
-      if (r2 != DC_OK) r = r2;
-    }
-    rec(st, r);
+    apply_to_json(c, dc_apply_request_template(req), dc_apply_request_zone(req),
+                  dc_apply_request_opts(req), st);
   }
-  dc_free(j);
-  dc_apply_result_free(res);
   dc_apply_request_free(req);
 }
 
