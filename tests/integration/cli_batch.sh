@@ -24,12 +24,14 @@ if grep -q '^discover --batch: 71 domains in' "$T/err" && grep -q 'by outcome: o
 # shellcheck disable=SC2086
 "$CLI" discover --batch - --cache-ttl 60 $NET <"$T/list" >"$T/out2" 2>"$T/err2"
 if [ $? -eq 0 ] && [ "$(wc -l < "$T/out2")" -eq 71 ]; then ok; else bad "--batch -"; cat "$T/err2" >&2; fi
-# one line per domain, compared with `discover DOMAIN`
+# one line per domain, compared with `discover DOMAIN` (the reference: run
+# without the wrapper; single discoveries are tested under it by cli_net.sh
+# and test_discovery)
 grep -v '^#' "$T/list" | sed 's/^ *//; s/ *$//' | grep -v '^$' > "$T/domains"
 : > "$T/single"
 while IFS= read -r d; do
   # shellcheck disable=SC2086
-  "$CLI" discover $NET "$d" >"$T/o1" 2>"$T/e1"
+  "$CLI_REF" discover $NET "$d" >"$T/o1" 2>"$T/e1"
   r=$?
   $PY - "$d" "$r" "$T/o1" "$T/e1" >> "$T/single" <<'PYEOF'
 import json, sys

@@ -57,9 +57,10 @@ print("merged", len(got), "inputs, unsharded", len(want), file=sys.stderr)
 sys.exit(1 if bad or not want else 0)
 PYEOF
 
-# ---- the unsharded run
+# ---- the unsharded run (the reference the shards are compared with: run
+# without the wrapper; cli_batch.sh runs the same batch under it)
 # shellcheck disable=SC2086
-"$CLI" discover --batch "$T/list" --concurrency 8 $NET >"$T/all" 2>"$T/err"
+"$CLI_REF" discover --batch "$T/list" --concurrency 8 $NET >"$T/all" 2>"$T/err"
 if [ $? -eq 0 ] && [ "$(wc -l < "$T/all")" -eq $ALL ]; then ok; else
   bad "unsharded run"; cat "$T/err" >&2; fi
 if grep -q '"status":"ok"' "$T/all"; then ok; else bad "no ok line in the unsharded run"; fi

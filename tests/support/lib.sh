@@ -29,8 +29,12 @@ scratch_dir() {
 # cli_suite CLI: the start of a suite that runs the CLI: T = a scratch
 # directory (scratch_dir) and CLI = CLI, run under DC_CLI_WRAPPER when that
 # is set (wrapped; `make valgrind` and the valgrind_only twins set it).
+# CLI_REF = CLI as it is, never wrapped: for the reference outputs a suite
+# compares the tested command with (their own paths are tested elsewhere,
+# under the wrapper too), so valgrind time goes to what the suite tests.
 cli_suite() {
   CLI=$1
+  CLI_REF=$1
   scratch_dir
   CLI=$(wrapped "$CLI" "${DC_CLI_WRAPPER:-}" cli-wrapped)
 }
