@@ -8,7 +8,6 @@
 set -u
 . "$(dirname "$0")/../support/lib.sh"
 cli_suite "$1"
-now_ms() { $PY -c 'import time; print(int(time.monotonic()*1000))'; }
 
 start=$(now_ms)
 expect_exit 1 "zone-split --psl-file /dev/zero" -- timeout 20 "$CLI" zone-split --psl-file /dev/zero www.example.com

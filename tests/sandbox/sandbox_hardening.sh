@@ -50,7 +50,12 @@ soa() { dig1 example.test SOA | awk '{print $3}'; }
 start || { finish; exit 1; }
 
 echo "# 1. many parameters: a 4xx every time, no memory kept"
-out=$(probe flood 5000 600 "$SPID")
+# 600 requests make the RSS bound below meaningful; under valgrind, which
+# checks every access and leak instead of RSS, 60 do (the other 540 cost
+# 48 s there: the twin took 114 s, now 66 s, on 2 cores).
+NFLOOD=600
+if [ -n "$WRAP" ]; then NFLOOD=60; fi
+out=$(probe flood 5000 $NFLOOD "$SPID")
 echo "  $out"
 case $out in
   "statuses=400 "*) ok;;
@@ -65,7 +70,7 @@ else
   before=$(echo "$out" | sed -n 's/.*rss_before=\([0-9]*\).*/\1/p')
   after=$(echo "$out" | sed -n 's/.*rss_after=\([0-9]*\).*/\1/p')
   if [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -lt 4096 ]; then ok
-  else bad "RSS grew from ${before:-?} to ${after:-?} KiB over 600 requests (4 MiB allowed)"; fi
+  else bad "RSS grew from ${before:-?} to ${after:-?} KiB over $NFLOOD requests (4 MiB allowed)"; fi
 fi
 # the longest URI (80 KiB) made of empty parameters, and one over the cap
 got=$(probe uri '&' 81000)

@@ -51,6 +51,19 @@ harness_net() {
   TWIN="--dns-server $DC_TEST_DNS --ca-file $DC_TEST_CA"
 }
 
+# now_ms: a monotonic clock, in milliseconds.
+now_ms() { $PY -c 'import time; print(int(time.monotonic()*1000))'; }
+
+# startup_ms: how long `$CLI --version` takes, start to exit, in ms: the
+# baseline a timing check subtracts before its upper bound, so that a
+# wrapper (valgrind) or a loaded machine moves the baseline too. Lower
+# bounds are checked on the raw time.
+startup_ms() {
+  s=$(now_ms)
+  "$CLI" --version >/dev/null 2>&1
+  echo $(($(now_ms) - s))
+}
+
 # wrapped PROG WRAPPER NAME: prints PROG; or, when WRAPPER is not empty (a
 # command line such as "valgrind --error-exitcode=99 --leak-check=full -q":
 # DC_CLI_WRAPPER, DC_SANDBOX_WRAPPER, set by `make valgrind` and the
