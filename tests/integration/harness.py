@@ -40,10 +40,8 @@ with bench/run-bench.py).
 """
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -111,19 +109,14 @@ def run(opts, cmd, state, procs, silent):
 def main(argv):
     opts, cmd = parse_args(argv)
     dcservers.exit_on_sigterm()
-    state = tempfile.mkdtemp(prefix="dc-it-")
-    try:
-        with dcservers.Processes() as procs, dcservers.SilentDNS() as silent:
-            return run(opts, cmd, state, procs, silent)
-    except Exception:  # report and fail, never hang; servers already stopped
-        print("harness.py: unexpected error:", file=sys.stderr)
-        traceback.print_exc()
-        return 1
-    finally:
-        if os.environ.get("DC_TEST_KEEP_STATE"):
-            print("harness.py: state kept in " + state, file=sys.stderr)
-        else:
-            shutil.rmtree(state, ignore_errors=True)
+    with dcservers.state_dir("harness.py", "dc-it-") as state:
+        try:
+            with dcservers.Processes() as procs, dcservers.SilentDNS() as silent:
+                return run(opts, cmd, state, procs, silent)
+        except Exception:  # report and fail, never hang; servers already stopped
+            print("harness.py: unexpected error:", file=sys.stderr)
+            traceback.print_exc()
+            return 1
 
 
 if __name__ == "__main__":

@@ -18,17 +18,22 @@ bench/run-bench.py (make bench):
   connection and request line to a file;
 - Processes: every process started, stopped by PID (SIGTERM, wait, SIGKILL
   after a timeout) when the `with` block ends, also on an exception;
-  exit_on_sigterm makes a SIGTERM to the caller such an exception.
+  exit_on_sigterm makes a SIGTERM to the caller such an exception;
+- state_dir: a fresh temporary directory for a run's state, removed when
+  the `with` block ends unless DC_TEST_KEEP_STATE is set (then its path is
+  printed).
 
 Every start-up is bounded in time and raises RuntimeError with the reason
 (and the server's own log) when it fails. Every file is opened with `with`.
 """
+import contextlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,6 +44,20 @@ START_TIMEOUT = 10   # seconds for a server to become ready
 
 
 # ---- processes
+
+@contextlib.contextmanager
+def state_dir(tool, prefix):
+    """A new temporary directory (mkdtemp with `prefix`) for the block; kept
+    and named on stderr (as `tool`) when DC_TEST_KEEP_STATE is set."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield d
+    finally:
+        if os.environ.get("DC_TEST_KEEP_STATE"):
+            print("%s: state kept in %s" % (tool, d), file=sys.stderr)
+        else:
+            shutil.rmtree(d, ignore_errors=True)
+
 
 class Processes(list):
     """The processes started for one run (subprocess.Popen objects, in

@@ -47,7 +47,6 @@ import struct
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -299,18 +298,13 @@ def main(argv):
                   file=sys.stderr)
             return 77
     dcservers.exit_on_sigterm()
-    d = tempfile.mkdtemp(prefix="dc-dnssec-lab-")
-    try:
-        with dcservers.Processes() as procs:
-            return build_and_run(d, procs, cmd)
-    except Exception as e:  # servers already stopped by PID
-        print("lab.py: %s" % e, file=sys.stderr)
-        return 1
-    finally:
-        if os.environ.get("DC_TEST_KEEP_STATE"):
-            print("lab.py: lab kept in " + d, file=sys.stderr)
-        else:
-            shutil.rmtree(d, ignore_errors=True)
+    with dcservers.state_dir("lab.py", "dc-dnssec-lab-") as d:
+        try:
+            with dcservers.Processes() as procs:
+                return build_and_run(d, procs, cmd)
+        except Exception as e:  # servers already stopped by PID
+            print("lab.py: %s" % e, file=sys.stderr)
+            return 1
 
 
 if __name__ == "__main__":
