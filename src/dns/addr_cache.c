@@ -21,16 +21,11 @@ static size_t name_len(const char *name)
   return n > 0 && name[n - 1] == '.' ? n - 1 : n;
 }
 
-uint32_t dci_dns_name_hash(const char *name, size_t n)
+static size_t bucket_of(const char *name, size_t n)
 {
   uint32_t h = 2166136261u;
   for (size_t i = 0; i < n; i++) h = (h ^ dcx_lower((unsigned char)name[i])) * 16777619u;
-  return h;
-}
-
-static size_t bucket_of(const char *name, size_t n)
-{
-  return dci_dns_name_hash(name, n) % DCI_ADDR_CACHE_BUCKETS;
+  return h % DCI_ADDR_CACHE_BUCKETS;
 }
 
 static bool same_name(const char *kept, const char *name, size_t n)

@@ -27,8 +27,5 @@ const dci_addr_list *dci_addr_cache_get(dci_addr_cache *k, const char *name, int
 void dci_addr_cache_put(dci_addr_cache *k, const char *name, const dci_addr_list *addrs,
                         uint32_t ttl, int64_t now_us);
 void dci_addr_cache_free(dci_addr_cache *k);
-/* FNV-1a (32 bits) of the first n bytes of a DNS name, ASCII-lowercased:
- * the cache's buckets, and the resolver's index of lookups in flight. */
-uint32_t dci_dns_name_hash(const char *name, size_t n);
 
 #endif

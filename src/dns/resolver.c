@@ -27,9 +27,6 @@
 
 struct lookup;
 
-/* Buckets of the index of A/AAAA lookups in flight (a power of two). */
-#define DCI_LEADER_BUCKETS 1024
-
 /* One c-ares query in flight. Owned by c-ares until its callback runs;
  * `l` is cleared when the lookup no longer waits for it (deadline, free). */
 struct sub {
@@ -57,9 +54,6 @@ struct lookup {
   bool ttl_set[2];            /* ADDRS: ttl[slot] is known */
   uint32_t ttl[2];            /* ADDRS: smallest TTL seen for the slot */
   bool from_cache;            /* ADDRS: answered from the address cache */
-  struct lookup *hnext;       /* ADDRS leader: next in its index bucket */
-  struct lookup *followers;   /* ADDRS leader: later lookups of its name */
-  struct lookup *ftail, *fnext; /* ... in the order they came */
   bool has_soa;
   unsigned qtype;             /* RRSET */
   dci_rrset rrset;
@@ -78,11 +72,6 @@ struct dci_resolver {
   char err[256];
   dci_addr_cache cache;   /* A/AAAA answers kept for their TTL */
   size_t cache_hits;
-  /* A/AAAA lookups queued or in flight, by name: a later lookup of the same
-   * name follows the first instead of asking again (a batch's first wave
-   * asks for the same few provider hosts many times at once). */
-  struct lookup *leaders[DCI_LEADER_BUCKETS];
-  size_t followed;
 };
 
 
@@ -118,45 +107,8 @@ size_t dci_resolver_cache_hits(const dci_resolver *r)
   return r ? r->cache_hits : 0;
 }
 
-size_t dci_resolver_followed(const dci_resolver *r)
-{
-  return r ? r->followed : 0;
-}
-
-/* ---- A/AAAA lookups of one name at once: the first asks, the others
- * follow it and get its outcome (the index holds the leaders) */
-
-static struct lookup **leader_bucket(dci_resolver *r, const char *name)
-{
-  return &r->leaders[dci_dns_name_hash(name, strlen(name)) & (DCI_LEADER_BUCKETS - 1)];
-}
-
-static struct lookup *leader_find(dci_resolver *r, const char *name)
-{
-  for (struct lookup *l = *leader_bucket(r, name); l != NULL; l = l->hnext)
-    if (dcx_streq_nocase(l->name, name)) return l;
-  return NULL;
-}
-
-static void leader_remove(struct lookup *l)
-{
-  if (l->kind != DCI_DNS_KIND_ADDRS || l->from_cache) return;
-  for (struct lookup **p = leader_bucket(l->r, l->name); *p != NULL; p = &(*p)->hnext) {
-    if (*p == l) {
-      *p = l->hnext;
-      break;
-    }
-  }
-  l->hnext = NULL;
-}
-
 static void lookup_free(struct lookup *l)
 {
-  while (l->followers) { /* only when the resolver is freed first */
-    struct lookup *f = l->followers;
-    l->followers = f->fnext;
-    free(f);
-  }
   lookup_detach(l);
   dci_txt_answer_free(&l->txt);
   dci_rrset_free(&l->rrset);
@@ -167,7 +119,6 @@ static void lookup_free(struct lookup *l)
 static void lookup_done(struct lookup *l)
 {
   dci_resolver *r = l->r;
-  leader_remove(l);
   list_unlink(&r->fl_head, &r->fl_tail, l);
   r->active--;
   list_append(&r->done_head, &r->done_tail, l);
@@ -536,18 +487,6 @@ static dc_status start(dci_resolver *r, dci_dns_kind kind, unsigned qtype,
     list_append(&r->done_head, &r->done_tail, l);
     return DC_OK;
   }
-  if (kind == DCI_DNS_KIND_ADDRS) {
-    struct lookup *lead = leader_find(r, l->name);
-    if (lead != NULL) {
-      if (lead->ftail) lead->ftail->fnext = l; else lead->followers = l;
-      lead->ftail = l;
-      r->followed++;
-      return DC_OK;
-    }
-    struct lookup **b = leader_bucket(r, l->name);
-    l->hnext = *b;
-    *b = l;
-  }
   list_append(&r->q_head, &r->q_tail, l);
   pump(r);
   return DC_OK;
@@ -643,14 +582,6 @@ static void run_callbacks(dci_resolver *r)
     o.has_soa = l->kind == DCI_DNS_KIND_SOA && res == DCI_DNS_OK && l->has_soa;
     r->pending--;
     l->cb(l->arg, &o);
-    while (l->followers) { /* the same outcome, each its own copy */
-      struct lookup *f = l->followers;
-      l->followers = f->fnext;
-      dci_dns_outcome fo = o;
-      r->pending--;
-      f->cb(f->arg, &fo);
-      free(f);
-    }
     lookup_free(l);
   }
   r->in_callbacks = false;

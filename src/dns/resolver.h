@@ -280,12 +280,6 @@ size_t dci_resolver_pending(const dci_resolver *r);
  * for each provider API host's addresses once per TTL, not once per
  * domain. Lookups answered from it so far (for tests and benchmarks). */
 size_t dci_resolver_cache_hits(const dci_resolver *r);
-/* An A/AAAA lookup of a name (case-insensitive, one trailing dot ignored)
- * that another lookup on this resolver is already asking for follows that
- * one: no query of its own, the same outcome, reported right after it (a
- * timeout at the first one's deadline, so possibly before its own would
- * have come). Lookups that followed so far (for tests and benchmarks). */
-size_t dci_resolver_followed(const dci_resolver *r);
 /* Lookups on the wire at once: DC_MAX_DNS_INFLIGHT by default; a batch
  * raises it to its concurrency (clamped to DC_MAX_DNS_INFLIGHT ..
  * DC_MAX_DNS_INFLIGHT_BATCH). */

@@ -734,69 +734,6 @@ static void test_async_timeouts_and_free(void **state)
   dc_client_free(c);
 }
 
-/* A/AAAA lookups of one name at once: the first asks, the others follow it
- * (in another case, with a trailing dot) and get the same outcome; other
- * names and other kinds ask for themselves. */
-static void test_addr_followers(void **state)
-{
-  (void)state;
-  dc_client *c = it_knot();
-  dci_resolver *r = NULL;
-  assert_status(dci_resolver_new(c, &r), DC_OK);
-  enum { N = 40 };
-  struct addr_got g[N + 2];
-  memset(g, 0, sizeof g);
-  static const char *const spell[] = {"ttl0.resolver.test", "TTL0.Resolver.Test.",
-                                      "ttl0.resolver.test."};
-  for (int i = 0; i < N; i++)
-    assert_status(dci_resolver_addrs(r, spell[i % 3], addr_cb, &g[i]), DC_OK);
-  assert_status(dci_resolver_addrs(r, "kept.resolver.test", addr_cb, &g[N]), DC_OK);
-  struct conc t = {0};
-  assert_status(dci_resolver_txt(r, "c00.resolver.test", conc_cb, &t), DC_OK);
-  assert_int_equal(dci_resolver_followed(r), N - 1);
-  assert_int_equal(dci_resolver_pending(r), N + 2);
-  assert_status(dci_resolver_run(r), DC_OK);
-  assert_int_equal(dci_resolver_pending(r), 0);
-  for (int i = 0; i < N; i++) {
-    assert_int_equal(g[i].calls, 1);
-    assert_status(g[i].status, DC_OK);
-    assert_string_equal(g[i].first, "8.8.4.4");
-  }
-  assert_string_equal(g[N].first, "8.8.8.8");
-  assert_int_equal(t.calls, 1);
-  /* done: the next lookup of the name (TTL 0, not cached) asks again */
-  g[N + 1] = addr_once(r, "ttl0.resolver.test");
-  assert_int_equal(dci_resolver_followed(r), N - 1);
-  assert_int_equal(dci_resolver_cache_hits(r), 0);
-  /* a failure is shared the same way */
-  for (int i = 0; i < 3; i++)
-    assert_status(dci_resolver_addrs(r, "nope.resolver.test", addr_cb, &g[i]), DC_OK);
-  assert_status(dci_resolver_run(r), DC_OK);
-  for (int i = 0; i < 3; i++) assert_status(g[i].status, DC_E_NO_RECORD);
-  assert_int_equal(dci_resolver_followed(r), N + 1);
-  /* followers pending when the resolver is freed: dropped, nothing leaks */
-  for (int i = 0; i < 5; i++)
-    assert_status(dci_resolver_addrs(r, "kept2.resolver.test", never_cb, NULL), DC_OK);
-  dci_resolver_free(r);
-  dc_client_free(c);
-
-  /* against the silent server: all of them time out, at the first one's
-   * deadline */
-  c = it_client_dns(it_env("DC_TEST_SILENT_DNS"), 200);
-  assert_status(dci_resolver_new(c, &r), DC_OK);
-  int timeouts = 0;
-  for (int i = 0; i < 10; i++)
-    assert_status(dci_resolver_addrs(r, "www.example.test", count_cb, &timeouts), DC_OK);
-  double t0 = it_now_ms();
-  assert_status(dci_resolver_run(r), DC_OK);
-  double el = it_now_ms() - t0;
-  assert_int_equal(timeouts, 10);
-  assert_int_equal(dci_resolver_followed(r), 9);
-  if (el < 200.0 || el > 600.0) fail_msg("10 followed lookups timed out after %.1f ms", el);
-  dci_resolver_free(r);
-  dc_client_free(c);
-}
-
 static void test_system_servers(void **state)
 {
   (void)state;
@@ -830,7 +767,6 @@ int main(void)
     cmocka_unit_test(test_concurrent),
     cmocka_unit_test(test_thousand),
     cmocka_unit_test(test_addr_cache),
-    cmocka_unit_test(test_addr_followers),
     cmocka_unit_test(test_caller_loop),
     cmocka_unit_test(test_async_timeouts_and_free),
     cmocka_unit_test(test_system_servers),
