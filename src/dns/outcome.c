@@ -38,7 +38,7 @@ dci_dns_result dci_dns_merge_addrs(dci_dns_half a, dci_dns_half aaaa, dci_addr_l
 }
 
 void dci_dns_outcome_init(dci_dns_outcome *o, dci_dns_kind kind, const char *name,
-                          dci_dns_result res)
+                          dci_dns_result res, dci_txt_answer *txt)
 {
   memset(o, 0, sizeof *o);
   o->kind = kind;
@@ -47,6 +47,22 @@ void dci_dns_outcome_init(dci_dns_outcome *o, dci_dns_kind kind, const char *nam
   o->status = dci_dns_result_status(res);
   if (kind == DCI_DNS_KIND_SOA && (res == DCI_DNS_NXDOMAIN || res == DCI_DNS_NODATA))
     o->status = DC_OK;
+  o->detail = "";
+  if (kind == DCI_DNS_KIND_TXT) {
+    if (res != DCI_DNS_OK) dci_txt_answer_free(txt);
+    o->txt = txt;
+  }
+}
+
+const char *dci_dns_kind_name(dci_dns_kind k)
+{
+  switch (k) {
+  case DCI_DNS_KIND_TXT: return "TXT";
+  case DCI_DNS_KIND_ADDRS: return "A/AAAA";
+  case DCI_DNS_KIND_SOA: return "SOA";
+  case DCI_DNS_KIND_RRSET: break;
+  }
+  return "RRset";
 }
 
 void dci_dns_failure_detail(const char *type, const char *nodata_type, const char *name,

@@ -22,9 +22,16 @@ dci_dns_result dci_dns_merge_addrs(dci_dns_half a, dci_dns_half aaaa, dci_addr_l
                                    const char **why);
 
 /* Clears *o and sets its kind, name, result and status (an SOA lookup's
- * NXDOMAIN and NODATA are DC_OK: the walk goes on). */
+ * NXDOMAIN and NODATA are DC_OK: the walk goes on), an empty detail, and
+ * for a TXT lookup its answer `txt` (emptied first when the lookup failed). */
 void dci_dns_outcome_init(dci_dns_outcome *o, dci_dns_kind kind, const char *name,
-                          dci_dns_result res);
+                          dci_dns_result res, dci_txt_answer *txt);
+
+/* "TXT", "A/AAAA", "SOA" or "RRset": a lookup's kind in details. */
+const char *dci_dns_kind_name(dci_dns_kind k);
+
+/* Room for the detail of a failed lookup (dci_dns_failure_detail). */
+#define DCI_DNS_DETAIL_MAX (DC_MAX_NAME_LEN + 200)
 
 /* "DNS TYPE lookup of NAME: WHAT" for a failed lookup into buf: `type` as
  * shown (e.g. "TXT", "A/AAAA"); `nodata_type` what "no ... record" names;

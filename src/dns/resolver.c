@@ -384,22 +384,11 @@ void dci_resolver_free(dci_resolver *r)
   free(r);
 }
 
-static const char *kind_name(dci_dns_kind k)
-{
-  switch (k) {
-  case DCI_DNS_KIND_TXT: return "TXT";
-  case DCI_DNS_KIND_ADDRS: return "A/AAAA";
-  case DCI_DNS_KIND_SOA: return "SOA";
-  case DCI_DNS_KIND_RRSET: return "RRset";
-  }
-  return "?";
-}
-
 /* The type a lookup asks for, for details ("MX", "TYPE65280", "A/AAAA"). */
 static const char *lookup_type_name(const struct lookup *l, char *buf, size_t n)
 {
   if (l->kind == DCI_DNS_KIND_RRSET) return dci_dns_type_name(l->qtype, buf, n);
-  return kind_name(l->kind);
+  return dci_dns_kind_name(l->kind);
 }
 
 /* Puts a queued lookup on the wire; its deadline starts now. A query that
@@ -447,7 +436,7 @@ static dc_status start(dci_resolver *r, dci_dns_kind kind, unsigned qtype,
   }
   if (name == NULL || cb == NULL) {
     snprintf(r->err, sizeof r->err, "DNS %s lookup: no name or no callback",
-             kind_name(kind));
+             dci_dns_kind_name(kind));
     return DC_E_INVALID_ARG;
   }
   if (!dci_dns_name_ok(name)) {
@@ -455,7 +444,7 @@ static dc_status start(dci_resolver *r, dci_dns_kind kind, unsigned qtype,
     dci_sanitize(safe, sizeof safe, name, strlen(name), 64);
     snprintf(r->err, sizeof r->err,
              "DNS %s lookup: '%s' is not a DNS name that can be asked for",
-             kind_name(kind), safe);
+             dci_dns_kind_name(kind), safe);
     return DC_E_INVALID_ARG;
   }
   struct lookup *l = calloc(1, sizeof *l);
@@ -556,14 +545,11 @@ static void run_callbacks(dci_resolver *r)
     const char *why;
     dci_dns_result res = combine(l, &all, &why);
     dci_dns_outcome o;
-    dci_dns_outcome_init(&o, l->kind, l->name, res);
-    char detail[DC_MAX_NAME_LEN + 160];
-    detail[0] = '\0';
-    if (o.status != DC_OK) outcome_detail(l, res, why, detail, sizeof detail);
-    o.detail = detail;
-    if (l->kind == DCI_DNS_KIND_TXT) {
-      if (res != DCI_DNS_OK) dci_txt_answer_free(&l->txt);
-      o.txt = &l->txt;
+    dci_dns_outcome_init(&o, l->kind, l->name, res, &l->txt);
+    char detail[DCI_DNS_DETAIL_MAX];
+    if (o.status != DC_OK) {
+      outcome_detail(l, res, why, detail, sizeof detail);
+      o.detail = detail;
     }
     if (l->kind == DCI_DNS_KIND_ADDRS) {
       o.addrs = &all;

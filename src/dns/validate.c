@@ -239,21 +239,10 @@ static dci_dns_result combine(const struct vlookup *l, dci_addr_list *all, const
                              (dci_dns_half){l->res[1], &l->addrs[1], l->why[1]}, all, why);
 }
 
-static const char *kind_name(dci_dns_kind k)
-{
-  switch (k) {
-  case DCI_DNS_KIND_TXT: return "TXT";
-  case DCI_DNS_KIND_ADDRS: return "A/AAAA";
-  case DCI_DNS_KIND_SOA: return "SOA";
-  case DCI_DNS_KIND_RRSET: break;
-  }
-  return "RRset";
-}
-
 static void detail_of(const struct vlookup *l, dci_dns_result res, const char *why,
                       char *buf, size_t n)
 {
-  const char *type = kind_name(l->kind);
+  const char *type = dci_dns_kind_name(l->kind);
   dci_dns_failure_detail(type, l->kind == DCI_DNS_KIND_ADDRS ? "A or AAAA" : type, l->name,
                          res, why, l->r->timeout_ms, "the validating resolver", buf, n);
 }
@@ -270,14 +259,11 @@ static void run_callbacks(dci_vres *r)
     const char *why;
     dci_dns_result res = combine(l, &all, &why);
     dci_dns_outcome o;
-    dci_dns_outcome_init(&o, l->kind, l->name, res);
-    char detail[DC_MAX_NAME_LEN + 200];
-    detail[0] = '\0';
-    if (o.status != DC_OK) detail_of(l, res, why, detail, sizeof detail);
-    o.detail = detail;
-    if (l->kind == DCI_DNS_KIND_TXT) {
-      if (res != DCI_DNS_OK) dci_txt_answer_free(&l->txt);
-      o.txt = &l->txt;
+    dci_dns_outcome_init(&o, l->kind, l->name, res, &l->txt);
+    char detail[DCI_DNS_DETAIL_MAX];
+    if (o.status != DC_OK) {
+      detail_of(l, res, why, detail, sizeof detail);
+      o.detail = detail;
     }
     if (l->kind == DCI_DNS_KIND_ADDRS) o.addrs = &all;
     o.has_soa = l->kind == DCI_DNS_KIND_SOA && res == DCI_DNS_OK && l->has_soa;
