@@ -162,6 +162,9 @@ void dci_call_release(struct dci_call *call);
  * the caller to return) when `c` is not the handle that owns it (a call
  * context). For setters only: not thread-safe. */
 struct dci_config *dci_config_mut(dc_client *c);
+/* Entry of every setter (core/options*.c): clears the detail, then
+ * dci_config_mut. */
+struct dci_config *dci_setter_entry(dc_client *c);
 /* Frees what the configuration owns (called by dc_client_free). */
 void dci_config_free(struct dci_config *cfg);
 /* DNSSEC trust anchors (core/anchors.c): frees the list's strings. */

@@ -62,9 +62,7 @@ void dci_config_free(struct dci_config *cfg)
   free(cfg);
 }
 
-/* Entry of every setter: the configuration to change, NULL (and a detail)
- * when `c` is not the client that owns it. */
-static struct dci_config *setter_entry(dc_client *c)
+struct dci_config *dci_setter_entry(dc_client *c)
 {
   dci_clear(c);
   return dci_config_mut(c);
@@ -73,7 +71,7 @@ static struct dci_config *setter_entry(dc_client *c)
 DC_API dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long ms)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  struct dci_config *cfg = setter_entry(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (ms < 1 || ms > DC_MAX_TIMEOUT_MS)
     return dci_fail(c, DC_E_INVALID_ARG, "timeout %ld ms is outside 1..%ld", ms,
@@ -91,7 +89,7 @@ DC_API dc_status dc_client_set_timeout_ms(dc_client *c, dc_timeout which, long m
 DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *hp)
 {
   if (c == NULL || hp == NULL) return DC_E_INVALID_ARG;
-  struct dci_config *cfg = setter_entry(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (cfg->n_dns_servers >= DC_MAX_DNS_SERVERS)
     return dci_fail(c, DC_E_LIMIT, "more than %d DNS servers", DC_MAX_DNS_SERVERS);
@@ -123,7 +121,7 @@ DC_API dc_status dc_client_add_dns_server(dc_client *c, const char *hp)
 DC_API dc_status dc_client_set_ca_file(dc_client *c, const char *path)
 {
   if (c == NULL || path == NULL) return DC_E_INVALID_ARG;
-  struct dci_config *cfg = setter_entry(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   char *p = dci_strdup(path);
   if (p == NULL) return dci_fail(c, DC_E_NOMEM, "out of memory");
@@ -135,7 +133,7 @@ DC_API dc_status dc_client_set_ca_file(dc_client *c, const char *path)
 DC_API dc_status dc_client_set_ca_blob(dc_client *c, const void *pem, size_t len)
 {
   if (c == NULL || pem == NULL || len == 0) return DC_E_INVALID_ARG;
-  struct dci_config *cfg = setter_entry(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (len > DC_MAX_PEM_LEN * 16)
     return dci_fail(c, DC_E_LIMIT, "CA bundle larger than %d bytes", DC_MAX_PEM_LEN * 16);
@@ -151,7 +149,7 @@ DC_API dc_status dc_client_set_ca_blob(dc_client *c, const void *pem, size_t len
 DC_API dc_status dc_client_set_zone_mode(dc_client *c, dc_zone_mode mode)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  struct dci_config *cfg = setter_entry(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (mode != DC_ZONE_PSL && mode != DC_ZONE_SOA)
     return dci_fail(c, DC_E_INVALID_ARG, "unknown zone mode %d", (int)mode);
@@ -181,7 +179,7 @@ static const char *parse_allow(const char *spec, struct dci_allowed_addr *out)
 DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *spec)
 {
   if (c == NULL || spec == NULL) return DC_E_INVALID_ARG;
-  struct dci_config *cfg = setter_entry(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (cfg->n_test_allow >= DC_MAX_TEST_ALLOW)
     return dci_fail(c, DC_E_LIMIT, "more than %d test-only addresses", DC_MAX_TEST_ALLOW);
@@ -201,7 +199,7 @@ DC_API dc_status dc_client_test_only_allow_address(dc_client *c, const char *spe
 DC_API dc_status dc_client_set_psl_file(dc_client *c, const char *path)
 {
   if (c == NULL || path == NULL) return DC_E_INVALID_ARG;
-  struct dci_config *cfg = setter_entry(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   dc_status status = DC_OK;
   char safe[128];

@@ -12,8 +12,7 @@
 DC_API dc_status dc_client_set_dnssec(dc_client *c, dc_dnssec_policy policy)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  struct dci_config *cfg = dci_config_mut(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if ((int)policy < DC_DNSSEC_OFF || (int)policy > DC_DNSSEC_REQUIRE)
     return dci_fail(c, DC_E_INVALID_ARG, "DNSSEC: %d is not a policy", (int)policy);
@@ -29,8 +28,7 @@ DC_API dc_status dc_client_set_dnssec(dc_client *c, dc_dnssec_policy policy)
 DC_API dc_status dc_client_add_trust_anchor(dc_client *c, const char *rr)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  struct dci_config *cfg = dci_config_mut(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (rr == NULL) return dci_fail(c, DC_E_INVALID_ARG, "trust anchor: NULL");
   size_t line_no = 0;
@@ -46,8 +44,7 @@ DC_API dc_status dc_client_add_trust_anchor(dc_client *c, const char *rr)
 DC_API dc_status dc_client_add_trust_anchor_file(dc_client *c, const char *path)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  struct dci_config *cfg = dci_config_mut(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (path == NULL) return dci_fail(c, DC_E_INVALID_ARG, "trust anchor file: NULL path");
   return dci_ta_read_file(c, path, &cfg->ta);
@@ -59,8 +56,7 @@ DC_API dc_status dc_client_set_trust_anchor_autr(dc_client *c, const char *path)
   struct dci_ta_list probe = {0};
   char *copy = NULL;
   if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  struct dci_config *cfg = dci_config_mut(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (path == NULL) {
     free(cfg->ta_autr);

@@ -125,8 +125,7 @@ fail:
 DC_API dc_status dc_client_set_proxy(dc_client *c, const char *url)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  struct dci_config *cfg = dci_config_mut(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   struct proxy_parts p;
   memset(&p, 0, sizeof p);
@@ -149,8 +148,7 @@ DC_API dc_status dc_client_set_proxy(dc_client *c, const char *url)
 DC_API dc_status dc_client_set_deadline_ms(dc_client *c, long ms)
 {
   if (c == NULL) return DC_E_INVALID_ARG;
-  dci_clear(c);
-  struct dci_config *cfg = dci_config_mut(c);
+  struct dci_config *cfg = dci_setter_entry(c);
   if (cfg == NULL) return DC_E_INVALID_ARG;
   if (ms < 1 || ms > DC_MAX_TIMEOUT_MS)
     return dci_fail(c, DC_E_INVALID_ARG, "deadline %ld ms is outside 1..%ld", ms,
