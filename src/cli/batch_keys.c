@@ -5,42 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FNV_OFFSET 14695981039346656037ULL
-#define FNV_PRIME 1099511628211ULL
-
-/* Decimal digits only, at most 6 of them (CLI_SHARD_MAX has 5). */
-static bool parse_count(const char *s, size_t len, unsigned long *out)
-{
-  if (len == 0 || len > 6) return false;
-  unsigned long v = 0;
-  for (size_t k = 0; k < len; k++) {
-    if (s[k] < '0' || s[k] > '9') return false;
-    v = v * 10 + (unsigned long)(s[k] - '0');
-  }
-  *out = v;
-  return true;
-}
+#include "x/str.h"
 
 bool cli_shard_parse(const char *s, unsigned long *i, unsigned long *n)
 {
+  /* each side at most 6 digits, as CLI_SHARD_MAX has 5 */
   const char *slash = strchr(s, '/');
-  if (slash == NULL) return false;
-  unsigned long a = 0, b = 0;
-  if (!parse_count(s, (size_t)(slash - s), &a) ||
-      !parse_count(slash + 1, strlen(slash + 1), &b))
+  char first[7];
+  if (slash == NULL || (size_t)(slash - s) >= sizeof first || strlen(slash + 1) > 6)
     return false;
-  if (b < 1 || b > CLI_SHARD_MAX || a >= b) return false;
-  *i = a;
-  *n = b;
+  memcpy(first, s, (size_t)(slash - s));
+  first[slash - s] = '\0';
+  long a = 0, b = 0;
+  if (!dcx_parse_long(first, 0, CLI_SHARD_MAX, &a) ||
+      !dcx_parse_long(slash + 1, 1, CLI_SHARD_MAX, &b) || a >= b)
+    return false;
+  *i = (unsigned long)a;
+  *n = (unsigned long)b;
   return true;
 }
 
-static uint64_t fnv1a(const unsigned char *p, size_t len)
+/* 64-bit FNV-1a of len bytes, ASCII-lowercased when `fold`. */
+static uint64_t fnv1a(const char *p, size_t len, bool fold)
 {
-  uint64_t h = FNV_OFFSET;
+  uint64_t h = 14695981039346656037ULL;
   for (size_t k = 0; k < len; k++) {
-    h ^= p[k];
-    h *= FNV_PRIME;
+    unsigned char ch = (unsigned char)p[k];
+    h ^= fold ? dcx_lower(ch) : ch;
+    h *= 1099511628211ULL;
   }
   return h;
 }
@@ -49,14 +41,7 @@ uint64_t cli_shard_hash(const char *input)
 {
   size_t len = strlen(input);
   if (len > 0 && input[len - 1] == '.') len--;
-  uint64_t h = FNV_OFFSET;
-  for (size_t k = 0; k < len; k++) {
-    unsigned char ch = (unsigned char)input[k];
-    if (ch >= 'A' && ch <= 'Z') ch = (unsigned char)(ch - 'A' + 'a');
-    h ^= ch;
-    h *= FNV_PRIME;
-  }
-  return h;
+  return fnv1a(input, len, true);
 }
 
 /* ---- the resume line parser */
@@ -231,7 +216,7 @@ long cli_resume_input(const char *line, size_t len, char *out, size_t cap)
 static size_t slot_of(const cli_keyset *set, const char *key)
 {
   size_t mask = set->cap - 1;
-  size_t i = (size_t)fnv1a((const unsigned char *)key, strlen(key)) & mask;
+  size_t i = (size_t)fnv1a(key, strlen(key), false) & mask;
   while (set->slot[i] != NULL && strcmp(set->slot[i], key) != 0) i = (i + 1) & mask;
   return i;
 }
