@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
 
 #include "discovery/discover_steps.h"
 #include "dns/validate.h"
@@ -114,48 +113,6 @@ static dc_status lookup(dc_client *c, dci_dres *r, dci_dns_kind kind, const char
   return s->status;
 }
 
-/* The settings GET on a private multi handle, as dci_http_perform runs it. */
-static dc_status transfer(dc_client *c, dci_http_xfer *x)
-{
-  dc_status status = DC_OK;
-  CURLM *m = curl_multi_init();
-  CURLMcode mc = CURLM_OK;
-  CURLcode rc = CURLE_OK;
-  bool added = false, done_msg = false;
-  if (m == NULL) {
-    dci_http_xfer_free(x);
-    return dci_fail(c, DC_E_NOMEM, "out of memory");
-  }
-  mc = curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, (long)DC_MAX_IDLE_CONNECTIONS);
-  if (mc == CURLM_OK) mc = curl_multi_add_handle(m, dci_http_xfer_easy(x));
-  added = mc == CURLM_OK;
-  for (int running = 1; mc == CURLM_OK && running > 0;) {
-    mc = curl_multi_perform(m, &running);
-    if (mc == CURLM_OK && running > 0) mc = curl_multi_poll(m, NULL, 0, 1000, NULL);
-  }
-  CURLMsg *msg;
-  int left = 0;
-  while (mc == CURLM_OK && (msg = curl_multi_info_read(m, &left)) != NULL) {
-    if (msg->msg == CURLMSG_DONE && msg->easy_handle == dci_http_xfer_easy(x)) {
-      rc = msg->data.result;
-      done_msg = true;
-    }
-  }
-  if (added) curl_multi_remove_handle(m, dci_http_xfer_easy(x));
-  if (mc != CURLM_OK) {
-    status = dci_fail(c, mc == CURLM_OUT_OF_MEMORY ? DC_E_NOMEM : DC_E_INTERNAL,
-                      "libcurl multi interface failed: %s", curl_multi_strerror(mc));
-    dci_http_xfer_free(x);
-  } else if (!done_msg) {
-    status = dci_fail(c, DC_E_INTERNAL, "libcurl ended the transfer without a result");
-    dci_http_xfer_free(x);
-  } else {
-    status = dci_http_finish(x, rc);
-  }
-  curl_multi_cleanup(m);
-  return status;
-}
-
 dc_status dci_disc_validated(dc_client *c, dci_disc *d, const char *domain,
                              dc_settings **out, const char **step)
 {
@@ -193,7 +150,7 @@ dc_status dci_disc_validated(dc_client *c, dci_disc *d, const char *domain,
   s.what = "A/AAAA";
   DCI_TRY(lookup(c, &r, DCI_DNS_KIND_ADDRS, host, &s));
   DCI_TRY(dci_http_prepare_resolved(c, &req, &resp, host, &s.addrs, &x));
-  status = transfer(c, x); /* frees x */
+  status = dci_http_run(c, x); /* frees x */
   x = NULL;
   DCI_TRY(status);
   DCI_TRY(dci_disc_settings(c, d, &resp, out));

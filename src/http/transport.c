@@ -778,19 +778,28 @@ dc_status dci_http_finish(dci_http_xfer *x, CURLcode rc)
   return status;
 }
 
-/* ---- one request on a private multi handle */
+/* ---- one request on the thread's multi handle */
 
 dc_status dci_http_perform(dc_client *c, const dci_http_req *req,
                            dci_http_resp *resp)
 {
-  dc_status status = DC_OK;
   dci_http_xfer *x = NULL;
+  if (c == NULL) return DC_E_INVALID_ARG;
+  dc_status status = dci_http_prepare(c, req, resp, &x);
+  return status == DC_OK ? dci_http_run(c, x) : status;
+}
+
+dc_status dci_http_run(dc_client *c, dci_http_xfer *x)
+{
+  dc_status status = DC_OK;
   CURLM *m = NULL;
   bool added = false, own_multi = false;
   CURLMcode mc = CURLM_OK;
 
-  if (c == NULL) return DC_E_INVALID_ARG;
-  DCI_TRY(dci_http_prepare(c, req, resp, &x));
+  if (c == NULL || x == NULL) {
+    dci_http_xfer_free(x);
+    return DC_E_INVALID_ARG;
+  }
   /* The thread's multi handle for this client: its CA store cache (libcurl
    * keeps one per multi) is loaded once, not per call. */
   void *tm = NULL;

@@ -45,8 +45,7 @@ void dci_http_resp_free(dci_http_resp *r);
  * `resp` must have been initialised with dci_http_resp_init; on failure it
  * may hold a partial body (free it either way).
  *
- * Implemented as dci_http_prepare + one private curl multi handle +
- * dci_http_finish. */
+ * Implemented as dci_http_prepare + dci_http_run. */
 dc_status dci_http_perform(dc_client *c, const dci_http_req *req,
                            dci_http_resp *resp);
 
@@ -115,6 +114,12 @@ CURL *dci_http_xfer_easy(dci_http_xfer *x);
 dc_status dci_http_finish(dci_http_xfer *x, CURLcode rc);
 /* Frees a prepared transfer that will not be finished (NULL is a no-op). */
 void dci_http_xfer_free(dci_http_xfer *x);
+/* Runs one prepared transfer to its end on the calling thread's multi
+ * handle for c (its CA store and connections kept between calls; a private
+ * one when there is none), then dci_http_finish. Always frees x. Statuses
+ * as for dci_http_perform, plus DC_E_INTERNAL/DC_E_NOMEM when the multi
+ * interface fails. */
+dc_status dci_http_run(dc_client *c, dci_http_xfer *x);
 
 /* ---- TEST ONLY. ------------------------------------------------------
  * Hooks that weaken the transport so the integration tests can prove the
