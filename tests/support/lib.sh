@@ -59,9 +59,9 @@ now_ms() { $PY -c 'import time; print(int(time.monotonic()*1000))'; }
 # wrapper (valgrind) or a loaded machine moves the baseline too. Lower
 # bounds are checked on the raw time.
 startup_ms() {
-  s=$(now_ms)
+  startup_t0=$(now_ms)
   "$CLI" --version >/dev/null 2>&1
-  echo $(($(now_ms) - s))
+  echo $(($(now_ms) - startup_t0))
 }
 
 # wrapped PROG WRAPPER NAME: prints PROG; or, when WRAPPER is not empty (a
